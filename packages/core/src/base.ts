@@ -1,0 +1,18 @@
+import { createClientFactory } from './client'
+
+export { LiveDataError, isLiveDataError } from './errors'
+export type { LiveDataErrorCode, LiveDataErrorOptions } from './errors'
+export { sse } from './transports/sse'
+export type * from './types'
+
+/**
+ * `createLiveClient` that knows no transport by name, so a bundle carries only the transports
+ * the app imports and passes.
+ *
+ * @example
+ * ```ts
+ * import { createLiveClient, sse } from '@livedata/core/base'
+ * const client = createLiveClient({ url: '/live', transports: [sse] })
+ * ```
+ */
+export const createLiveClient = createClientFactory({})

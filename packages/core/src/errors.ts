@@ -1,0 +1,94 @@
+/**
+ * The stable codes a {@link LiveDataError} can carry. Match on `code`, never on `message`:
+ * messages are for people and may be reworded, codes are part of the API.
+ */
+export type LiveDataErrorCode =
+  /** An option passed to `createLiveClient` or `client.source` is invalid. */
+  | 'ERR_INVALID_OPTIONS'
+  /** The server answered with a status outside 2xx. `status` holds it. */
+  | 'ERR_HTTP_STATUS'
+  /** The server answered 200 but not with the content type the transport needs. */
+  | 'ERR_CONTENT_TYPE'
+  /** The request failed below HTTP: refused, reset, DNS, CORS. */
+  | 'ERR_NETWORK'
+  /** A message arrived but its payload could not be parsed (invalid JSON, a throwing `parse`). */
+  | 'ERR_PARSE'
+  /** A message was parsed but the source's `schema` rejected it. */
+  | 'ERR_SCHEMA'
+  /** The source's `reduce` threw; the previous data is kept. */
+  | 'ERR_REDUCE'
+  /** A message or a buffered frame exceeded `maxMessageSize`. */
+  | 'ERR_MESSAGE_TOO_LARGE'
+  /** Nothing arrived, not even a heartbeat, within `heartbeatTimeout`. */
+  | 'ERR_HEARTBEAT_TIMEOUT'
+  /** `reconnect.maxAttempts` was reached; the source stays closed until subscribed again. */
+  | 'ERR_RECONNECT_EXHAUSTED'
+  /** The connection ended; the source is reconnecting. */
+  | 'ERR_CONNECTION_LOST'
+  /** No configured transport can serve this source. */
+  | 'ERR_NO_TRANSPORT'
+  /** A `send` could not be delivered. */
+  | 'ERR_SEND_FAILED'
+  /** The client was closed; the operation cannot proceed. */
+  | 'ERR_CLOSED'
+
+/** Options of the {@link LiveDataError} constructor. */
+export interface LiveDataErrorOptions {
+  /** The underlying error, if any. */
+  cause?: unknown
+  /** The HTTP status, for `ERR_HTTP_STATUS`. */
+  status?: number
+  /** Whether retrying the same request can succeed. Defaults to `true`. */
+  retryable?: boolean
+}
+
+/**
+ * Every error @livedata reports, in a snapshot's `error` or by a rejected promise.
+ *
+ * @example
+ * ```ts
+ * const { error } = prices.getSnapshot()
+ * if (error?.code === 'ERR_HTTP_STATUS' && error.status === 401) login()
+ * ```
+ */
+export class LiveDataError extends Error {
+  /** The stable code; see {@link LiveDataErrorCode}. */
+  readonly code: LiveDataErrorCode
+  /** The HTTP status, when the error comes from an HTTP answer. */
+  readonly status: number | undefined
+  /** Whether a retry of the same request can succeed (a 404 cannot, a 503 can). */
+  readonly retryable: boolean
+
+  constructor(code: LiveDataErrorCode, message: string, options: LiveDataErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'LiveDataError'
+    this.code = code
+    this.status = options.status
+    this.retryable = options.retryable ?? true
+  }
+}
+
+/**
+ * Whether `value` is a {@link LiveDataError}, optionally with the given code.
+ *
+ * @example
+ * ```ts
+ * try { await prices.send(order) } catch (err) {
+ *   if (isLiveDataError(err, 'ERR_SEND_FAILED')) retryLater(order)
+ * }
+ * ```
+ */
+export function isLiveDataError(value: unknown, code?: LiveDataErrorCode): value is LiveDataError {
+  return value instanceof LiveDataError && (code === undefined || value.code === code)
+}
+
+/** Wraps anything thrown into a {@link LiveDataError} with `code`, keeping the original as `cause`. */
+export function toLiveDataError(
+  value: unknown,
+  code: LiveDataErrorCode,
+  prefix: string,
+): LiveDataError {
+  if (value instanceof LiveDataError) return value
+  const detail = value instanceof Error ? value.message : String(value)
+  return new LiveDataError(code, `${prefix}: ${detail}`, { cause: value })
+}

@@ -1,0 +1,25 @@
+import { createClientFactory } from './client'
+import { sse } from './transports/sse'
+
+export { LiveDataError, isLiveDataError } from './errors'
+export type { LiveDataErrorCode, LiveDataErrorOptions } from './errors'
+export { backoffDelay, DEFAULT_RECONNECT } from './backoff'
+export { createSseParser } from './sse-parser'
+export type { ServerSentEvent, SseParser, SseParserCallbacks, SseParserOptions } from './sse-parser'
+export { compareIds } from './source'
+export { sse } from './transports/sse'
+export type * from './types'
+
+/**
+ * Creates the client an app shares: it owns the connections, and `client.source(channel)`
+ * gives the live value of one channel. Knows every built-in transport by name; for the smallest
+ * bundle import `createLiveClient` from `@livedata/core/base` and pass transport objects.
+ *
+ * @example
+ * ```ts
+ * const client = createLiveClient({ url: 'http://localhost:3000/live' })
+ * const prices = client.source<Price[]>('prices', { initialData: [] })
+ * const stop = prices.subscribe(() => render(prices.getSnapshot().data))
+ * ```
+ */
+export const createLiveClient = createClientFactory({ sse })

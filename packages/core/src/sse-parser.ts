@@ -1,0 +1,151 @@
+/** One dispatched event of a text/event-stream, as the WHATWG HTML standard defines it. */
+export interface ServerSentEvent {
+  /** The event type: the last `event:` field, or `'message'` when there was none. */
+  event: string
+  /** The `data:` fields joined with `\n`. */
+  data: string
+  /** The last event id seen on the stream so far (it persists across events), `''` if none. */
+  id: string
+}
+
+/** What the parser reports besides events. */
+export interface SseParserCallbacks {
+  /** A complete event was dispatched. */
+  onEvent(event: ServerSentEvent): void
+  /** A valid `retry:` field (digits only) set the reconnection time, in milliseconds. */
+  onRetry?(ms: number): void
+  /** A comment line (`: ...`), e.g. a heartbeat. Receives the text after the colon. */
+  onComment?(text: string): void
+  /** A line longer than `maxLineLength` was dropped, and with it the event it belonged to. */
+  onOverflow?(): void
+}
+
+/** Limits of the parser. */
+export interface SseParserOptions {
+  /** The longest line kept, in characters; longer ones are dropped. Default: no limit. */
+  maxLineLength?: number
+}
+
+/** A push parser: feed it decoded text chunks as they arrive, in any split. */
+export interface SseParser {
+  /** Feeds the next chunk of decoded text. */
+  push(chunk: string): void
+}
+
+const LF = 10
+const CR = 13
+const DIGITS = /^\d+$/
+
+/**
+ * Creates a WHATWG-conformant text/event-stream parser: `event`, `data`, `id` and `retry`
+ * fields, comments, CR / LF / CRLF line ends (a CRLF may be split across chunks), a leading
+ * BOM, multi-line `data`, an `id` containing NUL ignored, a non-numeric `retry` ignored.
+ * Input must already be decoded text (use `TextDecoder` with `stream: true`).
+ *
+ * @example
+ * ```ts
+ * const parser = createSseParser({ onEvent: (e) => console.log(e.event, e.data) })
+ * parser.push('event: price\ndata: {"p":1}\n\n')
+ * ```
+ */
+export function createSseParser(
+  callbacks: SseParserCallbacks,
+  options: SseParserOptions = {},
+): SseParser {
+  const maxLineLength = options.maxLineLength ?? Number.POSITIVE_INFINITY
+  let buffer = ''
+  // Set while the rest of an overlong line, and the event it belongs to, are being dropped.
+  let discardingLine = false
+  let discardingEvent = false
+  let seenFirstChunk = false
+  // A chunk ending in CR may be followed by the LF of the same CRLF in the next chunk.
+  let skipLeadingLf = false
+  let data = ''
+  let hasData = false
+  let eventType = ''
+  let lastEventId = ''
+
+  const dispatch = (): void => {
+    if (discardingEvent) {
+      discardingEvent = false
+      data = ''
+      hasData = false
+      eventType = ''
+      return
+    }
+    if (!hasData) {
+      eventType = ''
+      return
+    }
+    const event: ServerSentEvent = { event: eventType || 'message', data, id: lastEventId }
+    data = ''
+    hasData = false
+    eventType = ''
+    callbacks.onEvent(event)
+  }
+
+  const processLine = (line: string): void => {
+    if (line === '') return dispatch()
+    const colon = line.indexOf(':')
+    if (colon === 0) {
+      callbacks.onComment?.(line.slice(1).replace(/^ /, ''))
+      return
+    }
+    const field = colon === -1 ? line : line.slice(0, colon)
+    let value = colon === -1 ? '' : line.slice(colon + 1)
+    if (value.charCodeAt(0) === 32) value = value.slice(1)
+    switch (field) {
+      case 'data':
+        data = hasData ? `${data}\n${value}` : value
+        hasData = true
+        break
+      case 'event':
+        eventType = value
+        break
+      case 'id':
+        if (!value.includes('\0')) lastEventId = value
+        break
+      case 'retry':
+        if (DIGITS.test(value)) callbacks.onRetry?.(Number(value))
+        break
+      // Unknown fields are ignored, as the standard says.
+    }
+  }
+
+  return {
+    push(chunk: string): void {
+      if (chunk === '') return
+      if (!seenFirstChunk) {
+        seenFirstChunk = true
+        if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1)
+      }
+      if (skipLeadingLf) {
+        skipLeadingLf = false
+        if (chunk.charCodeAt(0) === LF) chunk = chunk.slice(1)
+      }
+      const text = buffer + chunk
+      let start = 0
+      // The buffer holds no line end, so scanning starts where the new chunk does.
+      for (let i = buffer.length; i < text.length; i++) {
+        const c = text.charCodeAt(i)
+        if (c !== LF && c !== CR) continue
+        if (discardingLine) discardingLine = false
+        else processLine(text.slice(start, i))
+        if (c === CR) {
+          if (i + 1 === text.length) skipLeadingLf = true
+          else if (text.charCodeAt(i + 1) === LF) i++
+        }
+        start = i + 1
+      }
+      buffer = discardingLine ? '' : text.slice(start)
+      if (buffer.length > maxLineLength) {
+        buffer = ''
+        discardingLine = true
+        if (!discardingEvent) {
+          discardingEvent = true
+          callbacks.onOverflow?.()
+        }
+      }
+    },
+  }
+}

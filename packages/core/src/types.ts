@@ -1,0 +1,218 @@
+import type { LiveDataError } from './errors'
+
+/** Where a source stands. See docs/architecture.md for the state machine. */
+export type LiveStatus = 'connecting' | 'open' | 'reconnecting' | 'offline' | 'closed'
+
+/** The techniques a source can receive over. */
+export type TransportName = 'polling' | 'long-polling' | 'iframe' | 'sse' | 'websocket' | 'socket.io'
+
+/** The state of one source at one moment. Immutable: a new object whenever anything changes. */
+export interface LiveSnapshot<T> {
+  /** Where the connection stands. */
+  readonly status: LiveStatus
+  /** The data so far: `initialData`, then whatever `reduce` made of the messages. */
+  readonly data: T | undefined
+  /** The last error, `null` while healthy. Kept through `reconnecting`, cleared on `open`. */
+  readonly error: LiveDataError | null
+  /** The transport in use or being tried, `null` before the first connect. */
+  readonly transport: TransportName | null
+  /** The id of the last message delivered, from which a reconnect resumes. */
+  readonly lastEventId: string | null
+  /** The number of the current reconnect attempt; `0` while open or on the first connect. */
+  readonly attempt: number
+  /** `true` once the server said its history no longer reaches back to `lastEventId`. */
+  readonly gap: boolean
+}
+
+/** A message as the source received it, passed to `reduce` beside the parsed data. */
+export interface LiveMessage {
+  /** The message id, `null` when the stream gave none. */
+  readonly id: string | null
+  /** The event name; `'message'` for unnamed events. */
+  readonly event: string
+}
+
+/** A Standard Schema (v1) validator, as zod, valibot and arktype export. Only sync results. */
+export interface StandardSchemaLike<T> {
+  readonly '~standard': {
+    readonly version: 1
+    readonly validate: (value: unknown) =>
+      | { readonly value: T; readonly issues?: undefined }
+      | { readonly issues: ReadonlyArray<{ readonly message: string }> }
+      | Promise<unknown>
+  }
+}
+
+/** Turns a payload into `M`: a Standard Schema, or a function that returns the value or throws. */
+export type LiveSchema<M> = StandardSchemaLike<M> | ((value: unknown) => M)
+
+/** Options of `client.source(channel, options)`. */
+export interface SourceOptions<T, M = T> {
+  /** The data before the first message, and what server rendering shows. */
+  initialData?: T
+  /**
+   * Folds a message into the data. Defaults to "the latest message replaces the data".
+   * @example reduce: (list = [], item) => [...list, item].slice(-50)
+   */
+  reduce?: (previous: T | undefined, data: M, message: LiveMessage) => T
+  /** Validates each parsed payload; a failure becomes `ERR_SCHEMA` and the message is skipped. */
+  schema?: LiveSchema<M>
+  /**
+   * Only messages with this event name reach the source. Defaults to every event of a channel
+   * on @livedata/server, and to unnamed (`message`) events of a plain endpoint.
+   */
+  event?: string
+  /**
+   * A plain endpoint nobody wrote for @livedata: the full URL of an SSE stream.
+   * Without it the source is a channel of the client's `url`.
+   */
+  url?: string
+  /** The transport for a plain `url`. Defaults to `'sse'`. */
+  transport?: TransportName
+  /**
+   * Turns the raw text of a message into the payload. Defaults to `JSON.parse` for channels of
+   * @livedata/server and to the text itself for plain endpoints.
+   */
+  parse?: (text: string) => unknown
+}
+
+/** Reconnection policy: exponential backoff with full jitter, bounded. */
+export interface ReconnectOptions {
+  /** The base delay in ms; a server's `retry:` hint replaces it. Default 500. */
+  minDelay?: number
+  /** The cap in ms. Default 30 000. */
+  maxDelay?: number
+  /** The growth per attempt. Default 2. */
+  factor?: number
+  /** The share of the delay that is random, from 0 (none) to 1 (full jitter). Default 1. */
+  jitter?: number
+  /** Attempts before giving up with `ERR_RECONNECT_EXHAUSTED`. Default `Infinity`. */
+  maxAttempts?: number
+}
+
+/** Timers the client uses; inject fakes in tests. */
+export interface LiveTimers {
+  setTimeout(callback: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+/**
+ * The browser signals the client reacts to. The default listens to `online`, `offline` and
+ * `visibilitychange` on `window`/`document` when they exist, and does nothing elsewhere.
+ */
+export interface LiveEnvironment {
+  /** Whether the network is believed to be up. */
+  isOnline(): boolean
+  /** Whether the page is visible. */
+  isVisible(): boolean
+  /** Calls `listener` whenever online/visibility changes; returns a function that stops it. */
+  subscribe(listener: () => void): () => void
+}
+
+/** Headers sent with every request, or a function called on every connect (for fresh tokens). */
+export type HeadersOption =
+  | Record<string, string>
+  | (() => Record<string, string> | Promise<Record<string, string>>)
+
+/** Options of `createLiveClient`. */
+export interface LiveClientOptions {
+  /** The base URL of a @livedata/server endpoint, e.g. `http://localhost:3000/live`. */
+  url?: string
+  /** Transports in order of preference. Default: every transport the client knows. */
+  transports?: ReadonlyArray<TransportName | TransportDefinition>
+  /** Reconnection policy. */
+  reconnect?: ReconnectOptions
+  /** Close and reconnect when nothing arrived for this long, in ms. Default 35 000. */
+  heartbeatTimeout?: number
+  /** How long the last unsubscribe waits before disconnecting, in ms. Default 1 000. */
+  disconnectDelay?: number
+  /** The largest message accepted, in characters. Default 1 MiB. */
+  maxMessageSize?: number
+  /** Extra request headers. */
+  headers?: HeadersOption
+  /** The `fetch` to use. Default: the global one. */
+  fetch?: typeof fetch
+  /** The `WebSocket` constructor to use. Default: the global one. */
+  WebSocket?: unknown
+  /** Timers. Default: the global `setTimeout`/`clearTimeout`. */
+  timers?: LiveTimers
+  /** Online and visibility signals. Default: the browser's, or none outside a browser. */
+  environment?: LiveEnvironment
+  /** A source of randomness in [0, 1) for jitter. Default `Math.random`. */
+  random?: () => number
+}
+
+/** What a transport reports to the connection that drives it. */
+export interface TransportHandlers {
+  /** The transport is connected and receiving. */
+  onOpen(): void
+  /** Anything arrived (data or heartbeat): proof of life. */
+  onActivity(): void
+  /** A message arrived. `data` is the raw text. */
+  onMessage(message: { data: string; event: string; id: string | null }): void
+  /** The server asked for a reconnection delay, in ms. */
+  onRetry(ms: number): void
+  /** The server said history no longer reaches back to the requested id. */
+  onGap(): void
+  /** A problem that does not end the connection (a frame too large, say). */
+  onError(error: LiveDataError): void
+  /** The connection ended. `error` says why; none means the server ended it cleanly. */
+  onClose(error?: LiveDataError): void
+}
+
+/** Everything a transport needs to open one connection. */
+export interface TransportContext {
+  /** The URL to connect to, resume parameters not yet added. */
+  url: string
+  /** Whether the URL is a channel of @livedata/server (not a plain endpoint). */
+  channel: boolean
+  /** The id to resume after, if any. */
+  lastEventId: string | null
+  /** Headers resolved for this connect. */
+  headers: Record<string, string>
+  /** The `fetch` to use. */
+  fetch: typeof fetch
+  /** The `WebSocket` constructor, if any. */
+  WebSocket: unknown
+  /** The largest message accepted, in characters. */
+  maxMessageSize: number
+}
+
+/** A transport: a name and a function that opens one connection and returns how to close it. */
+export interface TransportDefinition {
+  readonly name: TransportName
+  connect(context: TransportContext, handlers: TransportHandlers): { close(): void }
+}
+
+/** Options of `source.send`. */
+export interface SendOptions {
+  /** The event name the server sees. */
+  event?: string
+}
+
+/** One live value: subscribe to it, read its snapshot, send on its channel. */
+export interface LiveSource<T> {
+  /** The channel name, or the key of a plain endpoint. */
+  readonly key: string
+  /**
+   * Calls `listener` after every change of the snapshot. The first subscriber connects; the
+   * last one disconnects after `disconnectDelay`. Returns the unsubscribe function.
+   */
+  subscribe(listener: () => void): () => void
+  /** The current snapshot; the same object until something changes. */
+  getSnapshot(): LiveSnapshot<T>
+  /** The snapshot for server rendering: `initialData`, status `connecting`. Always the same object. */
+  getServerSnapshot(): LiveSnapshot<T>
+  /** Sends `data` on the source's channel; resolves when the server accepted it. */
+  send(data: unknown, options?: SendOptions): Promise<void>
+}
+
+/** A client: one per app, shared by every source. */
+export interface LiveClient {
+  /** Returns the source for `channel`; the same one for the same channel (or plain `url`). */
+  source<T, M = T>(channel: string, options?: SourceOptions<T, M>): LiveSource<T>
+  /** Closes every source; further subscriptions stay `closed`. */
+  close(): void
+  /** Whether `close()` was called. */
+  readonly closed: boolean
+}

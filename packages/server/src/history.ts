@@ -1,0 +1,82 @@
+import { compareIds } from './ids'
+
+/** One published message, serialized once and shared by every subscriber. */
+export interface StoredMessage {
+  readonly id: string
+  /** The event name, `undefined` for the default `message`. */
+  readonly event: string | undefined
+  /** The payload as JSON text. */
+  readonly json: string
+  /** The text/event-stream frame, built on first use. */
+  sseFrame?: string
+}
+
+/** What history can give back from an id. */
+export interface Replay {
+  /** The messages after the id, oldest first. */
+  messages: StoredMessage[]
+  /** True when the id is no longer (or never was) in history: messages may have been missed. */
+  gap: boolean
+}
+
+/**
+ * A bounded, ordered buffer of the latest messages of one channel: a ring, so that publishing
+ * never copies and the oldest message falls out when it is full.
+ */
+export class History {
+  private readonly ring: Array<StoredMessage | undefined>
+  private start = 0
+  private size = 0
+
+  constructor(readonly capacity: number) {
+    this.ring = new Array(capacity)
+  }
+
+  get length(): number {
+    return this.size
+  }
+
+  push(message: StoredMessage): void {
+    if (this.capacity === 0) return
+    if (this.size < this.capacity) {
+      this.ring[(this.start + this.size) % this.capacity] = message
+      this.size++
+    } else {
+      this.ring[this.start] = message
+      this.start = (this.start + 1) % this.capacity
+    }
+  }
+
+  private at(index: number): StoredMessage {
+    return this.ring[(this.start + index) % this.capacity] as StoredMessage
+  }
+
+  /** The oldest message kept, if any. */
+  oldest(): StoredMessage | undefined {
+    return this.size > 0 ? this.at(0) : undefined
+  }
+
+  /** The newest message, if any. */
+  newest(): StoredMessage | undefined {
+    return this.size > 0 ? this.at(this.size - 1) : undefined
+  }
+
+  /** The messages published after `id`, and whether history still reached back to it. */
+  since(id: string): Replay {
+    // Ids grow strictly, so the ring is sorted: binary search for the first id above `id`.
+    let low = 0
+    let high = this.size
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if (compareIds(this.at(mid).id, id) <= 0) low = mid + 1
+      else high = mid
+    }
+    const found = low > 0 && this.at(low - 1).id === id
+    const newest = this.newest()
+    // Caught up exactly: nothing newer, nothing missed.
+    const upToDate = newest !== undefined && newest.id === id
+    const messages: StoredMessage[] = []
+    for (let i = low; i < this.size; i++) messages.push(this.at(i))
+    return { messages, gap: !found && !upToDate }
+  }
+}

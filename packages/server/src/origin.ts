@@ -1,0 +1,75 @@
+import type { IncomingMessage } from 'node:http'
+import { LiveServerError } from './errors'
+
+/**
+ * Which browser origins may connect. `undefined` (the default) allows only the server's own
+ * origin; `'*'` allows any; a list allows exact origins (`https://app.example.com`) and RegExps;
+ * a function decides per request. Requests without an `Origin` header (curl, servers) pass:
+ * Origin checks protect browsers' users, not the server.
+ */
+export type OriginOption =
+  | '*'
+  | ReadonlyArray<string | RegExp>
+  | ((origin: string, request: IncomingMessage) => boolean)
+
+/** A check built from {@link OriginOption}. */
+export type OriginCheck = (request: IncomingMessage) => boolean
+
+function normalize(origin: string): string {
+  try {
+    return new URL(origin).origin
+  } catch {
+    return origin
+  }
+}
+
+function ownOrigin(origin: string, request: IncomingMessage): boolean {
+  const host = request.headers.host
+  if (!host) return false
+  try {
+    return new URL(origin).host === host
+  } catch {
+    return false
+  }
+}
+
+/** Builds the Origin check of a server. Throws `ERR_INVALID_OPTIONS` on a malformed option. */
+export function createOriginCheck(option: OriginOption | undefined): OriginCheck {
+  if (option === undefined) {
+    return (request) => {
+      const origin = request.headers.origin
+      return origin === undefined || ownOrigin(origin, request)
+    }
+  }
+  if (option === '*') return () => true
+  if (typeof option === 'function') {
+    return (request) => {
+      const origin = request.headers.origin
+      return origin === undefined || ownOrigin(origin, request) || option(origin, request)
+    }
+  }
+  if (!Array.isArray(option)) {
+    throw new LiveServerError(
+      'ERR_INVALID_OPTIONS',
+      `origins must be '*', an array of origins or a function, got ${String(option)}`,
+    )
+  }
+  const exact = new Set<string>()
+  const patterns: RegExp[] = []
+  for (const entry of option) {
+    if (entry instanceof RegExp) patterns.push(entry)
+    else if (typeof entry === 'string' && /^https?:\/\/[^/]+$/i.test(normalize(entry))) {
+      exact.add(normalize(entry))
+    } else {
+      throw new LiveServerError(
+        'ERR_INVALID_OPTIONS',
+        `origins entries must be origins like "https://app.example.com" or RegExps, got ${String(entry)}`,
+      )
+    }
+  }
+  return (request) => {
+    const origin = request.headers.origin
+    if (origin === undefined || ownOrigin(origin, request)) return true
+    return exact.has(normalize(origin)) || patterns.some((pattern) => pattern.test(origin))
+  }
+}
