@@ -1,0 +1,205 @@
+import type { LiveDataError, LiveStatus, SourceOptions, TransportName } from '@livedata/react'
+import { useLiveData } from '@livedata/react'
+import { useState } from 'react'
+import { type Board, EMPTY_BOARD, type PriceTable, type Row, reduceBoard } from './board'
+
+const options: SourceOptions<Board, PriceTable> = { initialData: EMPTY_BOARD, reduce: reduceBoard }
+
+const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' })
+const signed = new Intl.NumberFormat('en-US', {
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2,
+  signDisplay: 'exceptZero',
+})
+const clock = new Intl.DateTimeFormat('en-US', {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hour12: false,
+})
+
+export function App() {
+  const { data, status, transport, attempt, error, lastEventId, send } = useLiveData<
+    Board,
+    PriceTable
+  >('prices', options)
+  const board = data ?? EMPTY_BOARD
+
+  return (
+    <main className="page">
+      <header className="header">
+        <div>
+          <p className="brand">@livedata</p>
+          <h1>Live prices</h1>
+          <p className="subtitle">A simulated market, four updates a second, over one connection.</p>
+        </div>
+        <StatusBadge status={status} transport={transport} attempt={attempt} />
+      </header>
+
+      {error && <ErrorBanner error={error} />}
+
+      <section className="card">
+        <table className="prices">
+          <thead>
+            <tr>
+              <th scope="col">Symbol</th>
+              <th scope="col" className="num">
+                Price
+              </th>
+              <th scope="col" className="num">
+                Change
+              </th>
+              <th scope="col" className="num">
+                %
+              </th>
+              <th scope="col" className="trend-head">
+                Trend
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {board.rows.length === 0 ? (
+              <tr>
+                <td colSpan={5} className="waiting">
+                  Waiting for the first prices…
+                </td>
+              </tr>
+            ) : (
+              board.rows.map((row) => <PriceRow key={row.symbol} row={row} />)
+            )}
+          </tbody>
+        </table>
+      </section>
+
+      <footer className="footer">
+        <dl className="stats">
+          <div>
+            <dt>Updates</dt>
+            <dd>{board.updates}</dd>
+          </div>
+          <div>
+            <dt>Last update</dt>
+            <dd>{board.time === null ? '—' : clock.format(board.time)}</dd>
+          </div>
+          <div>
+            <dt>Last event id</dt>
+            <dd className="mono">{lastEventId ?? '—'}</dd>
+          </div>
+        </dl>
+        <PingButton send={send} />
+      </footer>
+    </main>
+  )
+}
+
+function StatusBadge(props: {
+  status: LiveStatus
+  transport: TransportName | null
+  attempt: number
+}) {
+  return (
+    <div className={`badge badge-${props.status}`} data-testid="status-badge" aria-live="polite">
+      <span className="dot" aria-hidden="true" />
+      <span data-testid="status">{props.status}</span>
+      {props.transport && (
+        <>
+          <span className="sep" aria-hidden="true">
+            ·
+          </span>
+          <span data-testid="transport">{props.transport}</span>
+        </>
+      )}
+      {props.attempt > 0 && (
+        <span className="attempt" data-testid="attempt">
+          attempt {props.attempt}
+        </span>
+      )}
+    </div>
+  )
+}
+
+function ErrorBanner({ error }: { error: LiveDataError }) {
+  return (
+    <p className="error" role="alert" data-testid="error">
+      <code>{error.code}</code> {error.message}
+    </p>
+  )
+}
+
+function PriceRow({ row }: { row: Row }) {
+  const trend = row.change > 0 ? 'up' : row.change < 0 ? 'down' : 'flat'
+  return (
+    <tr>
+      <th scope="row" className="symbol">
+        {row.symbol}
+      </th>
+      <td
+        // A new key on each move restarts the flash animation.
+        key={row.moves}
+        className={`num price ${row.direction ? `flash-${row.direction}` : ''}`}
+        data-testid={`price-${row.symbol}`}
+      >
+        {usd.format(row.price)}
+      </td>
+      <td className={`num ${trend}`}>{signed.format(row.change)}</td>
+      <td className={`num ${trend}`}>
+        <span className="pill">{signed.format(row.changePercent)}%</span>
+      </td>
+      <td className="trend">
+        <Sparkline values={row.history} trend={trend} />
+      </td>
+    </tr>
+  )
+}
+
+function Sparkline({ values, trend }: { values: number[]; trend: string }) {
+  const width = 120
+  const height = 28
+  if (values.length < 2) return <svg className="spark" width={width} height={height} aria-hidden="true" />
+  const min = Math.min(...values)
+  const max = Math.max(...values)
+  const span = max - min || 1
+  const step = width / (values.length - 1)
+  const points = values
+    .map((value, i) => `${(i * step).toFixed(1)},${(height - 2 - ((value - min) / span) * (height - 4)).toFixed(1)}`)
+    .join(' ')
+  return (
+    <svg className={`spark ${trend}`} width={width} height={height} aria-hidden="true">
+      <polyline points={points} fill="none" strokeWidth="1.5" />
+    </svg>
+  )
+}
+
+type PingState =
+  | { state: 'idle' }
+  | { state: 'sending' }
+  | { state: 'delivered'; ms: number }
+  | { state: 'failed'; message: string }
+
+function PingButton({ send }: { send: (data: unknown) => Promise<void> }) {
+  const [ping, setPing] = useState<PingState>({ state: 'idle' })
+
+  const onClick = async () => {
+    const at = Date.now()
+    setPing({ state: 'sending' })
+    try {
+      await send({ type: 'ping', at })
+      setPing({ state: 'delivered', ms: Date.now() - at })
+    } catch (error) {
+      setPing({ state: 'failed', message: error instanceof Error ? error.message : String(error) })
+    }
+  }
+
+  return (
+    <div className="ping">
+      <button type="button" onClick={onClick} disabled={ping.state === 'sending'} data-testid="ping">
+        Send ping
+      </button>
+      <span className={`ping-result ping-${ping.state}`} data-testid="ping-result" aria-live="polite">
+        {ping.state === 'sending' && 'Sending…'}
+        {ping.state === 'delivered' && `Delivered in ${ping.ms} ms`}
+        {ping.state === 'failed' && `Failed: ${ping.message}`}
+      </span>
+    </div>
+  )
+}

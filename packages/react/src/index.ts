@@ -1,0 +1,107 @@
+'use client'
+import type { LiveClient, LiveSnapshot, LiveSource, SourceOptions } from '@livedata/core'
+import {
+  createContext,
+  createElement,
+  type ReactElement,
+  type ReactNode,
+  useContext,
+  useMemo,
+  useSyncExternalStore,
+} from 'react'
+
+export { LiveDataError, isLiveDataError } from '@livedata/core'
+export type {
+  LiveClient,
+  LiveClientOptions,
+  LiveDataErrorCode,
+  LiveMessage,
+  LiveSchema,
+  LiveSnapshot,
+  LiveSource,
+  LiveStatus,
+  SendOptions,
+  SourceOptions,
+  TransportName,
+} from '@livedata/core'
+
+/** Props of {@link LiveDataProvider}. */
+export interface LiveDataProviderProps {
+  /** The client every `useLiveData` below shares; create it once, outside render. */
+  client: LiveClient
+  children?: ReactNode
+}
+
+/** What {@link useLiveData} returns: the source's snapshot and its `send`. */
+export type LiveDataResult<T> = LiveSnapshot<T> & {
+  /** Sends on the channel; resolves when the server accepted the message. */
+  send: LiveSource<T>['send']
+}
+
+const LiveClientContext = createContext<LiveClient | null>(null)
+
+/**
+ * Makes `client` available to {@link useLiveData} and {@link useLiveClient} below it.
+ *
+ * @example
+ * ```tsx
+ * const client = createLiveClient({ url: '/live' })
+ * createRoot(root).render(
+ *   <LiveDataProvider client={client}><App /></LiveDataProvider>,
+ * )
+ * ```
+ */
+export function LiveDataProvider({ client, children }: LiveDataProviderProps): ReactElement {
+  return createElement(LiveClientContext.Provider, { value: client }, children)
+}
+
+/**
+ * The client of the nearest {@link LiveDataProvider}. Throws when there is none.
+ *
+ * @example
+ * ```tsx
+ * const client = useLiveClient()
+ * useEffect(() => client.source('audit').subscribe(() => {}), [client])
+ * ```
+ */
+export function useLiveClient(): LiveClient {
+  const client = useContext(LiveClientContext)
+  if (!client) {
+    throw new Error(
+      'useLiveClient() and useLiveData() need a client: wrap the component tree in <LiveDataProvider client={createLiveClient({ url })}>.',
+    )
+  }
+  return client
+}
+
+/**
+ * Subscribes the component to a channel and returns its snapshot (`data`, `status`, `error`,
+ * `transport`, `lastEventId`, `attempt`, `gap`) and `send`. The first component to use a channel
+ * connects it; the last one to unmount lets it go. During server rendering it returns
+ * `initialData` with status `connecting`, and never connects.
+ *
+ * `options` apply when the client first creates the channel's source; later calls for the same
+ * channel share that source.
+ *
+ * @example
+ * ```tsx
+ * function Ticker() {
+ *   const { data, status, send } = useLiveData<Price[]>('prices', { initialData: [] })
+ *   return <p onClick={() => send({ type: 'ping' })}>{status}: {data?.length} prices</p>
+ * }
+ * ```
+ */
+export function useLiveData<T, M = T>(
+  channel: string,
+  options?: SourceOptions<T, M>,
+): LiveDataResult<T> {
+  const client = useLiveClient()
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the client keeps one source per channel, so new options would be ignored anyway.
+  const source = useMemo(() => client.source<T, M>(channel, options), [client, channel])
+  const snapshot = useSyncExternalStore(
+    source.subscribe,
+    source.getSnapshot,
+    source.getServerSnapshot,
+  )
+  return useMemo(() => ({ ...snapshot, send: source.send }), [snapshot, source])
+}

@@ -1,0 +1,91 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createLiveServer, type LiveServer, type LiveServerOptions } from '../src/index'
+
+export interface Started {
+  http: Server
+  live: LiveServer
+  origin: string
+  url: string
+  close(): Promise<void>
+}
+
+/** A @livedata/server on a fresh loopback port. */
+export async function start(options: LiveServerOptions = {}, fallback?: Parameters<typeof createServer>[0]): Promise<Started> {
+  const http = fallback ? createServer(fallback) : createServer()
+  const live = createLiveServer(options)
+  live.attach(http)
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+  const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+  return {
+    http,
+    live,
+    origin,
+    url: `${origin}${live.path}`,
+    async close() {
+      await live.close()
+      http.closeAllConnections()
+      await new Promise<void>((resolve) => http.close(() => resolve()))
+    },
+  }
+}
+
+/** An open SSE response whose text can be awaited until it contains what a test expects. */
+export async function openStream(url: string, headers: Record<string, string> = {}) {
+  const controller = new AbortController()
+  const response = await fetch(url, { headers, signal: controller.signal })
+  let text = ''
+  const waiters: Array<{ test: (text: string) => boolean; resolve: (text: string) => void }> = []
+  const pump = async () => {
+    if (!response.body) return
+    const decoder = new TextDecoder()
+    try {
+      for await (const chunk of response.body) {
+        text += decoder.decode(chunk as Uint8Array, { stream: true })
+        for (const waiter of [...waiters]) {
+          if (waiter.test(text)) {
+            waiters.splice(waiters.indexOf(waiter), 1)
+            waiter.resolve(text)
+          }
+        }
+      }
+    } catch {
+      // aborted
+    }
+  }
+  const ended = pump()
+  return {
+    response,
+    /** Resolves when the server ends the stream. */
+    ended,
+    get text() {
+      return text
+    },
+    /** Resolves with all text so far once it satisfies `test`. */
+    until(test: (text: string) => boolean): Promise<string> {
+      if (test(text)) return Promise.resolve(text)
+      return new Promise((resolve) => waiters.push({ test, resolve }))
+    },
+    close() {
+      controller.abort()
+    },
+  }
+}
+
+/** The `data:` lines of a stream's text, parsed as JSON. */
+export function dataOf(text: string): unknown[] {
+  // Split on LF only: a payload may hold U+2028, which a RegExp would take for a line end.
+  return linesOf(text, 'data: ').map((line) => JSON.parse(line))
+}
+
+function linesOf(text: string, field: string): string[] {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(field))
+    .map((line) => line.slice(field.length))
+}
+
+/** The `id:` lines of a stream's text. */
+export function idsOf(text: string): string[] {
+  return linesOf(text, 'id: ')
+}

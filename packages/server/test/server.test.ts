@@ -1,0 +1,308 @@
+import { request as httpRequest } from 'node:http'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createLiveServer, LiveServerError } from '../src/index'
+import { dataOf, idsOf, openStream, type Started, start } from './helpers'
+
+const cleanups: Array<() => Promise<void> | void> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+async function server(...args: Parameters<typeof start>): Promise<Started> {
+  const started = await start(...args)
+  cleanups.push(() => started.close())
+  return started
+}
+
+async function stream(url: string, headers?: Record<string, string>) {
+  const opened = await openStream(url, headers)
+  cleanups.push(() => opened.close())
+  return opened
+}
+
+describe('SSE endpoint', () => {
+  it('answers with a text/event-stream that starts with the retry hint', async () => {
+    const s = await server({ retry: 1234 })
+    const sse = await stream(`${s.url}/prices`)
+    expect(sse.response.status).toBe(200)
+    expect(sse.response.headers.get('content-type')).toMatch(/^text\/event-stream/)
+    expect(sse.response.headers.get('cache-control')).toContain('no-cache')
+    await sse.until((text) => text.startsWith('retry: 1234\n\n'))
+  })
+
+  it('sends each published message with its id and event', async () => {
+    const s = await server()
+    const sse = await stream(`${s.url}/prices`)
+    await sse.until((text) => text.includes('retry'))
+    const first = s.live.publish('prices', { p: 1 })
+    const second = s.live.publish('prices', [2], { event: 'tick' })
+    s.live.publish('other-channel', 'not for this stream')
+    const text = await sse.until((t) => idsOf(t).length === 2)
+    expect(text).toContain(`id: ${first}\ndata: {"p":1}\n\n`)
+    expect(text).toContain(`id: ${second}\nevent: tick\ndata: [2]\n\n`)
+    expect(dataOf(text)).toEqual([{ p: 1 }, [2]])
+  })
+
+  it('keeps payloads with line breaks on one data line', async () => {
+    const s = await server()
+    const sse = await stream(`${s.url}/text`)
+    await sse.until((text) => text.includes('retry'))
+    s.live.publish('text', 'a\nb\r\nc\u2028d')
+    const text = await sse.until((t) => idsOf(t).length === 1)
+    expect(dataOf(text)).toEqual(['a\nb\r\nc\u2028d'])
+  })
+
+  it('replays history after the Last-Event-ID header', async () => {
+    const s = await server()
+    const ids = [1, 2, 3, 4].map((n) => s.live.publish('seq', n))
+    const sse = await stream(`${s.url}/seq`, { 'Last-Event-ID': ids[1] as string })
+    const text = await sse.until((t) => idsOf(t).length === 2)
+    expect(idsOf(text)).toEqual(ids.slice(2))
+    expect(dataOf(text)).toEqual([3, 4])
+    expect(text).not.toContain('livedata.gap')
+  })
+
+  it('replays history after the lastEventId query parameter', async () => {
+    const s = await server()
+    const ids = [1, 2, 3].map((n) => s.live.publish('seq', n))
+    const sse = await stream(`${s.url}/seq?lastEventId=${ids[0]}`)
+    const text = await sse.until((t) => idsOf(t).length === 2)
+    expect(dataOf(text)).toEqual([2, 3])
+  })
+
+  it('sends nothing old to a client that starts fresh', async () => {
+    const s = await server()
+    s.live.publish('seq', 1)
+    const sse = await stream(`${s.url}/seq`)
+    await sse.until((text) => text.includes('retry'))
+    s.live.publish('seq', 2)
+    const text = await sse.until((t) => idsOf(t).length === 1)
+    expect(dataOf(text)).toEqual([2])
+  })
+
+  it('signals a gap when history overflowed past the id, then replays what it has', async () => {
+    const s = await server({ history: 3 })
+    const ids = [1, 2, 3, 4, 5, 6].map((n) => s.live.publish('seq', n))
+    const sse = await stream(`${s.url}/seq`, { 'Last-Event-ID': ids[0] as string })
+    const text = await sse.until((t) => idsOf(t).length === 3)
+    const gapAt = text.indexOf('event: livedata.gap\n')
+    expect(gapAt).toBeGreaterThan(0)
+    expect(gapAt).toBeLessThan(text.indexOf('id: '))
+    expect(dataOf(text)).toEqual([{ lastEventId: ids[0], oldest: ids[3] }, 4, 5, 6])
+  })
+
+  it('signals a gap for an id it never issued', async () => {
+    const s = await server()
+    s.live.publish('seq', 1)
+    const sse = await stream(`${s.url}/seq`, { 'Last-Event-ID': 'not-an-id' })
+    const text = await sse.until((t) => idsOf(t).length === 1)
+    expect(text).toContain('event: livedata.gap')
+  })
+
+  it('writes heartbeat comments', async () => {
+    const s = await server({ heartbeat: 20 })
+    const sse = await stream(`${s.url}/quiet`)
+    await sse.until((text) => text.split(':\n\n').length > 3)
+  })
+
+  it('closes a client that cannot keep up, so it resumes later instead of growing a buffer', async () => {
+    const s = await server({ maxBufferedBytes: 64 * 1024 })
+    // Listeners added after attach() run after the live server has taken the request.
+    const subscribed = new Promise((resolve) => s.http.once('request', resolve))
+    const closed = new Promise<void>((resolve) => {
+      const req = httpRequest(`${s.url}/flood`, (res) => {
+        res.pause() // read nothing: the server's buffer for this client fills up
+        res.on('close', () => resolve())
+      })
+      req.end()
+    })
+    await subscribed
+    const big = 'x'.repeat(16 * 1024)
+    for (let i = 0; i < 2000; i++) {
+      s.live.publish('flood', big)
+      if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve))
+    }
+    await closed
+  })
+
+  it('ends open streams on close()', async () => {
+    const s = await server()
+    const sse = await stream(`${s.url}/prices`)
+    await sse.until((text) => text.includes('retry'))
+    await s.live.close()
+    await sse.ended
+    expect(sse.text).toMatch(/^retry: \d+\n\n$/)
+  })
+})
+
+describe('Origin checks', () => {
+  it('refuses an origin not on the list with 403 and says how to fix it', async () => {
+    const s = await server({ origins: ['https://app.example.com'] })
+    const response = await fetch(`${s.url}/prices`, { headers: { Origin: 'https://evil.example' } })
+    expect(response.status).toBe(403)
+    const body = (await response.json()) as { error: { code: string; message: string } }
+    expect(body.error.code).toBe('ERR_ORIGIN')
+    expect(body.error.message).toContain('https://evil.example')
+  })
+
+  it('accepts an origin on the list and answers with CORS headers', async () => {
+    const s = await server({ origins: ['https://app.example.com', /^https:\/\/.*\.test$/] })
+    const sse = await stream(`${s.url}/prices`, { Origin: 'https://app.example.com' })
+    expect(sse.response.status).toBe(200)
+    expect(sse.response.headers.get('access-control-allow-origin')).toBe('https://app.example.com')
+    const matched = await stream(`${s.url}/prices`, { Origin: 'https://a.b.test' })
+    expect(matched.response.status).toBe(200)
+  })
+
+  it('by default accepts only its own origin', async () => {
+    const s = await server()
+    const own = await stream(`${s.url}/prices`, { Origin: s.origin })
+    expect(own.response.status).toBe(200)
+    const other = await fetch(`${s.url}/prices`, { headers: { Origin: 'http://localhost:1' } })
+    expect(other.status).toBe(403)
+  })
+
+  it('refuses a hostile origin on a send too, and the listener never sees it', async () => {
+    const s = await server({ origins: ['https://app.example.com'] })
+    const seen: unknown[] = []
+    s.live.on('message', (_channel, data) => seen.push(data))
+    const response = await fetch(`${s.url}/chat`, {
+      method: 'POST',
+      headers: { Origin: 'https://evil.example', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ data: 'steal' }),
+    })
+    expect(response.status).toBe(403)
+    expect(seen).toEqual([])
+  })
+
+  it('answers a preflight from an allowed origin', async () => {
+    const s = await server({ origins: ['https://app.example.com'] })
+    const response = await fetch(`${s.url}/chat`, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://app.example.com',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type, authorization',
+      },
+    })
+    expect(response.status).toBe(204)
+    expect(response.headers.get('access-control-allow-methods')).toContain('POST')
+    expect(response.headers.get('access-control-allow-headers')).toBe('content-type, authorization')
+  })
+})
+
+describe('sends from clients', () => {
+  const post = (url: string, body: string, headers: Record<string, string> = {}) =>
+    fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body })
+
+  it('hands a valid send to the message listeners', async () => {
+    const s = await server()
+    const seen: unknown[] = []
+    s.live.on('message', (channel, data, context) => seen.push({ channel, data, event: context.event }))
+    const response = await post(`${s.url}/chat`, JSON.stringify({ data: { text: 'hi' }, event: 'say' }))
+    expect(response.status).toBe(204)
+    expect(seen).toEqual([{ channel: 'chat', data: { text: 'hi' }, event: 'say' }])
+  })
+
+  it('answers invalid JSON with 400 ERR_INVALID_JSON', async () => {
+    const s = await server()
+    const response = await post(`${s.url}/chat`, '{"data": ')
+    expect(response.status).toBe(400)
+    expect(await response.json()).toMatchObject({ error: { code: 'ERR_INVALID_JSON' } })
+  })
+
+  it('answers a body without data with 400 and the expected shape', async () => {
+    const s = await server()
+    const response = await post(`${s.url}/chat`, '[1,2]')
+    expect(response.status).toBe(400)
+    const body = (await response.json()) as { error: { message: string } }
+    expect(body.error.message).toContain('{"data": ..., "event"?: "name"}')
+  })
+
+  it('answers an oversized body with 413 and never hands it on', async () => {
+    const s = await server({ maxPayload: 1024 })
+    const seen: unknown[] = []
+    s.live.on('message', (_c, data) => seen.push(data))
+    const response = await post(`${s.url}/chat`, JSON.stringify({ data: 'x'.repeat(5000) }))
+    expect(response.status).toBe(413)
+    expect(seen).toEqual([])
+  })
+
+  it('asks authorize, and answers 403 when it says no', async () => {
+    const asked: string[] = []
+    const s = await server({
+      authorize: ({ channel, action }) => {
+        asked.push(`${action}:${channel}`)
+        return channel !== 'secret'
+      },
+    })
+    expect((await post(`${s.url}/secret`, '{"data":1}')).status).toBe(403)
+    expect((await fetch(`${s.url}/secret`)).status).toBe(403)
+    expect(asked).toEqual(['send:secret', 'subscribe:secret'])
+  })
+})
+
+describe('routing and misuse', () => {
+  it('leaves requests outside its path to the server’s other listeners', async () => {
+    const s = await server({}, (_req, res) => res.end('app'))
+    expect(await (await fetch(`${s.origin}/about`)).text()).toBe('app')
+  })
+
+  it('answers a malformed channel name with 404 and the rule', async () => {
+    const s = await server()
+    const response = await fetch(`${s.url}/${encodeURIComponent('bad channel!')}`)
+    expect(response.status).toBe(404)
+    expect(await response.text()).toContain('Channel names are 1 to 256 characters')
+  })
+
+  it('answers an unsupported method with 405', async () => {
+    const s = await server()
+    const response = await fetch(`${s.url}/prices`, { method: 'DELETE' })
+    expect(response.status).toBe(405)
+    expect(response.headers.get('allow')).toBe('GET, POST, OPTIONS')
+  })
+
+  it.each([
+    ['an empty channel', () => createLiveServer().publish('', 1), 'ERR_INVALID_CHANNEL'],
+    ['a channel with a space', () => createLiveServer().publish('a b', 1), 'ERR_INVALID_CHANNEL'],
+    [
+      'a reserved event',
+      () => createLiveServer().publish('ok', 1, { event: 'livedata.gap' }),
+      'ERR_INVALID_EVENT',
+    ],
+    [
+      'an event with a line break',
+      () => createLiveServer().publish('ok', 1, { event: 'a\nb' }),
+      'ERR_INVALID_EVENT',
+    ],
+    ['undefined', () => createLiveServer().publish('ok', undefined), 'ERR_INVALID_PAYLOAD'],
+    ['a BigInt', () => createLiveServer().publish('ok', 10n), 'ERR_INVALID_PAYLOAD'],
+    [
+      'a payload over maxPayload',
+      () => createLiveServer({ maxPayload: 10 }).publish('ok', 'x'.repeat(20)),
+      'ERR_PAYLOAD_TOO_LARGE',
+    ],
+    ['a negative history', () => createLiveServer({ history: -1 }), 'ERR_INVALID_OPTIONS'],
+    ['a relative path', () => createLiveServer({ path: 'live' }), 'ERR_INVALID_OPTIONS'],
+    [
+      'a malformed origin',
+      () => createLiveServer({ origins: ['not an origin'] }),
+      'ERR_INVALID_OPTIONS',
+    ],
+  ])('%s throws LiveServerError %s', (_name, misuse, code) => {
+    expect(misuse).toThrow(LiveServerError)
+    try {
+      misuse()
+    } catch (error) {
+      expect((error as LiveServerError).code).toBe(code)
+    }
+  })
+
+  it('a circular payload throws and the channel carries on', async () => {
+    const s = await server()
+    const circular: Record<string, unknown> = {}
+    circular.self = circular
+    expect(() => s.live.publish('c', circular)).toThrow(/cannot be serialized/)
+    expect(s.live.publish('c', 1)).toMatch(/^\d+-\d+$/)
+  })
+})
