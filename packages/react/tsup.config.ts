@@ -7,6 +7,5 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'es2022',
-  // esbuild drops module-level directives when it bundles; the banner puts it back first.
-  banner: { js: "'use client'" },
+  // No banner needed: esbuild keeps the entry's 'use client' directive (test/build.test.ts checks).
 })

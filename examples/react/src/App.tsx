@@ -31,7 +31,9 @@ export function App() {
         <div>
           <p className="brand">@livedata</p>
           <h1>Live prices</h1>
-          <p className="subtitle">A simulated market, four updates a second, over one connection.</p>
+          <p className="subtitle">
+            A simulated market, four updates a second, over one connection.
+          </p>
         </div>
         <StatusBadge status={status} transport={transport} attempt={attempt} />
       </header>
@@ -155,13 +157,17 @@ function PriceRow({ row }: { row: Row }) {
 function Sparkline({ values, trend }: { values: number[]; trend: string }) {
   const width = 120
   const height = 28
-  if (values.length < 2) return <svg className="spark" width={width} height={height} aria-hidden="true" />
+  if (values.length < 2)
+    return <svg className="spark" width={width} height={height} aria-hidden="true" />
   const min = Math.min(...values)
   const max = Math.max(...values)
   const span = max - min || 1
   const step = width / (values.length - 1)
   const points = values
-    .map((value, i) => `${(i * step).toFixed(1)},${(height - 2 - ((value - min) / span) * (height - 4)).toFixed(1)}`)
+    .map(
+      (value, i) =>
+        `${(i * step).toFixed(1)},${(height - 2 - ((value - min) / span) * (height - 4)).toFixed(1)}`,
+    )
     .join(' ')
   return (
     <svg className={`spark ${trend}`} width={width} height={height} aria-hidden="true">
@@ -192,10 +198,19 @@ function PingButton({ send }: { send: (data: unknown) => Promise<void> }) {
 
   return (
     <div className="ping">
-      <button type="button" onClick={onClick} disabled={ping.state === 'sending'} data-testid="ping">
+      <button
+        type="button"
+        onClick={onClick}
+        disabled={ping.state === 'sending'}
+        data-testid="ping"
+      >
         Send ping
       </button>
-      <span className={`ping-result ping-${ping.state}`} data-testid="ping-result" aria-live="polite">
+      <span
+        className={`ping-result ping-${ping.state}`}
+        data-testid="ping-result"
+        aria-live="polite"
+      >
         {ping.state === 'sending' && 'Sending…'}
         {ping.state === 'delivered' && `Delivered in ${ping.ms} ms`}
         {ping.state === 'failed' && `Failed: ${ping.message}`}

@@ -34,7 +34,11 @@ export const EMPTY_BOARD: Board = { time: null, rows: [], updates: 0 }
 const HISTORY = 48
 
 /** Folds a table into the board: each message is a full table, compared with the last one. */
-export function reduceBoard(previous: Board | undefined, table: PriceTable, _message: LiveMessage): Board {
+export function reduceBoard(
+  previous: Board | undefined,
+  table: PriceTable,
+  _message: LiveMessage,
+): Board {
   const before = new Map(previous?.rows.map((row) => [row.symbol, row]))
   const rows = table.quotes.map((quote): Row => {
     const old = before.get(quote.symbol)

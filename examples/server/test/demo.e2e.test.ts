@@ -36,7 +36,11 @@ describe.skipIf(!hasChromium && !inCi)('the demo in a real browser', () => {
         `The demo app is not built (no ${appIndex}): run pnpm --filter @livedata/example-react build, or run the test through turbo, which builds it first.`,
       )
     }
-    demo = await startDemoServer({ port: 0, host: '127.0.0.1', log: (line) => serverLog.push(line) })
+    demo = await startDemoServer({
+      port: 0,
+      host: '127.0.0.1',
+      log: (line) => serverLog.push(line),
+    })
     browser = await chromium.launch({
       executablePath,
       args: [
@@ -89,9 +93,9 @@ describe.skipIf(!hasChromium && !inCi)('the demo in a real browser', () => {
     await page.waitForFunction(() =>
       document.querySelector('[data-testid="ping-result"]')?.textContent?.startsWith('Delivered'),
     )
-    expect(serverLog.some((line) => /message on "prices": \{"type":"ping","at":\d+\}/.test(line))).toBe(
-      true,
-    )
+    expect(
+      serverLog.some((line) => /message on "prices": \{"type":"ping","at":\d+\}/.test(line)),
+    ).toBe(true)
     expect(pageErrors).toEqual([])
   })
 })

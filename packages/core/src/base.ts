@@ -1,7 +1,7 @@
 import { createClientFactory } from './client'
 
-export { LiveDataError, isLiveDataError } from './errors'
 export type { LiveDataErrorCode, LiveDataErrorOptions } from './errors'
+export { isLiveDataError, LiveDataError } from './errors'
 export { sse } from './transports/sse'
 export type * from './types'
 

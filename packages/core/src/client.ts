@@ -127,7 +127,12 @@ export function createClientFactory(registry: TransportRegistry) {
         const candidates =
           plainUrl === undefined
             ? transports
-            : [resolveTransport(sourceOptions.transport ?? 'sse', { ...registry, ...byName(transports) })]
+            : [
+                resolveTransport(sourceOptions.transport ?? 'sse', {
+                  ...registry,
+                  ...byName(transports),
+                }),
+              ]
         const source = new Source<T, M>({
           key: channel,
           url: plainUrl ?? `${base}/${encodeURIComponent(channel)}`,

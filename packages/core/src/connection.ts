@@ -47,52 +47,60 @@ export interface ConnectionConfig {
  * that fails before it ever opened gives way to the next one in preference order.
  */
 export class Connection {
-  private running = false
-  private generation = 0
-  private handle: { close(): void } | null = null
-  private retryTimer: unknown = null
-  private heartbeatTimer: unknown = null
-  private heartbeatSilentTicks = 0
-  private sawActivity = false
-  private stopEnvironment: (() => void) | null = null
-  private wasOnline = true
-  private wasVisible = true
-  private retryHint: number | null = null
-  private transportIndex = 0
-  private state: ConnectionState = { status: 'connecting', transport: null, attempt: 0, error: null }
+  #running = false
+  #generation = 0
+  #handle: { close(): void } | null = null
+  #retryTimer: unknown = null
+  #heartbeatTimer: unknown = null
+  #heartbeatSilentTicks = 0
+  #sawActivity = false
+  #stopEnvironment: (() => void) | null = null
+  #wasOnline = true
+  #wasVisible = true
+  #retryHint: number | null = null
+  #transportIndex = 0
+  #state: ConnectionState = {
+    status: 'connecting',
+    transport: null,
+    attempt: 0,
+    error: null,
+  }
 
-  constructor(
-    private readonly config: ConnectionConfig,
-    private readonly listener: ConnectionListener,
-  ) {}
+  readonly #config: ConnectionConfig
+  readonly #listener: ConnectionListener
+
+  constructor(config: ConnectionConfig, listener: ConnectionListener) {
+    this.#config = config
+    this.#listener = listener
+  }
 
   /** Starts connecting; a no-op while running. */
   start(): void {
-    if (this.running) return
-    this.running = true
-    this.transportIndex = 0
-    const env = this.config.environment
-    this.wasOnline = env.isOnline()
-    this.wasVisible = env.isVisible()
-    this.stopEnvironment = env.subscribe(() => this.onEnvironmentChange())
-    this.setState({ status: 'connecting', attempt: 0, error: null })
-    if (!this.wasOnline) this.setState({ status: 'offline' })
-    else this.connect()
+    if (this.#running) return
+    this.#running = true
+    this.#transportIndex = 0
+    const env = this.#config.environment
+    this.#wasOnline = env.isOnline()
+    this.#wasVisible = env.isVisible()
+    this.#stopEnvironment = env.subscribe(() => this.#onEnvironmentChange())
+    this.#setState({ status: 'connecting', attempt: 0, error: null })
+    if (!this.#wasOnline) this.#setState({ status: 'offline' })
+    else this.#connect()
   }
 
   /** Disconnects and stays `closed` (with `error`, if given) until started again. */
   stop(error?: LiveDataError): void {
-    if (!this.running) return
-    this.running = false
-    this.teardown()
-    this.stopEnvironment?.()
-    this.stopEnvironment = null
-    this.setState({ status: 'closed', attempt: 0, error: error ?? null })
+    if (!this.#running) return
+    this.#running = false
+    this.#teardown()
+    this.#stopEnvironment?.()
+    this.#stopEnvironment = null
+    this.#setState({ status: 'closed', attempt: 0, error: error ?? null })
   }
 
-  private setState(patch: Partial<ConnectionState>): void {
-    const next = { ...this.state, ...patch }
-    const s = this.state
+  #setState(patch: Partial<ConnectionState>): void {
+    const next = { ...this.#state, ...patch }
+    const s = this.#state
     if (
       next.status === s.status &&
       next.transport === s.transport &&
@@ -101,64 +109,64 @@ export class Connection {
     ) {
       return
     }
-    this.state = next
-    this.listener.onState(next)
+    this.#state = next
+    this.#listener.onState(next)
   }
 
-  private teardown(): void {
-    this.generation++
-    const { timers } = this.config
-    if (this.retryTimer !== null) timers.clearTimeout(this.retryTimer)
-    if (this.heartbeatTimer !== null) timers.clearTimeout(this.heartbeatTimer)
-    this.retryTimer = null
-    this.heartbeatTimer = null
-    this.handle?.close()
-    this.handle = null
+  #teardown(): void {
+    this.#generation++
+    const { timers } = this.#config
+    if (this.#retryTimer !== null) timers.clearTimeout(this.#retryTimer)
+    if (this.#heartbeatTimer !== null) timers.clearTimeout(this.#heartbeatTimer)
+    this.#retryTimer = null
+    this.#heartbeatTimer = null
+    this.#handle?.close()
+    this.#handle = null
   }
 
-  private connect(): void {
-    const transport = this.config.transports[this.transportIndex]
+  #connect(): void {
+    const transport = this.#config.transports[this.#transportIndex]
     if (!transport) {
       this.stop(new LiveDataError('ERR_NO_TRANSPORT', 'No transport is configured for this source'))
       return
     }
-    const generation = ++this.generation
+    const generation = ++this.#generation
     let opened = false
-    this.setState({ transport: transport.name })
-    this.config.context(transport).then(
+    this.#setState({ transport: transport.name })
+    this.#config.context(transport).then(
       (context) => {
-        if (generation !== this.generation) return
-        this.handle = transport.connect(context, {
+        if (generation !== this.#generation) return
+        this.#handle = transport.connect(context, {
           onOpen: () => {
-            if (generation !== this.generation) return
+            if (generation !== this.#generation) return
             opened = true
-            this.setState({ status: 'open', attempt: 0, error: null })
-            this.armHeartbeat(generation)
+            this.#setState({ status: 'open', attempt: 0, error: null })
+            this.#armHeartbeat(generation)
           },
           onActivity: () => {
-            this.sawActivity = true
+            this.#sawActivity = true
           },
           onMessage: (message) => {
-            if (generation === this.generation) this.listener.onMessage(message)
+            if (generation === this.#generation) this.#listener.onMessage(message)
           },
           onRetry: (ms) => {
-            this.retryHint = ms
+            this.#retryHint = ms
           },
           onGap: () => {
-            if (generation === this.generation) this.listener.onGap()
+            if (generation === this.#generation) this.#listener.onGap()
           },
           onError: (error) => {
-            if (generation === this.generation) this.listener.onError(error)
+            if (generation === this.#generation) this.#listener.onError(error)
           },
           onClose: (error) => {
-            if (generation === this.generation) this.onTransportClosed(opened, error)
+            if (generation === this.#generation) this.#onTransportClosed(opened, error)
           },
         })
       },
       (cause: unknown) => {
-        if (generation !== this.generation) return
+        if (generation !== this.#generation) return
         const detail = cause instanceof Error ? cause.message : String(cause)
-        this.onTransportClosed(
+        this.#onTransportClosed(
           false,
           new LiveDataError('ERR_INVALID_OPTIONS', `headers() failed: ${detail}`, { cause }),
         )
@@ -166,23 +174,23 @@ export class Connection {
     )
   }
 
-  private onTransportClosed(opened: boolean, error?: LiveDataError): void {
-    this.teardown()
+  #onTransportClosed(opened: boolean, error?: LiveDataError): void {
+    this.#teardown()
     const reason =
       error ?? new LiveDataError('ERR_CONNECTION_LOST', 'The server ended the connection')
     // A transport that never opened may be blocked here: the next one gets its turn at once.
-    if (!opened && this.transportIndex + 1 < this.config.transports.length) {
-      this.transportIndex++
-      this.setState({ error: reason })
-      this.connect()
+    if (!opened && this.#transportIndex + 1 < this.#config.transports.length) {
+      this.#transportIndex++
+      this.#setState({ error: reason })
+      this.#connect()
       return
     }
     if (!reason.retryable) {
       this.stop(reason)
       return
     }
-    const attempt = this.state.attempt + 1
-    const { policy } = this.config
+    const attempt = this.#state.attempt + 1
+    const { policy } = this.#config
     if (attempt > policy.maxAttempts) {
       this.stop(
         new LiveDataError(
@@ -193,37 +201,37 @@ export class Connection {
       )
       return
     }
-    if (!opened) this.transportIndex = 0
-    const online = this.config.environment.isOnline()
-    this.setState({ status: online ? 'reconnecting' : 'offline', attempt, error: reason })
-    if (online) this.scheduleRetry(attempt)
+    if (!opened) this.#transportIndex = 0
+    const online = this.#config.environment.isOnline()
+    this.#setState({ status: online ? 'reconnecting' : 'offline', attempt, error: reason })
+    if (online) this.#scheduleRetry(attempt)
   }
 
-  private scheduleRetry(attempt: number): void {
-    const { policy, timers, random } = this.config
-    const base = this.retryHint ?? policy.minDelay
+  #scheduleRetry(attempt: number): void {
+    const { policy, timers, random } = this.#config
+    const base = this.#retryHint ?? policy.minDelay
     const delay = backoffDelay(attempt, { ...policy, minDelay: base }, random)
-    this.retryTimer = timers.setTimeout(() => {
-      this.retryTimer = null
-      this.connect()
+    this.#retryTimer = timers.setTimeout(() => {
+      this.#retryTimer = null
+      this.#connect()
     }, delay)
   }
 
   // Silence is detected on the second quiet half-period: between 1 and 1.5 heartbeatTimeout.
   // One flag per chunk is far cheaper than re-arming a timer per chunk.
-  private armHeartbeat(generation: number): void {
-    const { timers, heartbeatTimeout } = this.config
+  #armHeartbeat(generation: number): void {
+    const { timers, heartbeatTimeout } = this.#config
     if (!Number.isFinite(heartbeatTimeout)) return
-    this.sawActivity = false
-    this.heartbeatSilentTicks = 0
+    this.#sawActivity = false
+    this.#heartbeatSilentTicks = 0
     const tick = (): void => {
-      if (generation !== this.generation) return
-      if (this.sawActivity) {
-        this.sawActivity = false
-        this.heartbeatSilentTicks = 0
-      } else if (++this.heartbeatSilentTicks >= 2) {
-        this.heartbeatTimer = null
-        this.onTransportClosed(
+      if (generation !== this.#generation) return
+      if (this.#sawActivity) {
+        this.#sawActivity = false
+        this.#heartbeatSilentTicks = 0
+      } else if (++this.#heartbeatSilentTicks >= 2) {
+        this.#heartbeatTimer = null
+        this.#onTransportClosed(
           true,
           new LiveDataError(
             'ERR_HEARTBEAT_TIMEOUT',
@@ -232,30 +240,30 @@ export class Connection {
         )
         return
       }
-      this.heartbeatTimer = timers.setTimeout(tick, heartbeatTimeout / 2)
+      this.#heartbeatTimer = timers.setTimeout(tick, heartbeatTimeout / 2)
     }
-    this.heartbeatTimer = timers.setTimeout(tick, heartbeatTimeout / 2)
+    this.#heartbeatTimer = timers.setTimeout(tick, heartbeatTimeout / 2)
   }
 
-  private onEnvironmentChange(): void {
-    if (!this.running) return
-    const env = this.config.environment
+  #onEnvironmentChange(): void {
+    if (!this.#running) return
+    const env = this.#config.environment
     const online = env.isOnline()
     const visible = env.isVisible()
-    const cameBack = (online && !this.wasOnline) || (visible && !this.wasVisible)
-    this.wasOnline = online
-    this.wasVisible = visible
-    const waiting = this.state.status === 'reconnecting' || this.state.status === 'offline'
+    const cameBack = (online && !this.#wasOnline) || (visible && !this.#wasVisible)
+    this.#wasOnline = online
+    this.#wasVisible = visible
+    const waiting = this.#state.status === 'reconnecting' || this.#state.status === 'offline'
     if (!online && waiting) {
-      this.teardown()
-      this.setState({ status: 'offline' })
+      this.#teardown()
+      this.#setState({ status: 'offline' })
       return
     }
     // Only a connection that is waiting to retry is hurried; a healthy one is left alone.
-    if (online && cameBack && waiting && this.handle === null) {
-      this.teardown()
-      this.setState({ status: this.state.attempt > 0 ? 'reconnecting' : 'connecting' })
-      this.connect()
+    if (online && cameBack && waiting && this.#handle === null) {
+      this.#teardown()
+      this.#setState({ status: this.#state.attempt > 0 ? 'reconnecting' : 'connecting' })
+      this.#connect()
     }
   }
 }

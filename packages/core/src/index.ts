@@ -1,12 +1,12 @@
 import { createClientFactory } from './client'
 import { sse } from './transports/sse'
 
-export { LiveDataError, isLiveDataError } from './errors'
-export type { LiveDataErrorCode, LiveDataErrorOptions } from './errors'
 export { backoffDelay, DEFAULT_RECONNECT } from './backoff'
-export { createSseParser } from './sse-parser'
-export type { ServerSentEvent, SseParser, SseParserCallbacks, SseParserOptions } from './sse-parser'
+export type { LiveDataErrorCode, LiveDataErrorOptions } from './errors'
+export { isLiveDataError, LiveDataError } from './errors'
 export { compareIds } from './source'
+export type { ServerSentEvent, SseParser, SseParserCallbacks, SseParserOptions } from './sse-parser'
+export { createSseParser } from './sse-parser'
 export { sse } from './transports/sse'
 export type * from './types'
 

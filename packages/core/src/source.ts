@@ -68,21 +68,24 @@ function reportListenerError(error: unknown): void {
 /** The implementation of {@link LiveSource}. */
 export class Source<T, M = T> implements LiveSource<T> {
   readonly key: string
-  private snapshot: LiveSnapshot<T>
-  private readonly serverSnapshot: LiveSnapshot<T>
-  private readonly listeners = new Set<() => void>()
-  private readonly connection: Connection
-  private readonly reduce: (previous: T | undefined, data: M, message: LiveMessage) => T
-  private readonly parse: (text: string) => unknown
-  private notifyScheduled = false
-  private stopTimer: unknown = null
+  #snapshot: LiveSnapshot<T>
+  readonly #serverSnapshot: LiveSnapshot<T>
+  readonly #listeners = new Set<() => void>()
+  readonly #connection: Connection
+  readonly #reduce: (previous: T | undefined, data: M, message: LiveMessage) => T
+  readonly #parse: (text: string) => unknown
+  #notifyScheduled = false
+  #stopTimer: unknown = null
 
-  constructor(private readonly config: SourceConfig<T, M>) {
+  readonly #config: SourceConfig<T, M>
+
+  constructor(config: SourceConfig<T, M>) {
+    this.#config = config
     this.key = config.key
     const { options } = config
-    this.reduce = options.reduce ?? defaultReduce
-    this.parse = options.parse ?? (config.channel ? JSON.parse : (text) => text)
-    this.serverSnapshot = Object.freeze({
+    this.#reduce = options.reduce ?? defaultReduce
+    this.#parse = options.parse ?? (config.channel ? JSON.parse : (text) => text)
+    this.#serverSnapshot = Object.freeze({
       status: 'connecting',
       data: options.initialData,
       error: null,
@@ -91,15 +94,15 @@ export class Source<T, M = T> implements LiveSource<T> {
       attempt: 0,
       gap: false,
     })
-    this.snapshot = this.serverSnapshot
+    this.#snapshot = this.#serverSnapshot
     const { headers, fetch, WebSocket, maxMessageSize, ...rest } = config.connection
-    this.connection = new Connection(
+    this.#connection = new Connection(
       {
         ...rest,
         context: async () => ({
           url: config.url,
           channel: config.channel,
-          lastEventId: this.snapshot.lastEventId,
+          lastEventId: this.#snapshot.lastEventId,
           headers: typeof headers === 'function' ? await headers() : { ...headers },
           fetch,
           WebSocket,
@@ -107,41 +110,41 @@ export class Source<T, M = T> implements LiveSource<T> {
         }),
       },
       {
-        onState: (state) => this.onState(state),
-        onMessage: (message) => this.onMessage(message),
-        onGap: () => this.update({ gap: true }),
-        onError: (error) => this.update({ error }),
+        onState: (state) => this.#onState(state),
+        onMessage: (message) => this.#onMessage(message),
+        onGap: () => this.#update({ gap: true }),
+        onError: (error) => this.#update({ error }),
       },
     )
   }
 
   subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener)
-    if (this.stopTimer !== null) {
-      this.config.timers.clearTimeout(this.stopTimer)
-      this.stopTimer = null
+    this.#listeners.add(listener)
+    if (this.#stopTimer !== null) {
+      this.#config.timers.clearTimeout(this.#stopTimer)
+      this.#stopTimer = null
     }
-    if (this.listeners.size === 1 && !this.config.isClosed()) this.connection.start()
+    if (this.#listeners.size === 1 && !this.#config.isClosed()) this.#connection.start()
     let subscribed = true
     return () => {
       if (!subscribed) return
       subscribed = false
-      this.listeners.delete(listener)
-      if (this.listeners.size > 0 || this.stopTimer !== null) return
+      this.#listeners.delete(listener)
+      if (this.#listeners.size > 0 || this.#stopTimer !== null) return
       // Linger, so that StrictMode's unmount-remount or a route change reuses the connection.
-      this.stopTimer = this.config.timers.setTimeout(() => {
-        this.stopTimer = null
-        if (this.listeners.size === 0) this.connection.stop()
-      }, this.config.disconnectDelay)
+      this.#stopTimer = this.#config.timers.setTimeout(() => {
+        this.#stopTimer = null
+        if (this.#listeners.size === 0) this.#connection.stop()
+      }, this.#config.disconnectDelay)
     }
   }
 
-  getSnapshot = (): LiveSnapshot<T> => this.snapshot
+  getSnapshot = (): LiveSnapshot<T> => this.#snapshot
 
-  getServerSnapshot = (): LiveSnapshot<T> => this.serverSnapshot
+  getServerSnapshot = (): LiveSnapshot<T> => this.#serverSnapshot
 
   send = async (data: unknown, options: SendOptions = {}): Promise<void> => {
-    const { config } = this
+    const config = this.#config
     if (config.isClosed()) {
       throw new LiveDataError('ERR_CLOSED', `Cannot send on "${this.key}": the client is closed`)
     }
@@ -182,52 +185,56 @@ export class Source<T, M = T> implements LiveSource<T> {
 
   /** Stops for good: the client is closing. */
   close(): void {
-    if (this.stopTimer !== null) this.config.timers.clearTimeout(this.stopTimer)
-    this.stopTimer = null
-    this.connection.stop()
+    if (this.#stopTimer !== null) this.#config.timers.clearTimeout(this.#stopTimer)
+    this.#stopTimer = null
+    this.#connection.stop()
   }
 
-  private onState(state: ConnectionState): void {
-    this.update(state)
+  #onState(state: ConnectionState): void {
+    this.#update(state)
   }
 
-  private onMessage(message: { data: string; event: string; id: string | null }): void {
-    const { options } = this.config
-    const last = this.snapshot.lastEventId
+  #onMessage(message: { data: string; event: string; id: string | null }): void {
+    const { options } = this.#config
+    const last = this.#snapshot.lastEventId
     // Already delivered: a replay overlapping what this source has seen.
     if (message.id !== null && last !== null && (compareIds(message.id, last) ?? 1) <= 0) return
-    const wanted = options.event ?? (this.config.channel ? undefined : 'message')
+    const wanted = options.event ?? (this.#config.channel ? undefined : 'message')
     if (wanted !== undefined && message.event !== wanted) {
-      if (message.id !== null) this.update({ lastEventId: message.id })
+      if (message.id !== null) this.#update({ lastEventId: message.id })
       return
     }
     const meta: LiveMessage = { id: message.id, event: message.event }
     const lastEventId = message.id ?? last
     let payload: M
     try {
-      const parsed = this.parse(message.data)
+      const parsed = this.#parse(message.data)
       payload = options.schema ? validate(options.schema, parsed) : (parsed as M)
     } catch (cause) {
       const code = options.schema && !(cause instanceof SyntaxError) ? 'ERR_SCHEMA' : 'ERR_PARSE'
       const what = code === 'ERR_SCHEMA' ? 'failed the schema' : 'could not be parsed'
-      const error = toLiveDataError(cause, code, `Message ${message.id ?? ''} on "${this.key}" ${what}`)
+      const error = toLiveDataError(
+        cause,
+        code,
+        `Message ${message.id ?? ''} on "${this.key}" ${what}`,
+      )
       // Its id still counts as seen: a resume must not fetch the same bad message again.
-      this.update({ error, lastEventId })
+      this.#update({ error, lastEventId })
       return
     }
     let data: T
     try {
-      data = this.reduce(this.snapshot.data, payload, meta)
+      data = this.#reduce(this.#snapshot.data, payload, meta)
     } catch (cause) {
       const error = toLiveDataError(cause, 'ERR_REDUCE', `reduce threw on "${this.key}"`)
-      this.update({ error, lastEventId })
+      this.#update({ error, lastEventId })
       return
     }
-    this.update({ data, lastEventId, error: null })
+    this.#update({ data, lastEventId, error: null })
   }
 
-  private update(patch: Partial<LiveSnapshot<T>>): void {
-    const current = this.snapshot
+  #update(patch: Partial<LiveSnapshot<T>>): void {
+    const current = this.#snapshot
     let changed = false
     for (const key in patch) {
       if (patch[key as keyof LiveSnapshot<T>] !== current[key as keyof LiveSnapshot<T>]) {
@@ -236,13 +243,13 @@ export class Source<T, M = T> implements LiveSource<T> {
       }
     }
     if (!changed) return
-    this.snapshot = Object.freeze({ ...current, ...patch })
-    if (this.notifyScheduled) return
+    this.#snapshot = Object.freeze({ ...current, ...patch })
+    if (this.#notifyScheduled) return
     // A burst of messages within one tick becomes one notification, hence one render.
-    this.notifyScheduled = true
+    this.#notifyScheduled = true
     queueMicrotask(() => {
-      this.notifyScheduled = false
-      for (const listener of [...this.listeners]) {
+      this.#notifyScheduled = false
+      for (const listener of [...this.#listeners]) {
         try {
           listener()
         } catch (error) {

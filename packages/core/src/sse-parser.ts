@@ -85,7 +85,10 @@ export function createSseParser(
   }
 
   const processLine = (line: string): void => {
-    if (line === '') return dispatch()
+    if (line === '') {
+      dispatch()
+      return
+    }
     const colon = line.indexOf(':')
     if (colon === 0) {
       callbacks.onComment?.(line.slice(1).replace(/^ /, ''))

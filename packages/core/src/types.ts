@@ -4,7 +4,13 @@ import type { LiveDataError } from './errors'
 export type LiveStatus = 'connecting' | 'open' | 'reconnecting' | 'offline' | 'closed'
 
 /** The techniques a source can receive over. */
-export type TransportName = 'polling' | 'long-polling' | 'iframe' | 'sse' | 'websocket' | 'socket.io'
+export type TransportName =
+  | 'polling'
+  | 'long-polling'
+  | 'iframe'
+  | 'sse'
+  | 'websocket'
+  | 'socket.io'
 
 /** The state of one source at one moment. Immutable: a new object whenever anything changes. */
 export interface LiveSnapshot<T> {
@@ -36,7 +42,9 @@ export interface LiveMessage {
 export interface StandardSchemaLike<T> {
   readonly '~standard': {
     readonly version: 1
-    readonly validate: (value: unknown) =>
+    readonly validate: (
+      value: unknown,
+    ) =>
       | { readonly value: T; readonly issues?: undefined }
       | { readonly issues: ReadonlyArray<{ readonly message: string }> }
       | Promise<unknown>

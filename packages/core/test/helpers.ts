@@ -1,4 +1,9 @@
-import type { LiveEnvironment, TransportContext, TransportDefinition, TransportHandlers } from '../src/types'
+import type {
+  LiveEnvironment,
+  TransportContext,
+  TransportDefinition,
+  TransportHandlers,
+} from '../src/types'
 
 /** One connection opened through a {@link scriptedTransport}. */
 export interface ScriptedConnection {

@@ -31,7 +31,8 @@ function expectEverySplit(stream: string, expected: Partial<Parsed>): void {
     const result = parse(chunks)
     if (expected.events) expect(result.events, JSON.stringify(chunks)).toEqual(expected.events)
     if (expected.retries) expect(result.retries, JSON.stringify(chunks)).toEqual(expected.retries)
-    if (expected.comments) expect(result.comments, JSON.stringify(chunks)).toEqual(expected.comments)
+    if (expected.comments)
+      expect(result.comments, JSON.stringify(chunks)).toEqual(expected.comments)
   }
 }
 
@@ -50,7 +51,11 @@ describe('createSseParser', () => {
 
   it('keeps the last id for the events that follow', () => {
     expectEverySplit('id: 7\ndata: a\n\ndata: b\n\nid: 8\ndata: c\n\n', {
-      events: [message('a', 'message', '7'), message('b', 'message', '7'), message('c', 'message', '8')],
+      events: [
+        message('a', 'message', '7'),
+        message('b', 'message', '7'),
+        message('c', 'message', '8'),
+      ],
     })
   })
 
@@ -121,7 +126,10 @@ describe('createSseParser', () => {
 
   it('drops an overlong line with its event, reports it, and goes on', () => {
     const long = 'x'.repeat(100)
-    const result = parse(['data: a\n\ndata: ', long.slice(0, 50), long.slice(50), '\n\ndata: b\n\n'], 20)
+    const result = parse(
+      ['data: a\n\ndata: ', long.slice(0, 50), long.slice(50), '\n\ndata: b\n\n'],
+      20,
+    )
     expect(result.events).toEqual([message('a'), message('b')])
     expect(result.overflows).toBe(1)
   })

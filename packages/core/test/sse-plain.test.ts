@@ -21,7 +21,10 @@ async function plainEndpoint(greeting = '') {
     response.on('close', () => streams.delete(response))
   })
   const client = createLiveClient({ reconnect: { minDelay: 10, maxDelay: 20 }, disconnectDelay: 0 })
-  cleanups.push(() => client.close(), () => server.close())
+  cleanups.push(
+    () => client.close(),
+    () => server.close(),
+  )
   return {
     server,
     client,
@@ -118,7 +121,11 @@ describe('core against a plain SSE endpoint', () => {
             : { issues: [{ message: 'must be a positive number' }] },
       },
     }
-    const source = plain.client.source<number>('p', { url: plain.url, parse: JSON.parse, schema: positive })
+    const source = plain.client.source<number>('p', {
+      url: plain.url,
+      parse: JSON.parse,
+      schema: positive,
+    })
     source.subscribe(() => {})
     await waitForSnapshot(source, (x) => x.status === 'open')
     plain.write('data: -1\n\n')

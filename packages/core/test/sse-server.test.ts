@@ -37,7 +37,12 @@ describe('core over SSE against @livedata/server', () => {
     await waitForSnapshot(prices, (snap) => snap.status === 'open')
     const id = s.live.publish('prices', { price: 42 })
     const snap = await waitForSnapshot(prices, (x) => x.data !== undefined)
-    expect(snap).toMatchObject({ status: 'open', transport: 'sse', data: { price: 42 }, lastEventId: id })
+    expect(snap).toMatchObject({
+      status: 'open',
+      transport: 'sse',
+      data: { price: 42 },
+      lastEventId: id,
+    })
   })
 
   it('folds messages with reduce and passes the event name', async () => {
@@ -69,7 +74,10 @@ describe('core over SSE against @livedata/server', () => {
       // Keep publishing while it is down; before the next drop, let it come back.
       if (n % 100 === 99) await s.waitForRequests(Math.ceil(n / 100) + 1)
     }
-    const snap = await waitForSnapshot(seq, (x) => x.data?.length === 500 || (x.data?.length ?? 0) > 500)
+    const snap = await waitForSnapshot(
+      seq,
+      (x) => x.data?.length === 500 || (x.data?.length ?? 0) > 500,
+    )
     expect(snap.data).toEqual(Array.from({ length: 500 }, (_, i) => i + 1))
     expect(sseGets(s)).toBe(6)
     expect(snap.gap).toBe(false)
@@ -115,7 +123,11 @@ describe('core over SSE against @livedata/server', () => {
     const missing = client({ url: `${s.origin}/nowhere` }).source('prices')
     missing.subscribe(() => {})
     const snap = await waitForSnapshot(missing, (x) => x.status === 'closed')
-    expect(snap.error).toMatchObject({ name: 'LiveDataError', code: 'ERR_HTTP_STATUS', status: 404 })
+    expect(snap.error).toMatchObject({
+      name: 'LiveDataError',
+      code: 'ERR_HTTP_STATUS',
+      status: 404,
+    })
     expect(snap.error?.message).toContain('404')
   })
 

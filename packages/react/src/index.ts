@@ -10,7 +10,6 @@ import {
   useSyncExternalStore,
 } from 'react'
 
-export { LiveDataError, isLiveDataError } from '@livedata/core'
 export type {
   LiveClient,
   LiveClientOptions,
@@ -24,6 +23,7 @@ export type {
   SourceOptions,
   TransportName,
 } from '@livedata/core'
+export { isLiveDataError, LiveDataError } from '@livedata/core'
 
 /** Props of {@link LiveDataProvider}. */
 export interface LiveDataProviderProps {

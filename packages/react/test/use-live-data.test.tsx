@@ -2,7 +2,7 @@ import { createLiveClient, type LiveClient } from '@livedata/core'
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import { type ReactNode, StrictMode, useState } from 'react'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { type LiveDataResult, LiveDataProvider, type LiveStatus, useLiveData } from '../src/index'
+import { LiveDataProvider, type LiveDataResult, type LiveStatus, useLiveData } from '../src/index'
 import { startLiveServer, type TestLiveServer } from './live-server'
 
 // Node's own fetch streams response bodies; taken before anything can shadow it.
@@ -34,6 +34,27 @@ function Price({ onRender }: { onRender?: (result: LiveDataResult<Quote>) => voi
     <p data-testid="price" data-status={result.status} data-transport={result.transport ?? ''}>
       {result.data ? `${result.data.symbol} ${result.data.price}` : 'no price yet'}
     </p>
+  )
+}
+
+function RendersAgain({ onRender }: { onRender: (result: LiveDataResult<Quote>) => void }) {
+  const [, setCount] = useState(0)
+  return (
+    <>
+      <button type="button" onClick={() => setCount((n) => n + 1)}>
+        render again
+      </button>
+      <Price onRender={onRender} />
+    </>
+  )
+}
+
+function Ping() {
+  const { send } = useLiveData('prices')
+  return (
+    <button type="button" onClick={() => void send({ type: 'ping' })}>
+      ping
+    </button>
   )
 }
 
@@ -102,18 +123,7 @@ describe('useLiveData', () => {
 
   it('keeps the identity of its result while nothing changed', async () => {
     const results: LiveDataResult<Quote>[] = []
-    function Parent() {
-      const [, setCount] = useState(0)
-      return (
-        <>
-          <button type="button" onClick={() => setCount((n) => n + 1)}>
-            render again
-          </button>
-          <Price onRender={(result) => results.push(result)} />
-        </>
-      )
-    }
-    renderWithClient(<Parent />)
+    renderWithClient(<RendersAgain onRender={(result) => results.push(result)} />)
     await waitForOpen()
     const before = results.length
     fireEvent.click(screen.getByText('render again'))
@@ -129,14 +139,6 @@ describe('useLiveData', () => {
         resolve()
       })
     })
-    function Ping() {
-      const { send } = useLiveData('prices')
-      return (
-        <button type="button" onClick={() => void send({ type: 'ping' })}>
-          ping
-        </button>
-      )
-    }
     renderWithClient(<Ping />)
     fireEvent.click(screen.getByText('ping'))
     await delivered

@@ -29,7 +29,8 @@ export class Channel {
    * synchronous step, so no message can fall between the two.
    */
   subscribe(subscriber: Subscriber, lastEventId: string | null): Replay {
-    const replay = lastEventId === null ? { messages: [], gap: false } : this.history.since(lastEventId)
+    const replay =
+      lastEventId === null ? { messages: [], gap: false } : this.history.since(lastEventId)
     this.subscribers.add(subscriber)
     return replay
   }

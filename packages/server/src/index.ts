@@ -1,4 +1,7 @@
-export { createLiveServer } from './server'
+export type { LiveServerErrorCode } from './errors'
+export { LiveServerError } from './errors'
+export { compareIds } from './ids'
+export type { OriginOption } from './origin'
 export type {
   AuthorizeContext,
   LiveServer,
@@ -7,7 +10,4 @@ export type {
   MessageListener,
   PublishOptions,
 } from './server'
-export { LiveServerError } from './errors'
-export type { LiveServerErrorCode } from './errors'
-export type { OriginOption } from './origin'
-export { compareIds } from './ids'
+export { createLiveServer } from './server'

@@ -221,7 +221,13 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
     cors: Record<string, string>,
   ): Promise<void> => {
     if (!(await allowed({ channel, action: 'send', request }))) {
-      return sendError(response, 403, 'ERR_FORBIDDEN', `Sending on "${channel}" is not allowed`, cors)
+      return sendError(
+        response,
+        403,
+        'ERR_FORBIDDEN',
+        `Sending on "${channel}" is not allowed`,
+        cors,
+      )
     }
     const declared = Number(request.headers['content-length'] ?? 0)
     const body = declared > maxPayload ? null : await readBody(request)
@@ -260,7 +266,13 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
         listener(channel, data, context)
       } catch (error) {
         console.error('[@livedata/server] a message listener threw:', error)
-        return sendError(response, 500, 'ERR_LISTENER', 'The server failed to take the message', cors)
+        return sendError(
+          response,
+          500,
+          'ERR_LISTENER',
+          'The server failed to take the message',
+          cors,
+        )
       }
     }
     response.writeHead(204, cors)
@@ -306,10 +318,17 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
         return handleSend(request, response, channel, cors)
       case 'GET': {
         if (!(await allowed({ channel, action: 'subscribe', request }))) {
-          return sendError(response, 403, 'ERR_FORBIDDEN', `Access to "${channel}" is not allowed`, cors)
+          return sendError(
+            response,
+            403,
+            'ERR_FORBIDDEN',
+            `Access to "${channel}" is not allowed`,
+            cors,
+          )
         }
         const header = request.headers['last-event-id']
-        const raw = (typeof header === 'string' ? header : null) ?? url.searchParams.get('lastEventId')
+        const raw =
+          (typeof header === 'string' ? header : null) ?? url.searchParams.get('lastEventId')
         // An id we never issued is a resume from nowhere: treated as "missed everything".
         const lastEventId = raw === null || raw === '' ? null : isMessageId(raw) ? raw : '0-0'
         serveSse(
@@ -350,7 +369,8 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
       return true
     },
     attach(server) {
-      if (closed) throw new LiveServerError('ERR_CLOSED', 'Cannot attach: the live server is closed')
+      if (closed)
+        throw new LiveServerError('ERR_CLOSED', 'Cannot attach: the live server is closed')
       if (attached.has(server)) return live
       const others = server.listeners('request') as Array<
         (request: IncomingMessage, response: ServerResponse) => void
@@ -372,7 +392,8 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
       return live
     },
     publish(channel, data, publishOptions = {}) {
-      if (closed) throw new LiveServerError('ERR_CLOSED', 'Cannot publish: the live server is closed')
+      if (closed)
+        throw new LiveServerError('ERR_CLOSED', 'Cannot publish: the live server is closed')
       checkChannel(channel)
       const event = checkEvent(publishOptions.event)
       let json: string | undefined

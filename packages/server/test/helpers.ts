@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http'
+import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createLiveServer, type LiveServer, type LiveServerOptions } from '../src/index'
 
@@ -11,7 +11,10 @@ export interface Started {
 }
 
 /** A @livedata/server on a fresh loopback port. */
-export async function start(options: LiveServerOptions = {}, fallback?: Parameters<typeof createServer>[0]): Promise<Started> {
+export async function start(
+  options: LiveServerOptions = {},
+  fallback?: RequestListener,
+): Promise<Started> {
   const http = fallback ? createServer(fallback) : createServer()
   const live = createLiveServer(options)
   live.attach(http)
@@ -39,9 +42,12 @@ export async function openStream(url: string, headers: Record<string, string> = 
   const pump = async () => {
     if (!response.body) return
     const decoder = new TextDecoder()
+    const reader = response.body.getReader()
     try {
-      for await (const chunk of response.body) {
-        text += decoder.decode(chunk as Uint8Array, { stream: true })
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) break
+        text += decoder.decode(value, { stream: true })
         for (const waiter of [...waiters]) {
           if (waiter.test(text)) {
             waiters.splice(waiters.indexOf(waiter), 1)

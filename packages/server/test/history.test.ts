@@ -9,7 +9,10 @@ describe('History', () => {
   it('replays what came after an id it holds, without a gap', () => {
     const history = new History(10)
     for (let i = 1; i <= 5; i++) history.push(message(`1-${i}`))
-    expect(history.since('1-2')).toEqual({ messages: [message('1-3'), message('1-4'), message('1-5')], gap: false })
+    expect(history.since('1-2')).toEqual({
+      messages: [message('1-3'), message('1-4'), message('1-5')],
+      gap: false,
+    })
   })
 
   it('has nothing to replay, and no gap, for the newest id', () => {

@@ -193,13 +193,22 @@ describe('Origin checks', () => {
 
 describe('sends from clients', () => {
   const post = (url: string, body: string, headers: Record<string, string> = {}) =>
-    fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body })
+    fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body,
+    })
 
   it('hands a valid send to the message listeners', async () => {
     const s = await server()
     const seen: unknown[] = []
-    s.live.on('message', (channel, data, context) => seen.push({ channel, data, event: context.event }))
-    const response = await post(`${s.url}/chat`, JSON.stringify({ data: { text: 'hi' }, event: 'say' }))
+    s.live.on('message', (channel, data, context) =>
+      seen.push({ channel, data, event: context.event }),
+    )
+    const response = await post(
+      `${s.url}/chat`,
+      JSON.stringify({ data: { text: 'hi' }, event: 'say' }),
+    )
     expect(response.status).toBe(204)
     expect(seen).toEqual([{ channel: 'chat', data: { text: 'hi' }, event: 'say' }])
   })
