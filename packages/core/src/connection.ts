@@ -6,18 +6,9 @@ import type {
   LiveTimers,
   TransportContext,
   TransportDefinition,
+  TransportHandlers,
   TransportName,
 } from './types'
-
-/** What the connection tells its source. */
-export interface ConnectionListener {
-  /** Status, transport, attempt or error changed. */
-  onState(state: ConnectionState): void
-  onMessage(message: { data: string; event: string; id: string | null }): void
-  onGap(): void
-  /** A problem that did not end the connection. */
-  onError(error: LiveDataError): void
-}
 
 /** The connection's part of a snapshot. */
 export interface ConnectionState {
@@ -25,6 +16,13 @@ export interface ConnectionState {
   transport: TransportName | null
   attempt: number
   error: LiveDataError | null
+}
+
+/** What the connection tells its source. */
+export interface ConnectionListener
+  extends Pick<TransportHandlers, 'onMessage' | 'onGap' | 'onError'> {
+  /** Status, transport, attempt or error changed. */
+  onState(state: ConnectionState): void
 }
 
 /** Everything a connection needs, resolved by the client. */
@@ -40,230 +38,205 @@ export interface ConnectionConfig {
   random: () => number
 }
 
+/** A connection that keeps itself alive between `start()` and `stop()`. */
+export interface Connection {
+  /** Starts connecting; a no-op while running. */
+  start(): void
+  /** Disconnects and stays `closed` (with `error`, if given) until started again. */
+  stop(error?: LiveDataError): void
+}
+
 /**
  * Keeps one logical connection alive: opens a transport, watches it with a heartbeat timer,
  * and when it ends waits (exponential backoff, full jitter, the server's `retry` hint) and opens
  * it again, at once when the browser comes back online or the page becomes visible. A transport
  * that fails before it ever opened gives way to the next one in preference order.
  */
-export class Connection {
-  #running = false
-  #generation = 0
-  #handle: { close(): void } | null = null
-  #retryTimer: unknown = null
-  #heartbeatTimer: unknown = null
-  #heartbeatSilentTicks = 0
-  #sawActivity = false
-  #stopEnvironment: (() => void) | null = null
-  #wasOnline = true
-  #wasVisible = true
-  #retryHint: number | null = null
-  #transportIndex = 0
-  #state: ConnectionState = {
-    status: 'connecting',
-    transport: null,
-    attempt: 0,
-    error: null,
-  }
+export function createConnection(
+  config: ConnectionConfig,
+  listener: ConnectionListener,
+): Connection {
+  const { timers, environment, policy, heartbeatTimeout } = config
+  let running = false
+  // Bumped on every teardown: callbacks of an older attempt see a stale number and do nothing.
+  let generation = 0
+  let handle: { close(): void } | null = null
+  let retryTimer: unknown = null
+  let heartbeatTimer: unknown = null
+  let sawActivity = false
+  let stopEnvironment: (() => void) | null = null
+  let wasOnline = true
+  let wasVisible = true
+  let retryHint: number | null = null
+  let transportIndex = 0
+  let state: ConnectionState = { status: 'connecting', transport: null, attempt: 0, error: null }
 
-  readonly #config: ConnectionConfig
-  readonly #listener: ConnectionListener
-
-  constructor(config: ConnectionConfig, listener: ConnectionListener) {
-    this.#config = config
-    this.#listener = listener
-  }
-
-  /** Starts connecting; a no-op while running. */
-  start(): void {
-    if (this.#running) return
-    this.#running = true
-    this.#transportIndex = 0
-    const env = this.#config.environment
-    this.#wasOnline = env.isOnline()
-    this.#wasVisible = env.isVisible()
-    this.#stopEnvironment = env.subscribe(() => this.#onEnvironmentChange())
-    this.#setState({ status: 'connecting', attempt: 0, error: null })
-    if (!this.#wasOnline) this.#setState({ status: 'offline' })
-    else this.#connect()
-  }
-
-  /** Disconnects and stays `closed` (with `error`, if given) until started again. */
-  stop(error?: LiveDataError): void {
-    if (!this.#running) return
-    this.#running = false
-    this.#teardown()
-    this.#stopEnvironment?.()
-    this.#stopEnvironment = null
-    this.#setState({ status: 'closed', attempt: 0, error: error ?? null })
-  }
-
-  #setState(patch: Partial<ConnectionState>): void {
-    const next = { ...this.#state, ...patch }
-    const s = this.#state
+  const setState = (patch: Partial<ConnectionState>): void => {
+    const next = { ...state, ...patch }
     if (
-      next.status === s.status &&
-      next.transport === s.transport &&
-      next.attempt === s.attempt &&
-      next.error === s.error
+      next.status !== state.status ||
+      next.transport !== state.transport ||
+      next.attempt !== state.attempt ||
+      next.error !== state.error
     ) {
-      return
+      state = next
+      listener.onState(next)
     }
-    this.#state = next
-    this.#listener.onState(next)
   }
 
-  #teardown(): void {
-    this.#generation++
-    const { timers } = this.#config
-    if (this.#retryTimer !== null) timers.clearTimeout(this.#retryTimer)
-    if (this.#heartbeatTimer !== null) timers.clearTimeout(this.#heartbeatTimer)
-    this.#retryTimer = null
-    this.#heartbeatTimer = null
-    this.#handle?.close()
-    this.#handle = null
+  const teardown = (): void => {
+    generation++
+    timers.clearTimeout(retryTimer)
+    timers.clearTimeout(heartbeatTimer)
+    retryTimer = heartbeatTimer = null
+    handle?.close()
+    handle = null
   }
 
-  #connect(): void {
-    const transport = this.#config.transports[this.#transportIndex]
-    if (!transport) {
-      this.stop(new LiveDataError('ERR_NO_TRANSPORT', 'No transport is configured for this source'))
+  const stop = (error?: LiveDataError): void => {
+    if (!running) return
+    running = false
+    teardown()
+    stopEnvironment?.()
+    stopEnvironment = null
+    setState({ status: 'closed', attempt: 0, error: error ?? null })
+  }
+
+  const closed = (opened: boolean, error?: LiveDataError): void => {
+    teardown()
+    const reason = error ?? new LiveDataError('ERR_CONNECTION_LOST', 'The server ended the stream')
+    // A transport that never opened may be blocked here: the next one gets its turn at once.
+    if (!opened && transportIndex + 1 < config.transports.length) {
+      transportIndex++
+      setState({ error: reason })
+      connect()
       return
     }
-    const generation = ++this.#generation
+    if (!reason.retryable) return stop(reason)
+    const attempt = state.attempt + 1
+    if (attempt > policy.maxAttempts) {
+      return stop(
+        new LiveDataError('ERR_RECONNECT_EXHAUSTED', `Gave up after ${attempt - 1} attempts`, {
+          cause: reason,
+          retryable: false,
+        }),
+      )
+    }
+    if (!opened) transportIndex = 0
+    const online = environment.isOnline()
+    setState({ status: online ? 'reconnecting' : 'offline', attempt, error: reason })
+    if (!online) return
+    const delay = backoffDelay(
+      attempt,
+      { ...policy, minDelay: retryHint ?? policy.minDelay },
+      config.random,
+    )
+    retryTimer = timers.setTimeout(connect, delay)
+  }
+
+  // Silence is detected on the second quiet half-period: between 1 and 1.5 heartbeatTimeout.
+  // A flag per chunk is far cheaper than re-arming a timer per chunk.
+  const armHeartbeat = (current: number): void => {
+    let quietTicks = 0
+    sawActivity = false
+    const tick = (): void => {
+      if (current !== generation) return
+      quietTicks = sawActivity ? 0 : quietTicks + 1
+      sawActivity = false
+      if (quietTicks < 2) {
+        heartbeatTimer = timers.setTimeout(tick, heartbeatTimeout / 2)
+        return
+      }
+      closed(
+        true,
+        new LiveDataError('ERR_HEARTBEAT_TIMEOUT', `Nothing arrived for ${heartbeatTimeout} ms`),
+      )
+    }
+    if (heartbeatTimeout < Number.POSITIVE_INFINITY) {
+      heartbeatTimer = timers.setTimeout(tick, heartbeatTimeout / 2)
+    }
+  }
+
+  function connect(): void {
+    retryTimer = null
+    const transport = config.transports[transportIndex] as TransportDefinition
+    const current = ++generation
+    const live = (): boolean => current === generation
     let opened = false
-    this.#setState({ transport: transport.name })
-    this.#config.context(transport).then(
+    setState({ transport: transport.name })
+    config.context(transport).then(
       (context) => {
-        if (generation !== this.#generation) return
-        this.#handle = transport.connect(context, {
-          onOpen: () => {
-            if (generation !== this.#generation) return
+        if (!live()) return
+        handle = transport.connect(context, {
+          onOpen() {
+            if (!live()) return
             opened = true
-            this.#setState({ status: 'open', attempt: 0, error: null })
-            this.#armHeartbeat(generation)
+            setState({ status: 'open', attempt: 0, error: null })
+            armHeartbeat(current)
           },
-          onActivity: () => {
-            this.#sawActivity = true
+          onActivity() {
+            sawActivity = true
           },
-          onMessage: (message) => {
-            if (generation === this.#generation) this.#listener.onMessage(message)
+          onMessage(message) {
+            if (live()) listener.onMessage(message)
           },
-          onRetry: (ms) => {
-            this.#retryHint = ms
+          onRetry(ms) {
+            retryHint = ms
           },
-          onGap: () => {
-            if (generation === this.#generation) this.#listener.onGap()
+          onGap() {
+            if (live()) listener.onGap()
           },
-          onError: (error) => {
-            if (generation === this.#generation) this.#listener.onError(error)
+          onError(error) {
+            if (live()) listener.onError(error)
           },
-          onClose: (error) => {
-            if (generation === this.#generation) this.#onTransportClosed(opened, error)
+          onClose(error) {
+            if (live()) closed(opened, error)
           },
         })
       },
       (cause: unknown) => {
-        if (generation !== this.#generation) return
-        const detail = cause instanceof Error ? cause.message : String(cause)
-        this.#onTransportClosed(
-          false,
-          new LiveDataError('ERR_INVALID_OPTIONS', `headers() failed: ${detail}`, { cause }),
-        )
+        if (live()) {
+          closed(false, new LiveDataError('ERR_INVALID_OPTIONS', 'headers() failed', { cause }))
+        }
       },
     )
   }
 
-  #onTransportClosed(opened: boolean, error?: LiveDataError): void {
-    this.#teardown()
-    const reason =
-      error ?? new LiveDataError('ERR_CONNECTION_LOST', 'The server ended the connection')
-    // A transport that never opened may be blocked here: the next one gets its turn at once.
-    if (!opened && this.#transportIndex + 1 < this.#config.transports.length) {
-      this.#transportIndex++
-      this.#setState({ error: reason })
-      this.#connect()
+  const onEnvironmentChange = (): void => {
+    const online = environment.isOnline()
+    const visible = environment.isVisible()
+    const cameBack = (online && !wasOnline) || (visible && !wasVisible)
+    wasOnline = online
+    wasVisible = visible
+    // Only a connection waiting for its next attempt is hurried; an open one is left alone.
+    if (
+      !running ||
+      handle !== null ||
+      (state.status !== 'reconnecting' && state.status !== 'offline')
+    ) {
       return
     }
-    if (!reason.retryable) {
-      this.stop(reason)
-      return
+    if (!online) {
+      teardown()
+      setState({ status: 'offline' })
+    } else if (cameBack) {
+      teardown()
+      setState({ status: state.attempt > 0 ? 'reconnecting' : 'connecting' })
+      connect()
     }
-    const attempt = this.#state.attempt + 1
-    const { policy } = this.#config
-    if (attempt > policy.maxAttempts) {
-      this.stop(
-        new LiveDataError(
-          'ERR_RECONNECT_EXHAUSTED',
-          `Gave up after ${policy.maxAttempts} reconnect attempts: ${reason.message}`,
-          { cause: reason, retryable: false },
-        ),
-      )
-      return
-    }
-    if (!opened) this.#transportIndex = 0
-    const online = this.#config.environment.isOnline()
-    this.#setState({ status: online ? 'reconnecting' : 'offline', attempt, error: reason })
-    if (online) this.#scheduleRetry(attempt)
   }
 
-  #scheduleRetry(attempt: number): void {
-    const { policy, timers, random } = this.#config
-    const base = this.#retryHint ?? policy.minDelay
-    const delay = backoffDelay(attempt, { ...policy, minDelay: base }, random)
-    this.#retryTimer = timers.setTimeout(() => {
-      this.#retryTimer = null
-      this.#connect()
-    }, delay)
-  }
-
-  // Silence is detected on the second quiet half-period: between 1 and 1.5 heartbeatTimeout.
-  // One flag per chunk is far cheaper than re-arming a timer per chunk.
-  #armHeartbeat(generation: number): void {
-    const { timers, heartbeatTimeout } = this.#config
-    if (!Number.isFinite(heartbeatTimeout)) return
-    this.#sawActivity = false
-    this.#heartbeatSilentTicks = 0
-    const tick = (): void => {
-      if (generation !== this.#generation) return
-      if (this.#sawActivity) {
-        this.#sawActivity = false
-        this.#heartbeatSilentTicks = 0
-      } else if (++this.#heartbeatSilentTicks >= 2) {
-        this.#heartbeatTimer = null
-        this.#onTransportClosed(
-          true,
-          new LiveDataError(
-            'ERR_HEARTBEAT_TIMEOUT',
-            `Nothing arrived for ${heartbeatTimeout} ms; the connection is presumed dead`,
-          ),
-        )
-        return
-      }
-      this.#heartbeatTimer = timers.setTimeout(tick, heartbeatTimeout / 2)
-    }
-    this.#heartbeatTimer = timers.setTimeout(tick, heartbeatTimeout / 2)
-  }
-
-  #onEnvironmentChange(): void {
-    if (!this.#running) return
-    const env = this.#config.environment
-    const online = env.isOnline()
-    const visible = env.isVisible()
-    const cameBack = (online && !this.#wasOnline) || (visible && !this.#wasVisible)
-    this.#wasOnline = online
-    this.#wasVisible = visible
-    const waiting = this.#state.status === 'reconnecting' || this.#state.status === 'offline'
-    if (!online && waiting) {
-      this.#teardown()
-      this.#setState({ status: 'offline' })
-      return
-    }
-    // Only a connection that is waiting to retry is hurried; a healthy one is left alone.
-    if (online && cameBack && waiting && this.#handle === null) {
-      this.#teardown()
-      this.#setState({ status: this.#state.attempt > 0 ? 'reconnecting' : 'connecting' })
-      this.#connect()
-    }
+  return {
+    start() {
+      if (running) return
+      running = true
+      transportIndex = 0
+      wasOnline = environment.isOnline()
+      wasVisible = environment.isVisible()
+      stopEnvironment = environment.subscribe(onEnvironmentChange)
+      setState({ status: wasOnline ? 'connecting' : 'offline', attempt: 0, error: null })
+      if (wasOnline) connect()
+    },
+    stop,
   }
 }

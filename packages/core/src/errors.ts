@@ -25,8 +25,6 @@ export type LiveDataErrorCode =
   | 'ERR_RECONNECT_EXHAUSTED'
   /** The connection ended; the source is reconnecting. */
   | 'ERR_CONNECTION_LOST'
-  /** No configured transport can serve this source. */
-  | 'ERR_NO_TRANSPORT'
   /** A `send` could not be delivered. */
   | 'ERR_SEND_FAILED'
   /** The client was closed; the operation cannot proceed. */

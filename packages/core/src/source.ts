@@ -1,5 +1,5 @@
-import { Connection, type ConnectionConfig, type ConnectionState } from './connection'
-import { LiveDataError, toLiveDataError } from './errors'
+import { type ConnectionConfig, createConnection } from './connection'
+import { LiveDataError, type LiveDataErrorCode, toLiveDataError } from './errors'
 import type {
   HeadersOption,
   LiveMessage,
@@ -16,12 +16,17 @@ const SERVER_ID = /^(\d+)-(\d+)$/
 /**
  * Orders two ids of @livedata/server (`<ms>-<seq>`, as in Redis Streams). Returns `null` for ids
  * of any other form: a plain endpoint's ids are opaque and never compared.
+ *
+ * @example
+ * ```ts
+ * compareIds('1700000000000-2', '1700000000000-10') // < 0
+ * compareIds('abc', '1-1') // null
+ * ```
  */
 export function compareIds(a: string, b: string): number | null {
   const x = SERVER_ID.exec(a)
   const y = SERVER_ID.exec(b)
-  if (!x || !y) return null
-  return Number(x[1]) - Number(y[1]) || Number(x[2]) - Number(y[2])
+  return x && y ? Number(x[1]) - Number(y[1]) || Number(x[2]) - Number(y[2]) : null
 }
 
 /** What a source needs from its client. */
@@ -44,218 +49,167 @@ export interface SourceConfig<T, M> {
   isClosed(): boolean
 }
 
+/** A source as the client holds it: the public API plus `close`. */
+export interface InternalSource<T> extends LiveSource<T> {
+  close(): void
+}
+
 function validate<M>(schema: LiveSchema<M>, value: unknown): M {
   if (typeof schema === 'function') return schema(value)
-  const result = schema['~standard'].validate(value)
-  if (result instanceof Promise) {
-    throw new Error('asynchronous schemas are not supported; validate synchronously')
+  const result = schema['~standard'].validate(value) as {
+    value?: M
+    issues?: ReadonlyArray<{ message: string }>
   }
-  if ('issues' in result && result.issues) {
-    throw new Error(result.issues.map((issue) => issue.message).join('; '))
-  }
-  return (result as { value: M }).value
+  if (result instanceof Promise) throw new Error('async schemas are not supported')
+  if (result.issues) throw new Error(result.issues.map((issue) => issue.message).join('; '))
+  return result.value as M
 }
 
-const defaultReduce = <T, M>(_previous: T | undefined, data: M): T => data as unknown as T
+const resolveHeaders = async (headers: HeadersOption | undefined) =>
+  typeof headers === 'function' ? headers() : { ...headers }
 
-/** Reports an error thrown by a listener without breaking the others or the stream. */
-function reportListenerError(error: unknown): void {
-  const report = (globalThis as { reportError?: (error: unknown) => void }).reportError
-  if (typeof report === 'function') report(error)
-  else console.error('[@livedata/core] a subscriber threw:', error)
-}
+/**
+ * Creates the live value of one channel: listeners, the immutable snapshot, parse → schema →
+ * reduce with de-duplication by id, and sends.
+ */
+export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSource<T> {
+  const { key, options, timers, url, channel } = config
+  const reduce = options.reduce ?? ((_previous: T | undefined, data: M) => data as unknown as T)
+  const parse = options.parse ?? (channel ? JSON.parse : (text: string) => text)
+  // Channels of our server deliver every event; a plain endpoint only its unnamed ones.
+  const wanted = options.event ?? (channel ? undefined : 'message')
+  const listeners = new Set<() => void>()
+  const serverSnapshot: LiveSnapshot<T> = Object.freeze({
+    status: 'connecting',
+    data: options.initialData,
+    error: null,
+    transport: null,
+    lastEventId: null,
+    attempt: 0,
+    gap: false,
+  })
+  let snapshot = serverSnapshot
+  let notifyScheduled = false
+  let stopTimer: unknown = null
 
-/** The implementation of {@link LiveSource}. */
-export class Source<T, M = T> implements LiveSource<T> {
-  readonly key: string
-  #snapshot: LiveSnapshot<T>
-  readonly #serverSnapshot: LiveSnapshot<T>
-  readonly #listeners = new Set<() => void>()
-  readonly #connection: Connection
-  readonly #reduce: (previous: T | undefined, data: M, message: LiveMessage) => T
-  readonly #parse: (text: string) => unknown
-  #notifyScheduled = false
-  #stopTimer: unknown = null
-
-  readonly #config: SourceConfig<T, M>
-
-  constructor(config: SourceConfig<T, M>) {
-    this.#config = config
-    this.key = config.key
-    const { options } = config
-    this.#reduce = options.reduce ?? defaultReduce
-    this.#parse = options.parse ?? (config.channel ? JSON.parse : (text) => text)
-    this.#serverSnapshot = Object.freeze({
-      status: 'connecting',
-      data: options.initialData,
-      error: null,
-      transport: null,
-      lastEventId: null,
-      attempt: 0,
-      gap: false,
-    })
-    this.#snapshot = this.#serverSnapshot
-    const { headers, fetch, WebSocket, maxMessageSize, ...rest } = config.connection
-    this.#connection = new Connection(
-      {
-        ...rest,
-        context: async () => ({
-          url: config.url,
-          channel: config.channel,
-          lastEventId: this.#snapshot.lastEventId,
-          headers: typeof headers === 'function' ? await headers() : { ...headers },
-          fetch,
-          WebSocket,
-          maxMessageSize,
-        }),
-      },
-      {
-        onState: (state) => this.#onState(state),
-        onMessage: (message) => this.#onMessage(message),
-        onGap: () => this.#update({ gap: true }),
-        onError: (error) => this.#update({ error }),
-      },
-    )
-  }
-
-  subscribe = (listener: () => void): (() => void) => {
-    this.#listeners.add(listener)
-    if (this.#stopTimer !== null) {
-      this.#config.timers.clearTimeout(this.#stopTimer)
-      this.#stopTimer = null
-    }
-    if (this.#listeners.size === 1 && !this.#config.isClosed()) this.#connection.start()
-    let subscribed = true
-    return () => {
-      if (!subscribed) return
-      subscribed = false
-      this.#listeners.delete(listener)
-      if (this.#listeners.size > 0 || this.#stopTimer !== null) return
-      // Linger, so that StrictMode's unmount-remount or a route change reuses the connection.
-      this.#stopTimer = this.#config.timers.setTimeout(() => {
-        this.#stopTimer = null
-        if (this.#listeners.size === 0) this.#connection.stop()
-      }, this.#config.disconnectDelay)
-    }
-  }
-
-  getSnapshot = (): LiveSnapshot<T> => this.#snapshot
-
-  getServerSnapshot = (): LiveSnapshot<T> => this.#serverSnapshot
-
-  send = async (data: unknown, options: SendOptions = {}): Promise<void> => {
-    const config = this.#config
-    if (config.isClosed()) {
-      throw new LiveDataError('ERR_CLOSED', `Cannot send on "${this.key}": the client is closed`)
-    }
-    if (!config.channel) {
-      throw new LiveDataError(
-        'ERR_SEND_FAILED',
-        `Cannot send on "${this.key}": a plain ${config.options.transport ?? 'sse'} endpoint has no way back to the server`,
-        { retryable: false },
-      )
-    }
-    let body: string
-    try {
-      body = JSON.stringify(options.event === undefined ? { data } : { data, event: options.event })
-    } catch (cause) {
-      throw toLiveDataError(cause, 'ERR_SEND_FAILED', `Cannot send on "${this.key}"`)
-    }
-    const { headers, fetch } = config.connection
-    const extra = typeof headers === 'function' ? await headers() : headers
-    let response: Response
-    try {
-      response = await fetch(config.url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', ...extra },
-        body,
-      })
-    } catch (cause) {
-      throw toLiveDataError(cause, 'ERR_SEND_FAILED', `POST ${config.url} failed`)
-    }
-    if (!response.ok) {
-      const reason = await response.text().catch(() => '')
-      throw new LiveDataError(
-        'ERR_SEND_FAILED',
-        `POST ${config.url} answered ${response.status}${reason ? `: ${reason}` : ''}`,
-        { status: response.status, retryable: response.status >= 500 },
-      )
-    }
-  }
-
-  /** Stops for good: the client is closing. */
-  close(): void {
-    if (this.#stopTimer !== null) this.#config.timers.clearTimeout(this.#stopTimer)
-    this.#stopTimer = null
-    this.#connection.stop()
-  }
-
-  #onState(state: ConnectionState): void {
-    this.#update(state)
-  }
-
-  #onMessage(message: { data: string; event: string; id: string | null }): void {
-    const { options } = this.#config
-    const last = this.#snapshot.lastEventId
-    // Already delivered: a replay overlapping what this source has seen.
-    if (message.id !== null && last !== null && (compareIds(message.id, last) ?? 1) <= 0) return
-    const wanted = options.event ?? (this.#config.channel ? undefined : 'message')
-    if (wanted !== undefined && message.event !== wanted) {
-      if (message.id !== null) this.#update({ lastEventId: message.id })
-      return
-    }
-    const meta: LiveMessage = { id: message.id, event: message.event }
-    const lastEventId = message.id ?? last
-    let payload: M
-    try {
-      const parsed = this.#parse(message.data)
-      payload = options.schema ? validate(options.schema, parsed) : (parsed as M)
-    } catch (cause) {
-      const code = options.schema && !(cause instanceof SyntaxError) ? 'ERR_SCHEMA' : 'ERR_PARSE'
-      const what = code === 'ERR_SCHEMA' ? 'failed the schema' : 'could not be parsed'
-      const error = toLiveDataError(
-        cause,
-        code,
-        `Message ${message.id ?? ''} on "${this.key}" ${what}`,
-      )
-      // Its id still counts as seen: a resume must not fetch the same bad message again.
-      this.#update({ error, lastEventId })
-      return
-    }
-    let data: T
-    try {
-      data = this.#reduce(this.#snapshot.data, payload, meta)
-    } catch (cause) {
-      const error = toLiveDataError(cause, 'ERR_REDUCE', `reduce threw on "${this.key}"`)
-      this.#update({ error, lastEventId })
-      return
-    }
-    this.#update({ data, lastEventId, error: null })
-  }
-
-  #update(patch: Partial<LiveSnapshot<T>>): void {
-    const current = this.#snapshot
-    let changed = false
-    for (const key in patch) {
-      if (patch[key as keyof LiveSnapshot<T>] !== current[key as keyof LiveSnapshot<T>]) {
-        changed = true
-        break
+  const notify = (): void => {
+    notifyScheduled = false
+    for (const listener of [...listeners]) {
+      try {
+        listener()
+      } catch (error) {
+        // One failing subscriber must not starve the others, nor stop the stream.
+        const report = (globalThis as { reportError?: (error: unknown) => void }).reportError
+        report ? report(error) : console.error(error)
       }
+    }
+  }
+
+  const update = (patch: Partial<LiveSnapshot<T>>): void => {
+    let changed = false
+    for (const field in patch) {
+      const name = field as keyof LiveSnapshot<T>
+      if (patch[name] !== snapshot[name]) changed = true
     }
     if (!changed) return
-    this.#snapshot = Object.freeze({ ...current, ...patch })
-    if (this.#notifyScheduled) return
+    snapshot = Object.freeze({ ...snapshot, ...patch })
     // A burst of messages within one tick becomes one notification, hence one render.
-    this.#notifyScheduled = true
-    queueMicrotask(() => {
-      this.#notifyScheduled = false
-      for (const listener of [...this.#listeners]) {
+    if (!notifyScheduled) {
+      notifyScheduled = true
+      queueMicrotask(notify)
+    }
+  }
+
+  const fail = (code: LiveDataErrorCode, cause: unknown, lastEventId: string | null): void => {
+    // The id still counts as seen: a resume must not fetch the same bad message again.
+    update({ error: toLiveDataError(cause, code, `"${key}"`), lastEventId })
+  }
+
+  const { headers, fetch, WebSocket, maxMessageSize, ...connectionConfig } = config.connection
+  const connection = createConnection(
+    {
+      ...connectionConfig,
+      context: async () => ({
+        url,
+        channel,
+        lastEventId: snapshot.lastEventId,
+        headers: await resolveHeaders(headers),
+        fetch,
+        WebSocket,
+        maxMessageSize,
+      }),
+    },
+    {
+      onState: update,
+      onGap: () => update({ gap: true }),
+      onError: (error) => update({ error }),
+      onMessage(message) {
+        const last = snapshot.lastEventId
+        const id = message.id ?? last
+        // Already delivered: a replay that overlaps what this source has seen.
+        if (message.id !== null && last !== null && (compareIds(message.id, last) ?? 1) <= 0) return
+        if (wanted !== undefined && message.event !== wanted) return update({ lastEventId: id })
+        let payload: M
         try {
-          listener()
-        } catch (error) {
-          reportListenerError(error)
+          const parsed = parse(message.data)
+          payload = options.schema ? validate(options.schema, parsed) : (parsed as M)
+        } catch (cause) {
+          const code =
+            options.schema && !(cause instanceof SyntaxError) ? 'ERR_SCHEMA' : 'ERR_PARSE'
+          return fail(code, cause, id)
         }
+        try {
+          const data = reduce(snapshot.data, payload, { id: message.id, event: message.event })
+          update({ data, lastEventId: id, error: null })
+        } catch (cause) {
+          fail('ERR_REDUCE', cause, id)
+        }
+      },
+    },
+  )
+
+  return {
+    key,
+    subscribe(listener) {
+      listeners.add(listener)
+      timers.clearTimeout(stopTimer)
+      stopTimer = null
+      if (!config.isClosed()) connection.start()
+      return () => {
+        if (!listeners.delete(listener) || listeners.size > 0) return
+        timers.clearTimeout(stopTimer)
+        // Linger, so that StrictMode's unmount-remount or a route change reuses the connection.
+        stopTimer = timers.setTimeout(() => {
+          if (listeners.size === 0) connection.stop()
+        }, config.disconnectDelay)
       }
-    })
+    },
+    getSnapshot: () => snapshot,
+    getServerSnapshot: () => serverSnapshot,
+    async send(data: unknown, sendOptions: SendOptions = {}) {
+      const failed = (message: string, extra?: { cause?: unknown; status?: number }) =>
+        new LiveDataError('ERR_SEND_FAILED', `Send on "${key}" failed: ${message}`, extra)
+      if (config.isClosed()) throw new LiveDataError('ERR_CLOSED', 'The client is closed')
+      if (!channel) throw failed('a plain endpoint cannot receive')
+      let response: Response
+      try {
+        const body = JSON.stringify({ data, event: sendOptions.event })
+        response = await fetch(url, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', ...(await resolveHeaders(headers)) },
+          body,
+        })
+      } catch (cause) {
+        throw failed(cause instanceof Error ? cause.message : String(cause), { cause })
+      }
+      if (!response.ok) {
+        const body = await response.text().catch(() => '')
+        throw failed(`${response.status} ${body}`, { status: response.status })
+      }
+    },
+    close() {
+      timers.clearTimeout(stopTimer)
+      connection.stop()
+    },
   }
 }

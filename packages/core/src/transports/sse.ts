@@ -1,7 +1,7 @@
 import { LiveDataError } from '../errors'
 import { createSseParser } from '../sse-parser'
 import type { TransportDefinition } from '../types'
-import { httpStatusError, networkError, withQuery } from './http'
+import { httpStatusError, withParam } from './http'
 
 /** Event names @livedata/server reserves for control messages; never delivered as data. */
 const CONTROL_PREFIX = 'livedata.'
@@ -30,7 +30,10 @@ export const sse: TransportDefinition = {
 
     const { lastEventId } = context
     // Channels resume through the query (no CORS preflight); plain endpoints get the standard header.
-    const url = context.channel ? withQuery(context.url, { lastEventId }) : context.url
+    const url =
+      context.channel && lastEventId
+        ? withParam(context.url, 'lastEventId', lastEventId)
+        : context.url
     const headers: Record<string, string> = { Accept: 'text/event-stream', ...context.headers }
     if (!context.channel && lastEventId) headers['Last-Event-ID'] = lastEventId
 
@@ -43,33 +46,24 @@ export const sse: TransportDefinition = {
           cache: 'no-store',
         })
       } catch (cause) {
-        return end(networkError(cause, url))
-      }
-      if (!response.ok) {
-        void response.body?.cancel().catch(() => {})
-        return end(httpStatusError(response, url))
+        return end(new LiveDataError('ERR_NETWORK', `${url} unreachable`, { cause }))
       }
       const type = response.headers.get('content-type') ?? ''
-      if (!/^text\/event-stream\b/i.test(type)) {
-        void response.body?.cancel().catch(() => {})
-        return end(
-          new LiveDataError(
-            'ERR_CONTENT_TYPE',
-            `GET ${url} answered with content type "${type || 'none'}", expected "text/event-stream"`,
-            { retryable: false },
-          ),
-        )
-      }
-      if (!response.body) {
-        return end(new LiveDataError('ERR_NETWORK', `GET ${url} answered without a body`))
+      const error = !response.ok
+        ? httpStatusError(response.status, url)
+        : /^text\/event-stream/i.test(type)
+          ? null
+          : new LiveDataError('ERR_CONTENT_TYPE', `${url} sent "${type}", not text/event-stream`, {
+              retryable: false,
+            })
+      if (error || !response.body) {
+        response.body?.cancel().catch(() => {})
+        return end(error ?? new LiveDataError('ERR_NETWORK', `${url} sent no body`))
       }
 
       const max = context.maxMessageSize
       const tooLarge = (): LiveDataError =>
-        new LiveDataError(
-          'ERR_MESSAGE_TOO_LARGE',
-          `A message from ${url} exceeded maxMessageSize (${max} characters) and was skipped`,
-        )
+        new LiveDataError('ERR_MESSAGE_TOO_LARGE', `A message over ${max} characters was skipped`)
       const parser = createSseParser(
         {
           onEvent(event) {
@@ -98,11 +92,9 @@ export const sse: TransportDefinition = {
           parser.push(decoder.decode(value, { stream: true }))
         }
       } catch (cause) {
-        return end(
-          new LiveDataError('ERR_CONNECTION_LOST', `The stream from ${url} broke off`, { cause }),
-        )
+        return end(new LiveDataError('ERR_CONNECTION_LOST', 'The stream broke off', { cause }))
       }
-      end(new LiveDataError('ERR_CONNECTION_LOST', `The server closed the stream from ${url}`))
+      end()
     }
 
     void run()
