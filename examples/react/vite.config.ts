@@ -3,7 +3,12 @@ import { defineConfig } from 'vite'
 
 export default defineConfig({
   plugins: [react()],
-  // `pnpm dev` serves the app with hot reload; live data comes from the demo server on :3000.
-  server: { proxy: { '/live': 'http://localhost:3000' } },
+  server: {
+    proxy: {
+      // `pnpm dev` serves the app with hot reload; live data comes from the demo server on :3000.
+      // The Host header is kept, so the live server's same-origin check accepts the page's POSTs.
+      '/live': { target: 'http://localhost:3000', changeOrigin: false },
+    },
+  },
   build: { sourcemap: true },
 })

@@ -2,7 +2,6 @@ import { type ConnectionConfig, createConnection } from './connection'
 import { LiveDataError, type LiveDataErrorCode, toLiveDataError } from './errors'
 import type {
   HeadersOption,
-  LiveMessage,
   LiveSchema,
   LiveSnapshot,
   LiveSource,
