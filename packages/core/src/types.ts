@@ -198,7 +198,10 @@ export interface SendOptions {
   event?: string
 }
 
-/** One live value: subscribe to it, read its snapshot, send on its channel. */
+/**
+ * One live value: subscribe to it, read its snapshot, send on its channel. Its methods are bound:
+ * pass `source.subscribe` or `source.getSnapshot` around detached (as `useSyncExternalStore` does).
+ */
 export interface LiveSource<T> {
   /** The channel name, or the key of a plain endpoint. */
   readonly key: string

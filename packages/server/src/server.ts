@@ -59,8 +59,9 @@ export interface LiveServer {
   /** The base path, without a trailing slash. */
   readonly path: string
   /**
-   * Serves the live routes on `server`, in front of its other request listeners, which still
-   * get every request outside `path`.
+   * Serves the live routes on `server`, in front of the request listeners it already has, which
+   * still get every request outside `path`. Listeners added after `attach` see every request,
+   * those under `path` included (after the live server took them).
    */
   attach(server: Server): this
   /**
