@@ -11,6 +11,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
 try {
   const demo = await startDemoServer({ port, host })
   console.log(`@livedata demo running at ${demo.url}`)
+  for (const app of demo.apps) console.log(`  ${app.name.padEnd(7)} ${app.url}`)
   const stop = (): void => {
     // A second Ctrl-C gets the default behaviour: exit at once.
     demo.close().then(

@@ -14,23 +14,43 @@ export interface DemoServerOptions {
   host?: string
   /** How often the ticker publishes, in ms. Default 250 (4 times a second). */
   publishInterval?: number
-  /** The built app to serve at `/`. Default: examples/react/dist. */
-  staticDir?: string
+  /** The built apps and where to serve them. Default: {@link DEMO_APPS}. */
+  apps?: readonly DemoApp[]
   /** Where log lines go. Default `console.log`. */
   log?: (line: string) => void
 }
+
+/** One example app the demo serves. */
+export interface DemoApp {
+  /** The framework, for the start-up message. */
+  name: string
+  /** The URL path, with slashes on both ends; the app is built with the same `base`. */
+  prefix: string
+  /** The folder of the built app. */
+  dir: string
+  /** The workspace package that builds it. */
+  packageName: string
+}
+
+// Both src/ and dist/ sit one level below examples/server.
+const appDir = (name: string): string =>
+  fileURLToPath(new URL(`../../${name}/dist/`, import.meta.url))
+
+/** The apps of the demo, each a dashboard of the same ticker in another framework. */
+export const DEMO_APPS: readonly DemoApp[] = [
+  { name: 'React', prefix: '/', dir: appDir('react'), packageName: '@livedata/example-react' },
+]
 
 /** A running demo. */
 export interface DemoServer {
   /** The page to open, e.g. `http://localhost:3000/`. */
   url: string
+  /** Each app's page, by name. */
+  apps: ReadonlyArray<{ name: string; url: string }>
   port: number
   /** Stops the ticker, ends every live connection and closes the port. */
   close(): Promise<void>
 }
-
-// Both src/ and dist/ sit one level below examples/server.
-const APP_DIR = fileURLToPath(new URL('../../react/dist/', import.meta.url))
 
 function pageUrl(host: string, port: number): string {
   const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host
@@ -39,7 +59,7 @@ function pageUrl(host: string, port: number): string {
 
 /**
  * Starts the demo on one port: the live server at `/live`, a simulated stock ticker published
- * on the `prices` channel, and the React app at `/`. Messages clients send are logged.
+ * on the `prices` channel, and each example app at its own path (React at `/`). Messages clients send are logged.
  *
  * @example
  * ```ts
@@ -51,10 +71,34 @@ function pageUrl(host: string, port: number): string {
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
   const { port = 3000, host = 'localhost', publishInterval = 250 } = options
   const log = options.log ?? ((line: string) => console.log(line))
-  const serveStatic = createStaticHandler(options.staticDir ?? APP_DIR)
+  const apps = options.apps ?? DEMO_APPS
+  // Longest prefix first, so /vue/ wins over /.
+  const mounts = [...apps]
+    .sort((a, b) => b.prefix.length - a.prefix.length)
+    .map((app) => ({
+      prefix: app.prefix,
+      serve: createStaticHandler(app.dir, {
+        prefix: app.prefix,
+        buildHint: `pnpm --filter ${app.packageName} build`,
+      }),
+    }))
 
   const server = createServer((request, response) => {
-    serveStatic(request, response).catch((error: unknown) => {
+    const path = (request.url ?? '/').split('?')[0] as string
+    // /vue is /vue/: relative asset URLs need the trailing slash.
+    const bare = mounts.find((mount) => mount.prefix !== '/' && `${path}/` === mount.prefix)
+    if (bare) {
+      response.writeHead(308, { Location: bare.prefix })
+      response.end()
+      return
+    }
+    const mount = mounts.find((candidate) => path.startsWith(candidate.prefix))
+    if (!mount) {
+      response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' })
+      response.end('Not found')
+      return
+    }
+    mount.serve(request, response).catch((error: unknown) => {
       log(`[demo] ${request.url} failed: ${error instanceof Error ? error.message : String(error)}`)
       if (!response.headersSent) response.writeHead(500)
       response.end()
@@ -74,8 +118,10 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   const timer = setInterval(() => live.publish('prices', ticker.next()), publishInterval)
 
   let closing: Promise<void> | null = null
+  const url = pageUrl(host, address.port)
   return {
-    url: pageUrl(host, address.port),
+    url,
+    apps: apps.map((app) => ({ name: app.name, url: new URL(app.prefix, url).href })),
     port: address.port,
     close() {
       closing ??= (async () => {

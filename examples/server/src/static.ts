@@ -32,6 +32,14 @@ function isNotFound(error: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR'
 }
 
+/** Options of {@link createStaticHandler}. */
+export interface StaticOptions {
+  /** The URL path the files are served under, with slashes on both ends. Default `/`. */
+  prefix?: string
+  /** The command that builds the files, shown when they are missing. */
+  buildHint?: string
+}
+
 /**
  * Serves the files under `root` for GET and HEAD: `/` is `index.html`, nothing outside `root`
  * is ever read (`..`, encoded slashes and symlinks pointing out are all refused), and each file
@@ -44,7 +52,9 @@ function isNotFound(error: unknown): boolean {
  */
 export function createStaticHandler(
   root: string,
+  options: StaticOptions = {},
 ): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
+  const prefix = options.prefix ?? '/'
   const rootPath = resolve(root)
   let realRoot: Promise<string> | null = null
 
@@ -59,6 +69,8 @@ export function createStaticHandler(
       return answer(response, 400, 'Malformed URL')
     }
     if (pathname.includes('\0')) return answer(response, 400, 'Malformed URL')
+    if (!pathname.startsWith(prefix)) return answer(response, 404, 'Not found')
+    pathname = pathname.slice(prefix.length - 1)
     if (pathname.endsWith('/')) pathname += 'index.html'
 
     const file = resolve(rootPath, `.${pathname}`)
@@ -88,7 +100,7 @@ export function createStaticHandler(
         return answer(
           response,
           503,
-          `The demo app is not built (no ${file}). Run: pnpm --filter @livedata/example-react build`,
+          `The demo app is not built (no ${file}). Run: ${options.buildHint ?? 'pnpm demo'}`,
         )
       }
       answer(response, 404, 'Not found')

@@ -77,3 +77,23 @@ describe('static files', () => {
     expect(post.headers.get('allow')).toBe('GET, HEAD')
   })
 })
+
+describe('under a prefix', () => {
+  it('serves the files below the prefix and nothing else', async () => {
+    const prefixed = createServer(
+      (request, response) =>
+        void createStaticHandler(join(dir, 'app'), { prefix: '/vue/' })(request, response),
+    )
+    prefixed.listen(0, '127.0.0.1')
+    await once(prefixed, 'listening')
+    const at = `http://127.0.0.1:${(prefixed.address() as AddressInfo).port}`
+    try {
+      expect(await (await fetch(`${at}/vue/`)).text()).toContain('<title>demo</title>')
+      expect((await fetch(`${at}/vue/assets/index-abc123.js`)).status).toBe(200)
+      expect((await fetch(`${at}/assets/index-abc123.js`)).status).toBe(404)
+    } finally {
+      prefixed.closeAllConnections()
+      await new Promise<void>((resolve) => prefixed.close(() => resolve()))
+    }
+  })
+})

@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { type Browser, chromium, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe } from 'vitest'
+import { type DemoServer, startDemoServer } from '../src/server'
+
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const hasChromium = existsSync(executablePath)
+const inCi = Boolean(process.env.CI)
+
+if (!hasChromium && !inCi) {
+  console.warn(
+    `\n!!! Skipping the demo's browser tests: no Chromium at ${executablePath}.\n!!! Install it with: apt-get install -y chromium (or set CHROMIUM_PATH). In CI these tests fail instead.\n`,
+  )
+}
+
+/** What a browser test of one demo page gets. */
+export interface DemoPage {
+  demo: DemoServer
+  page: Page
+  /** Lines the demo server logged. */
+  serverLog: string[]
+  /** Uncaught errors and console errors of the page. */
+  pageErrors: string[]
+}
+
+/**
+ * Declares a suite that opens `path` of the demo in Debian's Chromium. Locally without Chromium
+ * the suite is skipped with a loud warning; in CI (`CI=true`) it fails instead.
+ *
+ * @example
+ * ```ts
+ * demoPageSuite('the Vue demo', 'vue', '/vue/', (ctx) => { it('…', async () => { ctx().page … }) })
+ * ```
+ */
+export function demoPageSuite(
+  title: string,
+  app: string,
+  path: string,
+  body: (context: () => DemoPage) => void,
+): void {
+  const appIndex = fileURLToPath(new URL(`../../${app}/dist/index.html`, import.meta.url))
+  describe.skipIf(!hasChromium && !inCi)(title, () => {
+    let browser: Browser | undefined
+    let context: DemoPage | undefined
+
+    beforeAll(async () => {
+      if (!hasChromium) {
+        throw new Error(
+          `This browser test needs Chromium and there is none at ${executablePath}: run apt-get install -y chromium, or set CHROMIUM_PATH.`,
+        )
+      }
+      if (!existsSync(appIndex)) {
+        throw new Error(
+          `The ${app} app is not built (no ${appIndex}): run pnpm --filter @livedata/example-${app} build, or pnpm test, which builds it first.`,
+        )
+      }
+      const serverLog: string[] = []
+      const pageErrors: string[] = []
+      const demo = await startDemoServer({
+        port: 0,
+        host: '127.0.0.1',
+        log: (line) => serverLog.push(line),
+      })
+      browser = await chromium.launch({
+        executablePath,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
+      })
+      const page = await browser.newPage()
+      // Fail with Playwright's own message before vitest's timeout cuts the test short.
+      page.setDefaultTimeout(20_000)
+      page.on('pageerror', (error) => pageErrors.push(error.message))
+      page.on('console', (message) => {
+        if (message.type() === 'error') pageErrors.push(message.text())
+      })
+      context = { demo, page, serverLog, pageErrors }
+      await page.goto(new URL(path, demo.url).href)
+    })
+
+    afterAll(async () => {
+      await browser?.close()
+      await context?.demo.close()
+    })
+
+    body(() => {
+      if (!context) throw new Error('the browser suite did not start')
+      return context
+    })
+  })
+}
+
+/** Waits until the status badge says `open` over `transport`, then until AAPL's price changes. */
+export async function expectMovingPrices(page: Page, transport = 'sse'): Promise<void> {
+  await page.waitForFunction(
+    (expected) =>
+      document.querySelector('[data-testid="status"]')?.textContent === 'open' &&
+      document.querySelector('[data-testid="transport"]')?.textContent === expected,
+    transport,
+  )
+  await page.waitForFunction(() =>
+    /\d/.test(document.querySelector('[data-testid="price-AAPL"]')?.textContent ?? ''),
+  )
+  const first = await page.getByTestId('price-AAPL').textContent()
+  if (!/^\$?[\d,]+\.\d\d$/.test(first ?? '')) throw new Error(`not a price: ${first}`)
+  await page.waitForFunction(
+    (before) => document.querySelector('[data-testid="price-AAPL"]')?.textContent !== before,
+    first,
+  )
+}
