@@ -39,6 +39,13 @@ const appDir = (name: string): string =>
 /** The apps of the demo, each a dashboard of the same ticker in another framework. */
 export const DEMO_APPS: readonly DemoApp[] = [
   { name: 'React', prefix: '/', dir: appDir('react'), packageName: '@livedata/example-react' },
+  { name: 'Vue', prefix: '/vue/', dir: appDir('vue'), packageName: '@livedata/example-vue' },
+  {
+    name: 'Svelte',
+    prefix: '/svelte/',
+    dir: appDir('svelte'),
+    packageName: '@livedata/example-svelte',
+  },
 ]
 
 /** A running demo. */
