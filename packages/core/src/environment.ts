@@ -17,21 +17,19 @@ export const globalTimers: LiveTimers = {
  * ```
  */
 export function browserEnvironment(): LiveEnvironment {
+  const g = globalThis as { navigator?: Navigator; document?: Document; window?: Window }
   return {
-    isOnline: () =>
-      typeof navigator === 'undefined' || typeof navigator.onLine !== 'boolean' || navigator.onLine,
-    isVisible: () => typeof document === 'undefined' || document.visibilityState !== 'hidden',
+    isOnline: () => g.navigator?.onLine !== false,
+    isVisible: () => g.document?.visibilityState !== 'hidden',
     subscribe(listener) {
-      if (typeof window === 'undefined' || typeof window.addEventListener !== 'function') {
-        return () => {}
-      }
-      window.addEventListener('online', listener)
-      window.addEventListener('offline', listener)
-      document.addEventListener('visibilitychange', listener)
+      const events: Array<[EventTarget | undefined, string]> = [
+        [g.window, 'online'],
+        [g.window, 'offline'],
+        [g.document, 'visibilitychange'],
+      ]
+      for (const [target, type] of events) target?.addEventListener?.(type, listener)
       return () => {
-        window.removeEventListener('online', listener)
-        window.removeEventListener('offline', listener)
-        document.removeEventListener('visibilitychange', listener)
+        for (const [target, type] of events) target?.removeEventListener?.(type, listener)
       }
     },
   }
