@@ -1,5 +1,11 @@
 import { History, type Replay, type StoredMessage } from './history'
 
+/** A replay, and the id the subscriber now stands at. */
+export interface Subscription extends Replay {
+  /** The id of the last message replayed, else the id resumed from, else the channel's newest. */
+  cursor: string
+}
+
 /** Something that receives a channel's messages: one client connection on some transport. */
 export interface Subscriber {
   /** Delivers one message. Must not throw; a connection that cannot keep up closes itself. */
@@ -28,11 +34,16 @@ export class Channel {
    * Subscribes from `lastEventId`: the replay is computed and the subscriber added in one
    * synchronous step, so no message can fall between the two.
    */
-  subscribe(subscriber: Subscriber, lastEventId: string | null): Replay {
-    const replay =
-      lastEventId === null ? { messages: [], gap: false } : this.history.since(lastEventId)
+  subscribe(subscriber: Subscriber, lastEventId: string | null): Subscription {
     this.subscribers.add(subscriber)
-    return replay
+    return this.replay(lastEventId)
+  }
+
+  /** What a subscriber resuming from `lastEventId` is owed, without subscribing it. */
+  replay(lastEventId: string | null): Subscription {
+    if (lastEventId === null) return { messages: [], gap: false, cursor: this.history.cursor() }
+    const replay = this.history.since(lastEventId)
+    return { ...replay, cursor: replay.messages.at(-1)?.id ?? lastEventId }
   }
 
   unsubscribe(subscriber: Subscriber): void {

@@ -9,7 +9,19 @@ export interface StoredMessage {
   readonly json: string
   /** The text/event-stream frame, built on first use. */
   sseFrame?: string
+  /** The JSON object `{"id","event","data"}` of the polling and WebSocket transports. */
+  jsonFrame?: string
+  /** The WebSocket frame. */
+  wsFrame?: string
+  /** The script-safe argument of the iframe transport's `p(...)`. */
+  iframeArgument?: string
 }
+
+/**
+ * The id that means "before the first message": resuming from it replays all of history, with a
+ * gap only if history already dropped something. Fresh subscribers of an empty channel get it.
+ */
+export const ORIGIN_ID = '0-0'
 
 /** What history can give back from an id. */
 export interface Replay {
@@ -27,6 +39,8 @@ export class History {
   private readonly ring: Array<StoredMessage | undefined>
   private start = 0
   private size = 0
+  /** How many messages fell out of the ring. */
+  private dropped = 0
 
   constructor(readonly capacity: number) {
     this.ring = new Array(capacity)
@@ -37,13 +51,17 @@ export class History {
   }
 
   push(message: StoredMessage): void {
-    if (this.capacity === 0) return
+    if (this.capacity === 0) {
+      this.dropped++
+      return
+    }
     if (this.size < this.capacity) {
       this.ring[(this.start + this.size) % this.capacity] = message
       this.size++
     } else {
       this.ring[this.start] = message
       this.start = (this.start + 1) % this.capacity
+      this.dropped++
     }
   }
 
@@ -72,11 +90,14 @@ export class History {
       else high = mid
     }
     const found = low > 0 && this.at(low - 1).id === id
-    const newest = this.newest()
-    // Caught up exactly: nothing newer, nothing missed.
-    const upToDate = newest !== undefined && newest.id === id
     const messages: StoredMessage[] = []
     for (let i = low; i < this.size; i++) messages.push(this.at(i))
-    return { messages, gap: !found && !upToDate }
+    const gap = id === ORIGIN_ID ? this.dropped > 0 : !found
+    return { messages, gap }
+  }
+
+  /** Where a fresh subscriber stands: the newest id, or {@link ORIGIN_ID} when there is none. */
+  cursor(): string {
+    return this.newest()?.id ?? ORIGIN_ID
   }
 }

@@ -9,5 +9,6 @@ export type {
   MessageContext,
   MessageListener,
   PublishOptions,
+  ServerTransport,
 } from './server'
 export { createLiveServer } from './server'

@@ -12,8 +12,11 @@ export type OriginOption =
   | ReadonlyArray<string | RegExp>
   | ((origin: string, request: IncomingMessage) => boolean)
 
-/** A check built from {@link OriginOption}. */
-export type OriginCheck = (request: IncomingMessage) => boolean
+/**
+ * A check built from {@link OriginOption}: whether `origin` (the request's `Origin` header, or
+ * the page origin an iframe stream will post to) may connect.
+ */
+export type OriginCheck = (origin: string | undefined, request: IncomingMessage) => boolean
 
 function normalize(origin: string): string {
   try {
@@ -36,17 +39,12 @@ function ownOrigin(origin: string, request: IncomingMessage): boolean {
 /** Builds the Origin check of a server. Throws `ERR_INVALID_OPTIONS` on a malformed option. */
 export function createOriginCheck(option: OriginOption | undefined): OriginCheck {
   if (option === undefined) {
-    return (request) => {
-      const origin = request.headers.origin
-      return origin === undefined || ownOrigin(origin, request)
-    }
+    return (origin, request) => origin === undefined || ownOrigin(origin, request)
   }
   if (option === '*') return () => true
   if (typeof option === 'function') {
-    return (request) => {
-      const origin = request.headers.origin
-      return origin === undefined || ownOrigin(origin, request) || option(origin, request)
-    }
+    return (origin, request) =>
+      origin === undefined || ownOrigin(origin, request) || option(origin, request)
   }
   if (!Array.isArray(option)) {
     throw new LiveServerError(
@@ -67,8 +65,7 @@ export function createOriginCheck(option: OriginOption | undefined): OriginCheck
       )
     }
   }
-  return (request) => {
-    const origin = request.headers.origin
+  return (origin, request) => {
     if (origin === undefined || ownOrigin(origin, request)) return true
     return exact.has(normalize(origin)) || patterns.some((pattern) => pattern.test(origin))
   }

@@ -1,30 +1,41 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
 import { Channel } from './channel'
 import { LiveServerError } from './errors'
-import { createIdGenerator, isMessageId } from './ids'
+import {
+  type AuthorizeContext,
+  type Hub,
+  isChannelName,
+  isEventName,
+  type LiveConnection,
+  type MessageContext,
+  SERVER_TRANSPORTS,
+  type ServerTransport,
+} from './hub'
+import { createIdGenerator } from './ids'
 import { createOriginCheck, type OriginOption } from './origin'
-import { type SseConnection, serveSse } from './transports/sse'
+import { handleHttpSend, sendError } from './sends'
+import { IFRAME_NONCE, serveIframe } from './transports/iframe'
+import { serveLongPoll, servePoll } from './transports/poll'
+import { serveSse } from './transports/sse'
+import { createWebSocketEndpoint } from './transports/websocket'
 
-/** What `authorize` is asked about. */
-export interface AuthorizeContext {
-  /** The channel the request is for. */
-  channel: string
-  /** `subscribe` to receive, `send` to publish a client message. */
-  action: 'subscribe' | 'send'
-  /** The HTTP request, for its cookies, headers and URL. */
-  request: IncomingMessage
-}
+export type { AuthorizeContext, MessageContext, ServerTransport }
 
 /** Options of {@link createLiveServer}. */
 export interface LiveServerOptions {
-  /** The base path; channels live at `<path>/<channel>`. Default `/live`. */
+  /** The base path; channels live at `<path>/<channel>`, the WebSocket at `<path>`. Default `/live`. */
   path?: string
+  /** The transports offered. Default: all five. Clients fall back among what is offered. */
+  transports?: readonly ServerTransport[]
   /** Messages kept per channel for resume. Default 1000. */
   history?: number
-  /** Interval of heartbeat comments in ms; 0 turns them off. Default 15 000. */
+  /** Interval of heartbeats in ms; 0 turns them off. Default 15 000. */
   heartbeat?: number
   /** The reconnection delay suggested to clients (`retry:`), in ms. Default 1000. */
   retry?: number
+  /** How long a long poll is held before it is answered empty, in ms. Default 25 000. */
+  longPollTimeout?: number
   /** Browser origins allowed to connect. Default: the server's own origin only. */
   origins?: OriginOption
   /** The largest payload, published or sent by a client, in bytes. Default 64 KiB. */
@@ -41,16 +52,6 @@ export interface PublishOptions {
   event?: string
 }
 
-/** Context of a client's send. */
-export interface MessageContext {
-  /** The event name the client gave, if any. */
-  event: string | undefined
-  /** How it arrived. */
-  transport: 'http'
-  /** The request that carried it. */
-  request: IncomingMessage
-}
-
 /** Receives the messages clients send. */
 export type MessageListener = (channel: string, data: unknown, context: MessageContext) => void
 
@@ -58,8 +59,10 @@ export type MessageListener = (channel: string, data: unknown, context: MessageC
 export interface LiveServer {
   /** The base path, without a trailing slash. */
   readonly path: string
+  /** The transports this server offers. */
+  readonly transports: readonly ServerTransport[]
   /**
-   * Serves the live routes on `server`, in front of the request listeners it already has, which
+   * Serves the live routes and the WebSocket upgrade on `server`, in front of the request listeners it already has, which
    * still get every request outside `path`. Listeners added after `attach` see every request,
    * those under `path` included (after the live server took them).
    */
@@ -79,12 +82,8 @@ export interface LiveServer {
   close(): Promise<void>
 }
 
-const CHANNEL = /^[\w.:@~-]{1,256}$/
-const EVENT = /^[^\r\n\0]{1,256}$/
-const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8' }
-
 function checkChannel(channel: unknown): asserts channel is string {
-  if (typeof channel !== 'string' || !CHANNEL.test(channel)) {
+  if (!isChannelName(channel)) {
     throw new LiveServerError(
       'ERR_INVALID_CHANNEL',
       `Channel names are 1 to 256 characters of letters, digits and _ . : @ ~ -, got ${JSON.stringify(channel)}`,
@@ -94,7 +93,7 @@ function checkChannel(channel: unknown): asserts channel is string {
 
 function checkEvent(event: unknown): string | undefined {
   if (event === undefined || event === 'message') return undefined
-  if (typeof event !== 'string' || !EVENT.test(event) || event.startsWith('livedata.')) {
+  if (!isEventName(event) || event.startsWith('livedata.')) {
     throw new LiveServerError(
       'ERR_INVALID_EVENT',
       `Event names are 1 to 256 characters without line breaks and must not start with "livedata.", got ${JSON.stringify(event)}`,
@@ -114,25 +113,18 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return Math.floor(value)
 }
 
-function sendError(
-  response: ServerResponse,
-  status: number,
-  code: string,
-  message: string,
-  headers: Record<string, string> = {},
-): void {
-  if (response.headersSent) {
-    response.destroy()
-    return
-  }
-  response.writeHead(status, { ...headers, ...JSON_HEADERS })
-  response.end(JSON.stringify({ error: { code, message } }))
+/** The id a request resumes after. One we never issued is never found: the client gets a gap. */
+function resumeId(raw: string | null | undefined): string | null {
+  return raw === null || raw === undefined || raw === '' ? null : raw.slice(0, 64)
 }
+
+const ORIGIN_PATTERN = /^https?:\/\/[^/?#\s]+$/i
 
 /**
  * Creates a live server: channels of JSON messages, each message with an id, a bounded history
- * per channel for resume, heartbeats and Origin checks, served as Server-Sent Events at
- * `<path>/<channel>`; clients send with a POST to the same URL.
+ * per channel for resume, heartbeats and Origin checks, served over WebSocket (at `<path>`),
+ * Server-Sent Events, long polling, polling and an iframe stream (at `<path>/<channel>`);
+ * clients send with a POST to the channel or over their WebSocket.
  *
  * @example
  * ```ts
@@ -147,36 +139,70 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
   if (!path.startsWith('/')) {
     throw new LiveServerError('ERR_INVALID_OPTIONS', `path must start with "/", got "${path}"`)
   }
+  const transports = options.transports ?? SERVER_TRANSPORTS
+  for (const transport of transports) {
+    if (!SERVER_TRANSPORTS.includes(transport)) {
+      throw new LiveServerError(
+        'ERR_INVALID_OPTIONS',
+        `Unknown transport "${transport}"; the server offers ${SERVER_TRANSPORTS.join(', ')}`,
+      )
+    }
+  }
+  const offered = new Set(transports)
   const historySize = positive('history', options.history, 1000)
   const heartbeat = positive('heartbeat', options.heartbeat, 15_000)
-  const retry = positive('retry', options.retry, 1000)
-  const maxPayload = positive('maxPayload', options.maxPayload, 64 * 1024)
-  const maxBufferedBytes = positive('maxBufferedBytes', options.maxBufferedBytes, 1024 * 1024)
   const originAllowed = createOriginCheck(options.origins)
   const authorize = options.authorize
   const nextId = createIdGenerator()
   const channels = new Map<string, Channel>()
-  const sseConnections = new Set<SseConnection>()
   const messageListeners = new Set<MessageListener>()
   const attached = new Map<Server, () => void>()
   let closed = false
 
+  const hub: Hub = {
+    settings: {
+      retry: positive('retry', options.retry, 1000),
+      maxPayload: positive('maxPayload', options.maxPayload, 64 * 1024),
+      maxBufferedBytes: positive('maxBufferedBytes', options.maxBufferedBytes, 1024 * 1024),
+      longPollTimeout: positive('longPollTimeout', options.longPollTimeout, 25_000),
+    },
+    connections: new Set<LiveConnection>(),
+    channel(name) {
+      let channel = channels.get(name)
+      if (!channel) {
+        channel = new Channel(name, historySize)
+        channels.set(name, channel)
+      }
+      return channel
+    },
+    async authorize(context) {
+      if (!authorize) return true
+      try {
+        return (await authorize(context)) === true
+      } catch {
+        return false
+      }
+    },
+    receive(channel, data, context) {
+      for (const listener of messageListeners) {
+        try {
+          listener(channel, data, context)
+        } catch (error) {
+          console.error('[@livedata/server] a message listener threw:', error)
+          throw error
+        }
+      }
+    },
+  }
+  const webSocket = createWebSocketEndpoint(hub)
+
   const heartbeatTimer =
     heartbeat > 0
       ? setInterval(() => {
-          for (const connection of sseConnections) connection.heartbeat()
+          for (const connection of hub.connections) connection.heartbeat()
         }, heartbeat)
       : null
   heartbeatTimer?.unref()
-
-  const channelNamed = (name: string): Channel => {
-    let channel = channels.get(name)
-    if (!channel) {
-      channel = new Channel(name, historySize)
-      channels.set(name, channel)
-    }
-    return channel
-  }
 
   const corsHeaders = (request: IncomingMessage): Record<string, string> => {
     const origin = request.headers.origin
@@ -188,96 +214,77 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
     }
   }
 
-  const allowed = async (context: AuthorizeContext): Promise<boolean> => {
-    if (!authorize) return true
-    try {
-      return (await authorize(context)) === true
-    } catch {
-      return false
-    }
-  }
+  const notOffered = (response: ServerResponse, transport: string, cors: Record<string, string>) =>
+    sendError(
+      response,
+      404,
+      'ERR_TRANSPORT',
+      `This server does not offer ${transport}; it offers ${transports.join(', ')}`,
+      cors,
+    )
 
-  const readBody = (request: IncomingMessage): Promise<string | null> =>
-    new Promise((resolve, reject) => {
-      const chunks: Buffer[] = []
-      let size = 0
-      request.on('data', (chunk: Buffer) => {
-        size += chunk.length
-        if (size > maxPayload) {
-          resolve(null)
-          request.removeAllListeners('data')
-          request.resume()
-          return
-        }
-        chunks.push(chunk)
-      })
-      request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-      request.on('error', reject)
-    })
-
-  const handleSend = async (
+  const subscribe = async (
     request: IncomingMessage,
     response: ServerResponse,
+    url: URL,
     channel: string,
     cors: Record<string, string>,
   ): Promise<void> => {
-    if (!(await allowed({ channel, action: 'send', request }))) {
+    const query = url.searchParams
+    const accept = request.headers.accept ?? ''
+    const transport =
+      query.get('transport') ?? (accept.includes('application/json') ? 'polling' : 'sse')
+    if (!offered.has(transport as ServerTransport) || transport === 'websocket') {
+      return notOffered(response, transport, cors)
+    }
+    let pageOrigin = ''
+    if (transport === 'iframe') {
+      // Navigations carry no Origin header: the page names its origin, and it is checked the same.
+      pageOrigin = query.get('origin') ?? ''
+      const nonce = query.get('nonce') ?? ''
+      if (!ORIGIN_PATTERN.test(pageOrigin) || !IFRAME_NONCE.test(nonce)) {
+        return sendError(
+          response,
+          400,
+          'ERR_INVALID_REQUEST',
+          'The iframe transport needs origin=<page origin> and nonce=<8 to 64 of A-Z a-z 0-9 _ ->',
+        )
+      }
+      if (!originAllowed(pageOrigin, request)) {
+        return sendError(response, 403, 'ERR_ORIGIN', `Origin ${pageOrigin} is not allowed`)
+      }
+    }
+    if (!(await hub.authorize({ channel, action: 'subscribe', request }))) {
       return sendError(
         response,
         403,
         'ERR_FORBIDDEN',
-        `Sending on "${channel}" is not allowed`,
+        `Access to "${channel}" is not allowed`,
         cors,
       )
     }
-    const declared = Number(request.headers['content-length'] ?? 0)
-    const body = declared > maxPayload ? null : await readBody(request)
-    if (body === null) {
-      response.setHeader('Connection', 'close')
-      return sendError(
-        response,
-        413,
-        'ERR_PAYLOAD_TOO_LARGE',
-        `The body exceeds maxPayload (${maxPayload} bytes)`,
-        cors,
-      )
-    }
-    let parsed: unknown
-    try {
-      parsed = JSON.parse(body)
-    } catch {
-      return sendError(response, 400, 'ERR_INVALID_JSON', 'The body is not valid JSON', cors)
-    }
-    if (typeof parsed !== 'object' || parsed === null || !('data' in parsed)) {
-      return sendError(
-        response,
-        400,
-        'ERR_INVALID_MESSAGE',
-        'The body must be a JSON object {"data": ..., "event"?: "name"}',
-        cors,
-      )
-    }
-    const { data, event } = parsed as { data: unknown; event?: unknown }
-    if (event !== undefined && (typeof event !== 'string' || !EVENT.test(event))) {
-      return sendError(response, 400, 'ERR_INVALID_EVENT', 'event must be a short string', cors)
-    }
-    const context: MessageContext = { event, transport: 'http', request }
-    for (const listener of messageListeners) {
-      try {
-        listener(channel, data, context)
-      } catch (error) {
-        console.error('[@livedata/server] a message listener threw:', error)
-        return sendError(
+    const header = request.headers['last-event-id']
+    const lastEventId = resumeId(typeof header === 'string' ? header : query.get('lastEventId'))
+    const target = hub.channel(channel)
+    const { settings, connections } = hub
+    switch (transport) {
+      case 'sse':
+        return serveSse(response, target, lastEventId, settings, cors, connections)
+      case 'polling':
+        return servePoll(request, response, target, lastEventId, settings, cors)
+      case 'long-polling':
+        return serveLongPoll(response, target, lastEventId, settings, cors, connections)
+      default:
+        return serveIframe(
           response,
-          500,
-          'ERR_LISTENER',
-          'The server failed to take the message',
-          cors,
+          target,
+          lastEventId,
+          normalizeOrigin(pageOrigin),
+          query.get('nonce') as string,
+          settings,
+          connections,
         )
-      }
     }
-    response.writeHead(204, cors)
-    response.end()
   }
 
   const route = async (
@@ -287,12 +294,13 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
     rest: string,
   ): Promise<void> => {
     const cors = corsHeaders(request)
-    if (!originAllowed(request)) {
+    const origin = request.headers.origin
+    if (!originAllowed(origin, request)) {
       return sendError(
         response,
         403,
         'ERR_ORIGIN',
-        `Origin ${request.headers.origin} is not allowed; add it to the server's origins`,
+        `Origin ${origin} is not allowed; add it to the server's origins`,
       )
     }
     let channel: string
@@ -316,32 +324,9 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
         return
       }
       case 'POST':
-        return handleSend(request, response, channel, cors)
-      case 'GET': {
-        if (!(await allowed({ channel, action: 'subscribe', request }))) {
-          return sendError(
-            response,
-            403,
-            'ERR_FORBIDDEN',
-            `Access to "${channel}" is not allowed`,
-            cors,
-          )
-        }
-        const header = request.headers['last-event-id']
-        const raw =
-          (typeof header === 'string' ? header : null) ?? url.searchParams.get('lastEventId')
-        // An id we never issued is a resume from nowhere: treated as "missed everything".
-        const lastEventId = raw === null || raw === '' ? null : isMessageId(raw) ? raw : '0-0'
-        serveSse(
-          response,
-          channelNamed(channel),
-          lastEventId,
-          { retry, maxBufferedBytes },
-          cors,
-          sseConnections,
-        )
-        return
-      }
+        return handleHttpSend(hub, request, response, channel, cors)
+      case 'GET':
+        return subscribe(request, response, url, channel, cors)
       default:
         return sendError(
           response,
@@ -353,8 +338,17 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
     }
   }
 
+  /** Refuses an upgrade with a plain HTTP answer on the raw socket. */
+  const refuseUpgrade = (socket: Duplex, status: number, reason: string): void => {
+    const body = JSON.stringify({ error: { code: `HTTP_${status}`, message: reason } })
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    )
+  }
+
   const live: LiveServer = {
     path,
+    transports,
     handle(request, response) {
       const url = new URL(request.url ?? '/', 'http://localhost')
       const prefix = `${path}/`
@@ -377,7 +371,7 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
         (request: IncomingMessage, response: ServerResponse) => void
       >
       server.removeAllListeners('request')
-      const listener = (request: IncomingMessage, response: ServerResponse): void => {
+      const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
         if (live.handle(request, response)) return
         if (others.length === 0) {
           sendError(response, 404, 'ERR_NOT_FOUND', `Nothing at ${request.url}`)
@@ -385,9 +379,25 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
         }
         for (const other of others) other.call(server, request, response)
       }
-      server.on('request', listener)
+      const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+        const pathname = new URL(request.url ?? '/', 'http://localhost').pathname
+        if (pathname !== path && pathname !== `${path}/`) {
+          // Another upgrade handler (a dev server's HMR, say) may own this path.
+          if (server.listenerCount('upgrade') === 1) refuseUpgrade(socket, 404, 'Not Found')
+          return
+        }
+        if (closed) return refuseUpgrade(socket, 503, 'Service Unavailable')
+        if (!offered.has('websocket')) return refuseUpgrade(socket, 404, 'Not Found')
+        if (!originAllowed(request.headers.origin, request)) {
+          return refuseUpgrade(socket, 403, 'Forbidden')
+        }
+        webSocket.upgrade(request, socket, head)
+      }
+      server.on('request', onRequest)
+      server.on('upgrade', onUpgrade)
       attached.set(server, () => {
-        server.removeListener('request', listener)
+        server.removeListener('request', onRequest)
+        server.removeListener('upgrade', onUpgrade)
         for (const other of others) server.on('request', other)
       })
       return live
@@ -413,6 +423,7 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
           `The payload for "${channel}" is ${typeof data}, which JSON cannot hold`,
         )
       }
+      const { maxPayload } = hub.settings
       // Cheap length first; only a payload that might be too large is measured in bytes.
       if (json.length * 3 > maxPayload && Buffer.byteLength(json) > maxPayload) {
         throw new LiveServerError(
@@ -421,7 +432,7 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
         )
       }
       const id = nextId()
-      channelNamed(channel).publish({ id, event, json })
+      hub.channel(channel).publish({ id, event, json })
       return id
     },
     on(event, listener) {
@@ -442,11 +453,16 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
       if (closed) return
       closed = true
       if (heartbeatTimer) clearInterval(heartbeatTimer)
-      for (const connection of sseConnections) connection.close()
-      sseConnections.clear()
+      for (const connection of hub.connections) connection.close()
+      hub.connections.clear()
+      webSocket.close()
       for (const detach of attached.values()) detach()
       attached.clear()
     },
   }
   return live
+}
+
+function normalizeOrigin(origin: string): string {
+  return new URL(origin).origin
 }

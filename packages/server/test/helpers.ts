@@ -78,20 +78,39 @@ export async function openStream(url: string, headers: Record<string, string> = 
   }
 }
 
-/** The `data:` lines of a stream's text, parsed as JSON. */
+/** One event of a text/event-stream, as a test reads it. */
+export interface StreamEvent {
+  id: string | undefined
+  event: string | undefined
+  data: string | undefined
+}
+
+/** The events of a stream's text (split on LF only: a payload may hold U+2028). */
+export function eventsOf(text: string): StreamEvent[] {
+  const events: StreamEvent[] = []
+  for (const block of text.split('\n\n')) {
+    const event: StreamEvent = { id: undefined, event: undefined, data: undefined }
+    for (const line of block.split('\n')) {
+      const colon = line.indexOf(':')
+      const field = colon === -1 ? line : line.slice(0, colon)
+      const value = colon === -1 ? '' : line.slice(colon + 2)
+      if (field === 'id' || field === 'event' || field === 'data') event[field] = value
+    }
+    if (event.data !== undefined) events.push(event)
+  }
+  return events
+}
+
+/** The messages of a stream (control events left out). */
+const messagesOf = (text: string) =>
+  eventsOf(text).filter((event) => !event.event?.startsWith('livedata.'))
+
+/** The payloads of a stream's messages, parsed as JSON. */
 export function dataOf(text: string): unknown[] {
-  // Split on LF only: a payload may hold U+2028, which a RegExp would take for a line end.
-  return linesOf(text, 'data: ').map((line) => JSON.parse(line))
+  return messagesOf(text).map((event) => JSON.parse(event.data as string))
 }
 
-function linesOf(text: string, field: string): string[] {
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith(field))
-    .map((line) => line.slice(field.length))
-}
-
-/** The `id:` lines of a stream's text. */
+/** The ids of a stream's messages. */
 export function idsOf(text: string): string[] {
-  return linesOf(text, 'id: ')
+  return messagesOf(text).map((event) => event.id as string)
 }

@@ -1,32 +1,16 @@
 import type { ServerResponse } from 'node:http'
 import type { Channel, Subscriber } from '../channel'
+import { sseFrame } from '../frames'
 import type { StoredMessage } from '../history'
-
-/** Settings the SSE transport reads from the server. */
-export interface SseSettings {
-  /** The reconnection delay sent as `retry:`, in ms. */
-  retry: number
-  /** Bytes that may wait in a connection's buffer before it is judged too slow and closed. */
-  maxBufferedBytes: number
-}
-
-/** The text/event-stream frame of a message; built once, shared by every SSE connection. */
-export function sseFrame(message: StoredMessage): string {
-  if (message.sseFrame === undefined) {
-    // JSON text holds no raw CR or LF, so one `data:` line always carries it whole.
-    const event = message.event === undefined ? '' : `event: ${message.event}\n`
-    message.sseFrame = `id: ${message.id}\n${event}data: ${message.json}\n\n`
-  }
-  return message.sseFrame
-}
+import type { HubSettings, LiveConnection } from '../hub'
 
 /** One open SSE response. */
-export class SseConnection implements Subscriber {
+export class SseConnection implements Subscriber, LiveConnection {
   private closed = false
 
   constructor(
     private readonly response: ServerResponse,
-    private readonly settings: SseSettings,
+    private readonly settings: HubSettings,
   ) {}
 
   /** Writes raw text, closing the connection when the client cannot keep up. */
@@ -64,9 +48,9 @@ export function serveSse(
   response: ServerResponse,
   channel: Channel,
   lastEventId: string | null,
-  settings: SseSettings,
+  settings: HubSettings,
   headers: Record<string, string>,
-  connections: Set<SseConnection>,
+  connections: Set<LiveConnection>,
 ): void {
   response.writeHead(200, {
     ...headers,
@@ -81,6 +65,9 @@ export function serveSse(
   connections.add(connection)
   const replay = channel.subscribe(connection, lastEventId)
   let head = `retry: ${settings.retry}\n\n`
+  // A fresh subscriber learns where it stands, so that a reconnect before the first message
+  // still resumes from here (EventSource keeps the id too).
+  if (lastEventId === null) head += `id: ${replay.cursor}\nevent: livedata.cursor\ndata\n\n`
   if (replay.gap) {
     const oldest = channel.history.oldest()?.id ?? null
     head += `event: livedata.gap\ndata: ${JSON.stringify({ lastEventId, oldest })}\n\n`

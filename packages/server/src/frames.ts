@@ -1,0 +1,35 @@
+import type { StoredMessage } from './history'
+
+// Every frame of a message is built once, on first use, and shared by every subscriber.
+
+/** The text/event-stream frame. JSON holds no raw CR or LF, so one `data:` line carries it. */
+export function sseFrame(message: StoredMessage): string {
+  if (message.sseFrame === undefined) {
+    const event = message.event === undefined ? '' : `event: ${message.event}\n`
+    message.sseFrame = `id: ${message.id}\n${event}data: ${message.json}\n\n`
+  }
+  return message.sseFrame
+}
+
+/** The JSON object `{"id","event"?,"data"}` used by polling, long polling and WebSocket frames. */
+export function jsonFrame(message: StoredMessage): string {
+  if (message.jsonFrame === undefined) {
+    const event = message.event === undefined ? '' : `,"event":${JSON.stringify(message.event)}`
+    message.jsonFrame = `{"id":"${message.id}"${event},"data":${message.json}}`
+  }
+  return message.jsonFrame
+}
+
+const UNSAFE_IN_SCRIPT = /[<>&\u2028\u2029]/g
+
+/**
+ * Makes JSON text safe inside an HTML `<script>` element: `<`, `>` and `&` (so no `</script>` or
+ * `<!--` can end or alter the element) and U+2028/U+2029 become `\uXXXX` escapes, which JSON and
+ * JavaScript read back as the same characters.
+ */
+export function scriptSafe(json: string): string {
+  return json.replace(
+    UNSAFE_IN_SCRIPT,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
+}

@@ -1,0 +1,76 @@
+import type { IncomingMessage } from 'node:http'
+import type { Channel } from './channel'
+
+/** The transports a server can offer. */
+export type ServerTransport = 'websocket' | 'sse' | 'long-polling' | 'polling' | 'iframe'
+
+/** Every transport, in the order clients prefer them by default. */
+export const SERVER_TRANSPORTS: readonly ServerTransport[] = [
+  'websocket',
+  'sse',
+  'long-polling',
+  'polling',
+  'iframe',
+]
+
+/** An open connection the server keeps alive with heartbeats and ends on `close()`. */
+export interface LiveConnection {
+  heartbeat(): void
+  close(): void
+}
+
+/** What `authorize` is asked about. */
+export interface AuthorizeContext {
+  /** The channel the request is for. */
+  channel: string
+  /** `subscribe` to receive, `send` to publish a client message. */
+  action: 'subscribe' | 'send'
+  /** The HTTP request (for WebSocket, the upgrade request), for its cookies, headers and URL. */
+  request: IncomingMessage
+}
+
+/** Context of a client's send. */
+export interface MessageContext {
+  /** The event name the client gave, if any. */
+  event: string | undefined
+  /** How it arrived. */
+  transport: 'http' | 'websocket'
+  /** The request that carried it (for WebSocket, the upgrade request). */
+  request: IncomingMessage
+}
+
+/** Settings every transport reads. */
+export interface HubSettings {
+  /** The reconnection delay suggested to clients, in ms. */
+  retry: number
+  /** Bytes a slow connection may have waiting before it is closed. */
+  maxBufferedBytes: number
+  /** The largest payload, in bytes. */
+  maxPayload: number
+  /** How long a long poll is held before it is answered empty, in ms. */
+  longPollTimeout: number
+}
+
+/** What the server shares with its transports. */
+export interface Hub {
+  settings: HubSettings
+  /** The channel of that name, created on first use. The name must be valid. */
+  channel(name: string): Channel
+  /** Open connections, for heartbeats and `close()`. */
+  connections: Set<LiveConnection>
+  /** Asks the `authorize` hook; a hook that throws refuses. */
+  authorize(context: AuthorizeContext): Promise<boolean>
+  /** Hands a client's message to the `message` listeners; rethrows what a listener throws. */
+  receive(channel: string, data: unknown, context: MessageContext): void
+}
+
+const CHANNEL = /^[\w.:@~-]{1,256}$/
+const EVENT = /^[^\r\n\0]{1,256}$/
+
+/** Whether `name` is a valid channel name. */
+export const isChannelName = (name: unknown): name is string =>
+  typeof name === 'string' && CHANNEL.test(name)
+
+/** Whether `name` is a valid event name a client may send (reserved names included). */
+export const isEventName = (name: unknown): name is string =>
+  typeof name === 'string' && EVENT.test(name)

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto'
+import type { ServerResponse } from 'node:http'
+import type { Channel, Subscriber } from '../channel'
+import { jsonFrame, scriptSafe } from '../frames'
+import type { StoredMessage } from '../history'
+import type { HubSettings, LiveConnection } from '../hub'
+
+/** Bytes after which the document is ended, so the page's iframe never grows without bound. */
+const MAX_DOCUMENT_BYTES = 1024 * 1024
+// Some browsers render a streamed document only after its first kilobyte or two.
+const PADDING = `<!--${' '.repeat(2048)}-->\n`
+
+/** A valid client nonce: it goes into the document, so it is checked strictly. */
+export const IFRAME_NONCE = /^[\w-]{8,64}$/
+
+/**
+ * One "forever frame": an HTML document that never ends, each message a `<script>` that hands
+ * it to the parent page with `postMessage`, to the page's origin only and tagged with the
+ * client's nonce. No message is ever written as HTML: its JSON is made script-safe, and a
+ * Content-Security-Policy nonce keeps anything else from running.
+ */
+class IframeConnection implements Subscriber, LiveConnection {
+  private written = 0
+  private closed = false
+  private readonly open: string
+
+  constructor(
+    private readonly response: ServerResponse,
+    private readonly settings: HubSettings,
+    cspNonce: string,
+    private readonly onEnd: () => void,
+  ) {
+    this.open = `<script nonce="${cspNonce}">p(`
+  }
+
+  /** Calls the page's `p` with a script-safe JSON argument. */
+  post(json: string): void {
+    if (this.closed) return
+    if (this.response.writableLength > this.settings.maxBufferedBytes) return this.close()
+    const chunk = `${this.open}${json})</script>\n`
+    this.written += chunk.length
+    this.response.write(chunk)
+    // The document ends; the client sees the frame load and resumes in a fresh one.
+    if (this.written > MAX_DOCUMENT_BYTES) this.end()
+  }
+
+  deliver(message: StoredMessage): void {
+    message.iframeArgument ??= `{"t":"m","m":${scriptSafe(jsonFrame(message))}}`
+    this.post(message.iframeArgument)
+  }
+
+  heartbeat(): void {
+    this.post('{"t":"h"}')
+  }
+
+  private end(): void {
+    if (this.closed) return
+    this.closed = true
+    this.onEnd()
+    this.response.end('</body></html>')
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.onEnd()
+    this.response.destroy()
+  }
+}
+
+/** Serves `channel` as a forever-frame document posting to `pageOrigin` with `nonce`. */
+export function serveIframe(
+  response: ServerResponse,
+  channel: Channel,
+  lastEventId: string | null,
+  pageOrigin: string,
+  nonce: string,
+  settings: HubSettings,
+  connections: Set<LiveConnection>,
+): void {
+  const cspNonce = randomBytes(16).toString('base64')
+  response.writeHead(200, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Cache-Control': 'no-cache, no-store, no-transform',
+    'X-Content-Type-Options': 'nosniff',
+    'X-Accel-Buffering': 'no',
+    'Referrer-Policy': 'no-referrer',
+    'Content-Security-Policy': `default-src 'none'; script-src 'nonce-${cspNonce}'; frame-ancestors ${pageOrigin}`,
+  })
+  response.socket?.setNoDelay(true)
+  const connection = new IframeConnection(response, settings, cspNonce, () => {
+    channel.unsubscribe(connection)
+    connections.delete(connection)
+  })
+  const target = scriptSafe(JSON.stringify(pageOrigin))
+  response.write(
+    `<!doctype html><html><head><meta charset="utf-8"></head><body>${PADDING}<script nonce="${cspNonce}">function p(m){m.n=${scriptSafe(JSON.stringify(nonce))};parent.postMessage(m,${target})}</script>\n`,
+  )
+  connections.add(connection)
+  const replay = channel.subscribe(connection, lastEventId)
+  connection.post(`{"t":"o","cursor":"${replay.cursor}","retry":${settings.retry}}`)
+  if (replay.gap) connection.post('{"t":"g"}')
+  for (const message of replay.messages) connection.deliver(message)
+  response.on('close', () => connection.close())
+}

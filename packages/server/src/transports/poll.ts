@@ -1,0 +1,128 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Channel, Subscriber, Subscription } from '../channel'
+import { jsonFrame } from '../frames'
+import type { StoredMessage } from '../history'
+import type { HubSettings, LiveConnection } from '../hub'
+
+/**
+ * The body of a poll's answer: the messages after the id asked for, whether history still
+ * reached back to it, and the cursor to ask from next time.
+ */
+function pollBody(cursor: string, gap: boolean, messages: StoredMessage[], retry: number): string {
+  return `{"cursor":"${cursor}","gap":${gap},"retry":${retry},"messages":[${messages.map(jsonFrame).join(',')}]}`
+}
+
+function answer(
+  response: ServerResponse,
+  headers: Record<string, string>,
+  replay: Subscription,
+  retry: number,
+): void {
+  response.writeHead(200, {
+    ...headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-cache',
+    ETag: `"${replay.cursor}"`,
+  })
+  response.end(pollBody(replay.cursor, replay.gap, replay.messages, retry))
+}
+
+/**
+ * Short polling: answers at once with what came after `lastEventId`. When nothing did and the
+ * client already holds this cursor (`If-None-Match`), the answer is an empty 304.
+ */
+export function servePoll(
+  request: IncomingMessage,
+  response: ServerResponse,
+  channel: Channel,
+  lastEventId: string | null,
+  settings: HubSettings,
+  headers: Record<string, string>,
+): void {
+  const replay = channel.replay(lastEventId)
+  const unchanged =
+    replay.messages.length === 0 &&
+    !replay.gap &&
+    request.headers['if-none-match'] === `"${replay.cursor}"`
+  if (unchanged) {
+    response.writeHead(304, { ...headers, ETag: `"${replay.cursor}"`, 'Cache-Control': 'no-cache' })
+    response.end()
+    return
+  }
+  answer(response, headers, replay, settings.retry)
+}
+
+/** A held long poll: the first messages published end it, batched within one tick. */
+class HeldPoll implements Subscriber, LiveConnection {
+  private batch: StoredMessage[] = []
+  private done = false
+  private readonly timer: ReturnType<typeof setTimeout>
+
+  constructor(
+    private readonly response: ServerResponse,
+    private readonly channel: Channel,
+    private readonly lastEventId: string,
+    private readonly settings: HubSettings,
+    private readonly headers: Record<string, string>,
+    private readonly connections: Set<LiveConnection>,
+  ) {
+    this.timer = setTimeout(() => this.finish(), settings.longPollTimeout)
+    response.on('close', () => this.stop())
+  }
+
+  deliver(message: StoredMessage): void {
+    if (this.done) return
+    this.batch.push(message)
+    // Messages published in the same tick go out in one answer.
+    if (this.batch.length === 1) queueMicrotask(() => this.finish())
+  }
+
+  heartbeat(): void {}
+
+  private finish(): void {
+    if (this.done) return
+    const cursor = this.batch.at(-1)?.id ?? this.lastEventId
+    const replay = { messages: this.batch, gap: false, cursor }
+    this.stop()
+    answer(this.response, this.headers, replay, this.settings.retry)
+  }
+
+  private stop(): void {
+    this.done = true
+    clearTimeout(this.timer)
+    this.channel.unsubscribe(this)
+    this.connections.delete(this)
+  }
+
+  /** The server is closing: the client sees the request fail and resumes elsewhere. */
+  close(): void {
+    if (this.done) return
+    this.stop()
+    this.response.destroy()
+  }
+}
+
+/**
+ * Long polling: answers at once when there is something after `lastEventId` (or the client is
+ * new and needs its cursor), otherwise holds the request until a message is published or
+ * `longPollTimeout` passes.
+ */
+export function serveLongPoll(
+  response: ServerResponse,
+  channel: Channel,
+  lastEventId: string | null,
+  settings: HubSettings,
+  headers: Record<string, string>,
+  connections: Set<LiveConnection>,
+): void {
+  const replay = channel.replay(lastEventId)
+  if (lastEventId === null || replay.gap || replay.messages.length > 0) {
+    answer(response, headers, replay, settings.retry)
+    return
+  }
+  // Nothing yet: the replay was empty and subscribing happens in the same tick, so nothing
+  // can be published in between.
+  const held = new HeldPoll(response, channel, lastEventId, settings, headers, connections)
+  channel.subscribers.add(held)
+  connections.add(held)
+}

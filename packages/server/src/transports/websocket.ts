@@ -1,0 +1,170 @@
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { type WebSocket, WebSocketServer } from 'ws'
+import type { Subscriber } from '../channel'
+import { jsonFrame } from '../frames'
+import type { StoredMessage } from '../history'
+import { type Hub, isChannelName, isEventName, type LiveConnection } from '../hub'
+
+/** The WebSocket frame of a message; the channel is fixed per message, so it is built once. */
+function wsFrame(channel: string, message: StoredMessage): string {
+  message.wsFrame ??= `{"type":"message","channel":${JSON.stringify(channel)},${jsonFrame(message).slice(1)}`
+  return message.wsFrame
+}
+
+type ClientFrame =
+  | { type: 'subscribe'; channel: string; lastEventId?: string | null }
+  | { type: 'unsubscribe'; channel: string }
+  | { type: 'send'; channel: string; data: unknown; event?: string; ref: number }
+
+/** Checks a frame from a client; returns what is wrong with it, or the frame. */
+function readFrame(text: string): ClientFrame | string {
+  let frame: unknown
+  try {
+    frame = JSON.parse(text)
+  } catch {
+    return 'a frame must be JSON'
+  }
+  if (typeof frame !== 'object' || frame === null) return 'a frame must be a JSON object'
+  const { type, channel } = frame as { type?: unknown; channel?: unknown }
+  if (type !== 'subscribe' && type !== 'unsubscribe' && type !== 'send') {
+    return `unknown frame type ${JSON.stringify(type)}; expected subscribe, unsubscribe or send`
+  }
+  if (!isChannelName(channel)) return `invalid channel ${JSON.stringify(channel)}`
+  if (type === 'send') {
+    const { ref, event } = frame as { ref?: unknown; event?: unknown }
+    if (!Number.isSafeInteger(ref)) return 'a send needs an integer ref'
+    if (event !== undefined && !isEventName(event)) return 'event must be a short string'
+    if (!('data' in frame)) return 'a send needs data'
+  }
+  return frame as ClientFrame
+}
+
+/** One client socket, carrying any number of channel subscriptions. */
+class WebSocketConnection implements LiveConnection {
+  private readonly subscriptions = new Map<string, Subscriber>()
+  private alive = true
+  // Frames are handled one after the other: authorize is async, and an unsubscribe must not
+  // overtake the subscribe before it.
+  private queue: Promise<void> = Promise.resolve()
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly request: IncomingMessage,
+    private readonly hub: Hub,
+  ) {
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) return this.error('ERR_INVALID_FRAME', 'frames must be text')
+      const text = data.toString()
+      this.queue = this.queue.then(() => this.onFrame(text))
+    })
+    socket.on('pong', () => {
+      this.alive = true
+    })
+    socket.on('close', () => this.cleanup())
+    socket.on('error', () => this.cleanup())
+  }
+
+  private write(text: string): void {
+    if (this.socket.readyState !== this.socket.OPEN) return
+    // A client that cannot keep up is cut off; it resumes from its last id elsewhere or later.
+    if (this.socket.bufferedAmount > this.hub.settings.maxBufferedBytes) return this.close()
+    this.socket.send(text)
+  }
+
+  private error(code: string, message: string, extra: Record<string, unknown> = {}): void {
+    this.write(JSON.stringify({ type: 'error', ...extra, code, message }))
+  }
+
+  private async onFrame(text: string): Promise<void> {
+    const frame = readFrame(text)
+    if (typeof frame === 'string') return this.error('ERR_INVALID_FRAME', frame)
+    const { channel } = frame
+    if (frame.type === 'unsubscribe') {
+      const subscriber = this.subscriptions.get(channel)
+      if (subscriber) this.hub.channel(channel).unsubscribe(subscriber)
+      this.subscriptions.delete(channel)
+      return
+    }
+    const action = frame.type === 'send' ? 'send' : 'subscribe'
+    const allowed = await this.hub.authorize({ channel, action, request: this.request })
+    if (frame.type === 'send') {
+      if (!allowed) {
+        return this.error('ERR_FORBIDDEN', `Sending on "${channel}" is not allowed`, {
+          ref: frame.ref,
+        })
+      }
+      try {
+        this.hub.receive(channel, frame.data, {
+          event: frame.event,
+          transport: 'websocket',
+          request: this.request,
+        })
+      } catch {
+        return this.error('ERR_LISTENER', 'The server failed to take the message', {
+          ref: frame.ref,
+        })
+      }
+      return this.write(`{"type":"ack","ref":${frame.ref}}`)
+    }
+    if (!allowed) {
+      return this.error('ERR_FORBIDDEN', `Access to "${channel}" is not allowed`, { channel })
+    }
+    if (this.subscriptions.has(channel) || this.socket.readyState !== this.socket.OPEN) return
+    const raw = frame.lastEventId
+    // An id we never issued is never found in history: the client is told of a gap.
+    const lastEventId = typeof raw === 'string' && raw !== '' ? raw.slice(0, 64) : null
+    const subscriber: Subscriber = { deliver: (message) => this.write(wsFrame(channel, message)) }
+    this.subscriptions.set(channel, subscriber)
+    const replay = this.hub.channel(channel).subscribe(subscriber, lastEventId)
+    this.write(
+      `{"type":"subscribed","channel":${JSON.stringify(channel)},"cursor":"${replay.cursor}"}`,
+    )
+    if (replay.gap) this.write(`{"type":"gap","channel":${JSON.stringify(channel)}}`)
+    for (const message of replay.messages) subscriber.deliver(message)
+  }
+
+  /** Pings at the protocol level (a socket that missed the last pong is dead) and in-band. */
+  heartbeat(): void {
+    if (!this.alive) {
+      this.socket.terminate()
+      return
+    }
+    this.alive = false
+    this.socket.ping()
+    this.write('{"type":"heartbeat"}')
+  }
+
+  private cleanup(): void {
+    for (const [channel, subscriber] of this.subscriptions) {
+      this.hub.channel(channel).unsubscribe(subscriber)
+    }
+    this.subscriptions.clear()
+    this.hub.connections.delete(this)
+  }
+
+  close(): void {
+    this.cleanup()
+    this.socket.terminate()
+  }
+}
+
+/** The WebSocket endpoint: upgrades at the base path, one socket per client for every channel. */
+export function createWebSocketEndpoint(hub: Hub) {
+  const server = new WebSocketServer({
+    noServer: true,
+    maxPayload: hub.settings.maxPayload + 1024,
+    perMessageDeflate: false,
+  })
+  return {
+    upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+      server.handleUpgrade(request, socket, head, (ws) => {
+        ws.binaryType = 'nodebuffer'
+        hub.connections.add(new WebSocketConnection(ws, request, hub))
+      })
+    },
+    close(): void {
+      server.close()
+    },
+  }
+}
