@@ -72,6 +72,9 @@ export function createClientFactory(registry: TransportRegistry) {
       ['heartbeatTimeout', options.heartbeatTimeout, 1, INF],
       ['disconnectDelay', options.disconnectDelay, 0, INF],
       ['maxMessageSize', options.maxMessageSize, 1, INF],
+      ['openTimeout', options.openTimeout, 1, INF],
+      ['maxQueuedSends', options.maxQueuedSends, 0, INF],
+      ['sendTimeout', options.sendTimeout, 1, INF],
     ])
     const preference = options.transports ?? DEFAULT_TRANSPORTS.filter((name) => registry[name])
     check(preference.length, 'transports must list at least one transport')
@@ -96,6 +99,13 @@ export function createClientFactory(registry: TransportRegistry) {
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: unknown }).WebSocket,
       maxMessageSize: options.maxMessageSize ?? 1 << 20,
+      openTimeout: options.openTimeout ?? 10_000,
+      sendTimeout: options.sendTimeout ?? 10_000,
+      maxQueuedSends: options.maxQueuedSends ?? 100,
+      baseUrl: base ?? '',
+      // Per client: one WebSocket for all its sources, and the transport that worked last.
+      shared: new Map<string, unknown>(),
+      memory: { preferred: null },
     } satisfies Partial<Parameters<typeof createSource>[0]['connection']>
 
     return {

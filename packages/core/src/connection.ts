@@ -4,6 +4,7 @@ import type {
   LiveEnvironment,
   LiveStatus,
   LiveTimers,
+  TransportConnection,
   TransportContext,
   TransportDefinition,
   TransportHandlers,
@@ -20,7 +21,7 @@ export interface ConnectionState {
 
 /** What the connection tells its source. */
 export interface ConnectionListener
-  extends Pick<TransportHandlers, 'onMessage' | 'onGap' | 'onError'> {
+  extends Pick<TransportHandlers, 'onMessage' | 'onGap' | 'onError' | 'onCursor'> {
   /** Status, transport, attempt or error changed. */
   onState(state: ConnectionState): void
 }
@@ -33,9 +34,13 @@ export interface ConnectionConfig {
   context(transport: TransportDefinition): Promise<TransportContext>
   policy: ReconnectPolicy
   heartbeatTimeout: number
+  /** How long a transport may take to open before the next one is tried, in ms. */
+  openTimeout: number
   timers: LiveTimers
   environment: LiveEnvironment
   random: () => number
+  /** Shared by the client's connections: the transport that last worked, tried first. */
+  memory: { preferred: TransportName | null }
 }
 
 /** A connection that keeps itself alive between `start()` and `stop()`. */
@@ -44,6 +49,8 @@ export interface Connection {
   start(): void
   /** Disconnects and stays `closed` (with `error`, if given) until started again. */
   stop(error?: LiveDataError): void
+  /** The open transport's own way to send, if it has one (a WebSocket does). */
+  sender(): TransportConnection['send']
 }
 
 /**
@@ -60,8 +67,9 @@ export function createConnection(
   let running = false
   // Bumped on every teardown: callbacks of an older attempt see a stale number and do nothing.
   let generation = 0
-  let handle: { close(): void } | null = null
+  let handle: TransportConnection | null = null
   let retryTimer: unknown = null
+  let openTimer: unknown = null
   let heartbeatTimer: unknown = null
   let sawActivity = false
   let stopEnvironment: (() => void) | null = null
@@ -69,6 +77,8 @@ export function createConnection(
   let wasVisible = true
   let retryHint: number | null = null
   let transportIndex = 0
+  // Transports tried since the last one that opened, or since the round began.
+  let tried = 0
   let state: ConnectionState = { status: 'connecting', transport: null, attempt: 0, error: null }
 
   const setState = (patch: Partial<ConnectionState>): void => {
@@ -88,7 +98,8 @@ export function createConnection(
     generation++
     timers.clearTimeout(retryTimer)
     timers.clearTimeout(heartbeatTimer)
-    retryTimer = heartbeatTimer = null
+    timers.clearTimeout(openTimer)
+    retryTimer = heartbeatTimer = openTimer = null
     handle?.close()
     handle = null
   }
@@ -106,8 +117,9 @@ export function createConnection(
     teardown()
     const reason = error ?? new LiveDataError('ERR_CONNECTION_LOST', 'The server ended the stream')
     // A transport that never opened may be blocked here: the next one gets its turn at once.
-    if (!opened && transportIndex + 1 < config.transports.length) {
-      transportIndex++
+    const count = config.transports.length
+    if (!opened && ++tried < count) {
+      transportIndex = (transportIndex + 1) % count
       setState({ error: reason })
       connect()
       return
@@ -122,7 +134,8 @@ export function createConnection(
         }),
       )
     }
-    if (!opened) transportIndex = 0
+    tried = 0
+    if (!opened) transportIndex = firstTransport()
     const online = environment.isOnline()
     setState({ status: online ? 'reconnecting' : 'offline', attempt, error: reason })
     if (!online) return
@@ -157,6 +170,13 @@ export function createConnection(
     }
   }
 
+  // The transport that worked last, for this client, is where every (re)connect starts.
+  const firstTransport = (): number =>
+    Math.max(
+      0,
+      config.transports.findIndex((transport) => transport.name === config.memory.preferred),
+    )
+
   function connect(): void {
     retryTimer = null
     const transport = config.transports[transportIndex] as TransportDefinition
@@ -164,15 +184,26 @@ export function createConnection(
     const live = (): boolean => current === generation
     let opened = false
     setState({ transport: transport.name })
+    // A transport that neither opens nor fails (a proxy holding the request) is given up.
+    openTimer = timers.setTimeout(() => {
+      if (live()) {
+        closed(
+          false,
+          new LiveDataError('ERR_OPEN_TIMEOUT', `${transport.name} did not open in time`),
+        )
+      }
+    }, config.openTimeout)
     config.context(transport).then(
       (context) => {
         if (!live()) return
         handle = transport.connect(context, {
           onOpen() {
-            if (!live()) return
+            if (!live() || opened) return
             opened = true
+            timers.clearTimeout(openTimer)
+            if (config.transports.length > 1) config.memory.preferred = transport.name
             setState({ status: 'open', attempt: 0, error: null })
-            armHeartbeat(current)
+            if (transport.heartbeat !== false) armHeartbeat(current)
           },
           onActivity() {
             sawActivity = true
@@ -185,6 +216,9 @@ export function createConnection(
           },
           onGap() {
             if (live()) listener.onGap()
+          },
+          onCursor(id) {
+            if (live()) listener.onCursor(id)
           },
           onError(error) {
             if (live()) listener.onError(error)
@@ -230,7 +264,8 @@ export function createConnection(
     start() {
       if (running) return
       running = true
-      transportIndex = 0
+      tried = 0
+      transportIndex = firstTransport()
       wasOnline = environment.isOnline()
       wasVisible = environment.isVisible()
       stopEnvironment = environment.subscribe(onEnvironmentChange)
@@ -238,5 +273,8 @@ export function createConnection(
       if (wasOnline) connect()
     },
     stop,
+    sender() {
+      return state.status === 'open' ? handle?.send : undefined
+    },
   }
 }

@@ -25,8 +25,16 @@ export type LiveDataErrorCode =
   | 'ERR_RECONNECT_EXHAUSTED'
   /** The connection ended; the source is reconnecting. */
   | 'ERR_CONNECTION_LOST'
+  /** A transport did not open within `openTimeout`; the next one is tried. */
+  | 'ERR_OPEN_TIMEOUT'
+  /** This environment lacks what the transport needs (no `WebSocket`, no DOM for `iframe`). */
+  | 'ERR_UNSUPPORTED'
   /** A `send` could not be delivered. */
   | 'ERR_SEND_FAILED'
+  /** A `send` got no answer, or waited in the queue, longer than `sendTimeout`. */
+  | 'ERR_SEND_TIMEOUT'
+  /** `maxQueuedSends` sends are already waiting for the connection. */
+  | 'ERR_SEND_QUEUE_FULL'
   /** The client was closed; the operation cannot proceed. */
   | 'ERR_CLOSED'
 

@@ -41,6 +41,10 @@ export interface SourceConfig<T, M> {
     fetch: typeof fetch
     WebSocket: unknown
     maxMessageSize: number
+    baseUrl: string
+    shared: Map<string, unknown>
+    sendTimeout: number
+    maxQueuedSends: number
   }
   disconnectDelay: number
   timers: LiveTimers
@@ -124,24 +128,46 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     update({ error: toLiveDataError(cause, code, `"${key}"`), lastEventId })
   }
 
-  const { headers, fetch, WebSocket, maxMessageSize, ...connectionConfig } = config.connection
+  const { headers, fetch, WebSocket, maxMessageSize, baseUrl, shared, sendTimeout, ...rest } =
+    config.connection
+  const { maxQueuedSends, ...connectionConfig } = rest
+  const queue: Array<{ data: unknown; event?: string; done(error?: unknown): void }> = []
+  let flushing = false
+
   const connection = createConnection(
     {
       ...connectionConfig,
       context: async () => ({
         url,
+        baseUrl,
+        key,
         channel,
         lastEventId: snapshot.lastEventId,
         headers: await resolveHeaders(headers),
         fetch,
         WebSocket,
         maxMessageSize,
+        interval: options.interval ?? 2000,
+        pollWhenHidden: options.pollWhenHidden ?? false,
+        sendTimeout,
+        timers,
+        environment: connectionConfig.environment,
+        shared,
       }),
     },
     {
-      onState: update,
-      onGap: () => update({ gap: true }),
+      onState(state) {
+        update(state)
+        if (state.status === 'open') void flush()
+      },
+      // History no longer reaches back: the server replays all it holds next, and the data is
+      // rebuilt from initialData over it rather than folded onto a state with a hole in it.
+      onGap: () => update({ gap: true, data: options.initialData }),
       onError: (error) => update({ error }),
+      onCursor(id) {
+        const last = snapshot.lastEventId
+        if (last === null || (compareIds(id, last) ?? 1) > 0) update({ lastEventId: id })
+      },
       onMessage(message) {
         const last = snapshot.lastEventId
         const id = message.id ?? last
@@ -150,7 +176,7 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
         if (wanted !== undefined && message.event !== wanted) return update({ lastEventId: id })
         let payload: M
         try {
-          const parsed = parse(message.data)
+          const parsed = message.text === undefined ? message.value : parse(message.text)
           payload = options.schema ? validate(options.schema, parsed) : (parsed as M)
         } catch (cause) {
           const code =
@@ -166,6 +192,45 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
       },
     },
   )
+
+  /** Sends at once: over the open transport when it can carry sends, else by HTTP POST. */
+  const deliver = async (data: unknown, event: string | undefined): Promise<void> => {
+    const overSocket = connection.sender()
+    if (overSocket) return overSocket(data, event)
+    const failed = (message: string, extra?: { cause?: unknown; status?: number }) =>
+      new LiveDataError('ERR_SEND_FAILED', `Send on "${key}" failed: ${message}`, extra)
+    if (!channel) throw failed('not connected, and a plain endpoint takes no POST')
+    let response: Response
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...(await resolveHeaders(headers)) },
+        body: JSON.stringify({ data, event }),
+      })
+    } catch (cause) {
+      throw failed(cause instanceof Error ? cause.message : String(cause), { cause })
+    }
+    if (!response.ok) {
+      const body = await response.text().catch(() => '')
+      throw failed(`${response.status} ${body}`, { status: response.status })
+    }
+  }
+
+  /** Sends what waited, one after the other so that order holds, while the source stays open. */
+  const flush = async (): Promise<void> => {
+    if (flushing) return
+    flushing = true
+    while (queue.length > 0 && snapshot.status === 'open') {
+      const item = queue.shift()!
+      try {
+        await deliver(item.data, item.event)
+        item.done()
+      } catch (error) {
+        item.done(error)
+      }
+    }
+    flushing = false
+  }
 
   return {
     key,
@@ -185,26 +250,35 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     },
     getSnapshot: () => snapshot,
     getServerSnapshot: () => serverSnapshot,
-    async send(data: unknown, sendOptions: SendOptions = {}) {
-      const failed = (message: string, extra?: { cause?: unknown; status?: number }) =>
-        new LiveDataError('ERR_SEND_FAILED', `Send on "${key}" failed: ${message}`, extra)
-      if (config.isClosed()) throw new LiveDataError('ERR_CLOSED', 'The client is closed')
-      if (!channel) throw failed('a plain endpoint cannot receive')
-      let response: Response
-      try {
-        const body = JSON.stringify({ data, event: sendOptions.event })
-        response = await fetch(url, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json', ...(await resolveHeaders(headers)) },
-          body,
+    send(data: unknown, sendOptions: SendOptions = {}) {
+      if (config.isClosed()) {
+        return Promise.reject(new LiveDataError('ERR_CLOSED', 'The client is closed'))
+      }
+      const { status } = snapshot
+      // Waiting for a connection that is on its way: queue, in order, bounded, with a deadline.
+      if (listeners.size > 0 && status !== 'open' && status !== 'closed') {
+        if (queue.length >= maxQueuedSends) {
+          return Promise.reject(
+            new LiveDataError('ERR_SEND_QUEUE_FULL', `${maxQueuedSends} sends already wait`),
+          )
+        }
+        return new Promise<void>((resolve, reject) => {
+          const timer = timers.setTimeout(() => {
+            queue.splice(queue.indexOf(item), 1)
+            reject(new LiveDataError('ERR_SEND_TIMEOUT', `Not connected within ${sendTimeout} ms`))
+          }, sendTimeout)
+          const item = {
+            data,
+            event: sendOptions.event,
+            done(error?: unknown) {
+              timers.clearTimeout(timer)
+              error === undefined ? resolve() : reject(error)
+            },
+          }
+          queue.push(item)
         })
-      } catch (cause) {
-        throw failed(cause instanceof Error ? cause.message : String(cause), { cause })
       }
-      if (!response.ok) {
-        const body = await response.text().catch(() => '')
-        throw failed(`${response.status} ${body}`, { status: response.status })
-      }
+      return deliver(data, sendOptions.event)
     },
     close() {
       timers.clearTimeout(stopTimer)

@@ -75,13 +75,18 @@ export interface SourceOptions<T, M = T> {
    * Without it the source is a channel of the client's `url`.
    */
   url?: string
-  /** The transport for a plain `url`. Defaults to `'sse'`. */
+  /** The transport for a plain `url`. Defaults to `'websocket'` for `ws:`/`wss:` URLs, else `'sse'`. */
   transport?: TransportName
   /**
    * Turns the raw text of a message into the payload. Defaults to `JSON.parse` for channels of
-   * @livedata/server and to the text itself for plain endpoints.
+   * @livedata/server and to the text itself for plain endpoints. Channel messages that arrive
+   * over WebSocket, polling or the iframe are JSON values already and skip it.
    */
   parse?: (text: string) => unknown
+  /** Polling: ms between an answer and the next request. Default 2000. */
+  interval?: number
+  /** Polling: go on while the page is hidden. Default `false`. */
+  pollWhenHidden?: boolean
 }
 
 /** Reconnection policy: exponential backoff with full jitter, bounded. */
@@ -136,6 +141,12 @@ export interface LiveClientOptions {
   disconnectDelay?: number
   /** The largest message accepted, in characters. Default 1 MiB. */
   maxMessageSize?: number
+  /** A transport that has not opened after this long is given up for the next one, in ms. Default 10 000. */
+  openTimeout?: number
+  /** Sends waiting while the source is not connected, at most. Default 100. */
+  maxQueuedSends?: number
+  /** How long a send may wait (queued, or for the server's answer), in ms. Default 10 000. */
+  sendTimeout?: number
   /** Extra request headers. */
   headers?: HeadersOption
   /** The `fetch` to use. Default: the global one. */
@@ -150,14 +161,28 @@ export interface LiveClientOptions {
   random?: () => number
 }
 
+/** A message as a transport hands it over: raw text to parse, or a value already decoded. */
+export interface TransportMessage {
+  /** The raw text, for text transports (SSE, a plain WebSocket, a plain polled URL). */
+  text?: string
+  /** The decoded value, for transports whose frames are JSON already. */
+  value?: unknown
+  /** The event name; `'message'` for unnamed events. */
+  event: string
+  /** The message id, `null` when the stream gave none. */
+  id: string | null
+}
+
 /** What a transport reports to the connection that drives it. */
 export interface TransportHandlers {
   /** The transport is connected and receiving. */
   onOpen(): void
   /** Anything arrived (data or heartbeat): proof of life. */
   onActivity(): void
-  /** A message arrived. `data` is the raw text. */
-  onMessage(message: { data: string; event: string; id: string | null }): void
+  /** A message arrived. */
+  onMessage(message: TransportMessage): void
+  /** Where the stream stands although no message came: resume from here. */
+  onCursor(id: string): void
   /** The server asked for a reconnection delay, in ms. */
   onRetry(ms: number): void
   /** The server said history no longer reaches back to the requested id. */
@@ -170,8 +195,12 @@ export interface TransportHandlers {
 
 /** Everything a transport needs to open one connection. */
 export interface TransportContext {
-  /** The URL to connect to, resume parameters not yet added. */
+  /** The URL to connect to: the channel's URL, or the plain endpoint's. */
   url: string
+  /** The client's base URL (where the WebSocket of @livedata/server lives). */
+  baseUrl: string
+  /** The channel name (the source's key). */
+  key: string
   /** Whether the URL is a channel of @livedata/server (not a plain endpoint). */
   channel: boolean
   /** The id to resume after, if any. */
@@ -184,12 +213,34 @@ export interface TransportContext {
   WebSocket: unknown
   /** The largest message accepted, in characters. */
   maxMessageSize: number
+  /** Polling: ms between an answer and the next request. */
+  interval: number
+  /** Polling: whether to go on while the page is hidden. */
+  pollWhenHidden: boolean
+  /** How long a send over a socket may wait for the server's acknowledgement, in ms. */
+  sendTimeout: number
+  timers: LiveTimers
+  environment: LiveEnvironment
+  /** State a transport shares between the sources of one client (one WebSocket for all). */
+  shared: Map<string, unknown>
 }
 
-/** A transport: a name and a function that opens one connection and returns how to close it. */
+/** An open connection of a transport. */
+export interface TransportConnection {
+  close(): void
+  /** Sends over this connection; absent when the transport has no way back (SSE, polling). */
+  send?(data: unknown, event: string | undefined): Promise<void>
+}
+
+/** A transport: a name and a function that opens one connection. */
 export interface TransportDefinition {
   readonly name: TransportName
-  connect(context: TransportContext, handlers: TransportHandlers): { close(): void }
+  /**
+   * Whether silence on an open connection means it is dead. Streams and long polls say yes;
+   * short polling, quiet between requests by design, says no.
+   */
+  readonly heartbeat?: boolean
+  connect(context: TransportContext, handlers: TransportHandlers): TransportConnection
 }
 
 /** Options of `source.send`. */

@@ -236,7 +236,7 @@ describe('subscription lifecycle', () => {
     const listener = vi.fn()
     source.subscribe(listener)
     for (let i = 1; i <= 100; i++) {
-      transport.last().handlers.onMessage({ data: String(i), event: 'message', id: `1-${i}` })
+      transport.last().handlers.onMessage({ text: String(i), event: 'message', id: `1-${i}` })
     }
     await settle()
     expect(listener).toHaveBeenCalledTimes(1)

@@ -139,6 +139,6 @@ describe('core against a plain SSE endpoint', () => {
   it('a send on a plain endpoint rejects with a sentence saying why', async () => {
     const plain = await plainEndpoint()
     const source = plain.client.source('ticker', { url: plain.url })
-    await expect(source.send('x')).rejects.toThrow(/a plain endpoint cannot receive/)
+    await expect(source.send('x')).rejects.toThrow(/a plain endpoint takes no POST/)
   })
 })

@@ -70,9 +70,10 @@ export const sse: TransportDefinition = {
             if (event.data.length > max) return handlers.onError(tooLarge())
             if (context.channel && event.event.startsWith(CONTROL_PREFIX)) {
               if (event.event === `${CONTROL_PREFIX}gap`) handlers.onGap()
+              if (event.event === `${CONTROL_PREFIX}cursor`) handlers.onCursor(event.id)
               return
             }
-            handlers.onMessage({ data: event.data, event: event.event, id: event.id || null })
+            handlers.onMessage({ text: event.data, event: event.event, id: event.id || null })
           },
           onRetry: handlers.onRetry,
           onOverflow: () => handlers.onError(tooLarge()),
