@@ -2,7 +2,10 @@ import { createClientFactory } from './client'
 
 export type { LiveDataErrorCode, LiveDataErrorOptions } from './errors'
 export { isLiveDataError, LiveDataError } from './errors'
+export { iframe } from './transports/iframe'
+export { longPolling, polling } from './transports/polling'
 export { sse } from './transports/sse'
+export { websocket } from './transports/websocket'
 export type * from './types'
 
 /**

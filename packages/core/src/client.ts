@@ -132,10 +132,13 @@ export function createClientFactory(registry: TransportRegistry) {
                 plain === undefined
                   ? transports
                   : [
-                      resolveTransport(sourceOptions.transport ?? 'sse', {
-                        ...registry,
-                        ...Object.fromEntries(transports.map((t) => [t.name, t])),
-                      }),
+                      resolveTransport(
+                        sourceOptions.transport ?? (/^wss?:/i.test(plain) ? 'websocket' : 'sse'),
+                        {
+                          ...registry,
+                          ...Object.fromEntries(transports.map((t) => [t.name, t])),
+                        },
+                      ),
                     ],
             },
             disconnectDelay: options.disconnectDelay ?? 1000,

@@ -1,5 +1,8 @@
 import { createClientFactory } from './client'
+import { iframe } from './transports/iframe'
+import { longPolling, polling } from './transports/polling'
 import { sse } from './transports/sse'
+import { websocket } from './transports/websocket'
 
 export { backoffDelay, DEFAULT_RECONNECT } from './backoff'
 export type { LiveDataErrorCode, LiveDataErrorOptions } from './errors'
@@ -7,7 +10,10 @@ export { isLiveDataError, LiveDataError } from './errors'
 export { compareIds } from './source'
 export type { ServerSentEvent, SseParser, SseParserCallbacks, SseParserOptions } from './sse-parser'
 export { createSseParser } from './sse-parser'
+export { iframe } from './transports/iframe'
+export { longPolling, polling } from './transports/polling'
 export { sse } from './transports/sse'
+export { websocket } from './transports/websocket'
 export type * from './types'
 
 /**
@@ -22,4 +28,10 @@ export type * from './types'
  * const stop = prices.subscribe(() => render(prices.getSnapshot().data))
  * ```
  */
-export const createLiveClient = createClientFactory({ sse })
+export const createLiveClient = createClientFactory({
+  websocket,
+  sse,
+  'long-polling': longPolling,
+  polling,
+  iframe,
+})

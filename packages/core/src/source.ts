@@ -164,9 +164,9 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
       // rebuilt from initialData over it rather than folded onto a state with a hole in it.
       onGap: () => update({ gap: true, data: options.initialData }),
       onError: (error) => update({ error }),
+      // Only a source that has nothing yet takes a cursor: past that, its own last id is the truth.
       onCursor(id) {
-        const last = snapshot.lastEventId
-        if (last === null || (compareIds(id, last) ?? 1) > 0) update({ lastEventId: id })
+        if (snapshot.lastEventId === null) update({ lastEventId: id })
       },
       onMessage(message) {
         const last = snapshot.lastEventId

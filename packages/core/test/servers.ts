@@ -107,3 +107,14 @@ export function waitForSnapshot<T>(
 
 /** Yields to the event loop, so sockets can flush between publishes. */
 export const tick = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+/**
+ * Resolves once `predicate` holds, checking after each turn of the event loop. For state that
+ * has no event of its own to wait for (a snapshot nobody may subscribe to, to let it close).
+ */
+export function until(predicate: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => (predicate() ? resolve() : setImmediate(check))
+    check()
+  })
+}

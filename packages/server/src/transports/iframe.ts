@@ -98,7 +98,8 @@ export function serveIframe(
   )
   connections.add(connection)
   const replay = channel.subscribe(connection, lastEventId)
-  connection.post(`{"t":"o","cursor":"${replay.cursor}","retry":${settings.retry}}`)
+  const cursor = lastEventId === null ? `,"cursor":"${replay.cursor}"` : ''
+  connection.post(`{"t":"o"${cursor},"retry":${settings.retry}}`)
   if (replay.gap) connection.post('{"t":"g"}')
   for (const message of replay.messages) connection.deliver(message)
   response.on('close', () => connection.close())

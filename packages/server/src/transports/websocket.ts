@@ -117,9 +117,9 @@ class WebSocketConnection implements LiveConnection {
     const subscriber: Subscriber = { deliver: (message) => this.write(wsFrame(channel, message)) }
     this.subscriptions.set(channel, subscriber)
     const replay = this.hub.channel(channel).subscribe(subscriber, lastEventId)
-    this.write(
-      `{"type":"subscribed","channel":${JSON.stringify(channel)},"cursor":"${replay.cursor}"}`,
-    )
+    // A fresh subscriber learns where it stands; a resuming one already knows.
+    const cursor = lastEventId === null ? `,"cursor":"${replay.cursor}"` : ''
+    this.write(`{"type":"subscribed","channel":${JSON.stringify(channel)}${cursor}}`)
     if (replay.gap) this.write(`{"type":"gap","channel":${JSON.stringify(channel)}}`)
     for (const message of replay.messages) subscriber.deliver(message)
   }

@@ -1,0 +1,262 @@
+import { LiveDataError } from '../errors'
+import type {
+  TransportConnection,
+  TransportContext,
+  TransportDefinition,
+  TransportHandlers,
+} from '../types'
+
+/** The part of the WebSocket API this transport uses; the browser's and `ws` both have it. */
+interface Socket {
+  readonly readyState: number
+  onopen: (() => void) | null
+  onmessage: ((event: { data: unknown }) => void) | null
+  onclose: ((event: { code: number; reason: string }) => void) | null
+  onerror: (() => void) | null
+  send(data: string): void
+  close(code?: number, reason?: string): void
+}
+
+type SocketConstructor = new (url: string) => Socket
+
+const OPEN = 1
+
+/** Frames of @livedata/server; see docs/protocol.md. */
+interface ServerFrame {
+  type?: string
+  channel?: string
+  cursor?: string
+  id?: string
+  event?: string
+  data?: unknown
+  ref?: number
+  code?: string
+  message?: string
+}
+
+/** One channel's share of the client's socket. */
+interface Subscription {
+  handlers: TransportHandlers
+  lastEventId: string | null
+}
+
+/** The one socket a client opens to @livedata/server, carrying every channel. */
+interface Multiplexer {
+  socket: Socket
+  open: boolean
+  subscriptions: Map<string, Subscription>
+  pending: Map<number, { settle(error?: LiveDataError): void }>
+  nextRef: number
+}
+
+function openSocket(context: TransportContext, url: string): Socket | LiveDataError {
+  const Constructor = context.WebSocket as SocketConstructor | undefined
+  if (typeof Constructor !== 'function') {
+    return new LiveDataError(
+      'ERR_UNSUPPORTED',
+      'No WebSocket here: pass createLiveClient({ WebSocket }) (in Node, from "ws")',
+      { retryable: false },
+    )
+  }
+  try {
+    return new Constructor(url)
+  } catch (cause) {
+    return new LiveDataError('ERR_NETWORK', `Cannot open ${url}`, { cause, retryable: false })
+  }
+}
+
+/** The ws:// or wss:// URL of a base URL, resolved against the page for a relative one. */
+function socketUrl(base: string): string {
+  const page = (globalThis as { location?: { href: string } }).location?.href
+  const url = new URL(base, page)
+  url.protocol =
+    url.protocol === 'https:' ? 'wss:' : url.protocol === 'http:' ? 'ws:' : url.protocol
+  return url.href
+}
+
+const lost = (code: number, opened: boolean): LiveDataError =>
+  new LiveDataError(
+    opened ? 'ERR_CONNECTION_LOST' : 'ERR_NETWORK',
+    `The WebSocket ${opened ? 'closed' : 'failed to open'} (code ${code})`,
+  )
+
+function multiplexer(context: TransportContext): Multiplexer | LiveDataError {
+  const url = socketUrl(context.baseUrl)
+  const key = `websocket ${url}`
+  const existing = context.shared.get(key) as Multiplexer | undefined
+  if (existing) return existing
+  const socket = openSocket(context, url)
+  if (socket instanceof LiveDataError) return socket
+  const mux: Multiplexer = {
+    socket,
+    open: false,
+    subscriptions: new Map(),
+    pending: new Map(),
+    nextRef: 0,
+  }
+  context.shared.set(key, mux)
+  socket.onopen = () => {
+    mux.open = true
+    for (const [channel, subscription] of mux.subscriptions) {
+      subscribeFrame(mux, channel, subscription)
+    }
+  }
+  socket.onmessage = ({ data }) => {
+    let frame: ServerFrame
+    try {
+      frame = JSON.parse(String(data))
+    } catch {
+      for (const { handlers } of mux.subscriptions.values()) {
+        handlers.onError(new LiveDataError('ERR_PARSE', 'The server sent a frame that is not JSON'))
+      }
+      return
+    }
+    for (const { handlers } of mux.subscriptions.values()) handlers.onActivity()
+    const target = frame.channel === undefined ? undefined : mux.subscriptions.get(frame.channel)
+    const handlers = target?.handlers
+    switch (frame.type) {
+      case 'subscribed':
+        handlers?.onOpen()
+        if (frame.cursor) handlers?.onCursor(frame.cursor)
+        break
+      case 'message':
+        handlers?.onMessage({
+          value: frame.data,
+          event: frame.event ?? 'message',
+          id: frame.id ?? null,
+        })
+        break
+      case 'gap':
+        handlers?.onGap()
+        break
+      case 'ack':
+        mux.pending.get(frame.ref as number)?.settle()
+        break
+      case 'error': {
+        const refused = frame.code === 'ERR_FORBIDDEN'
+        const error = new LiveDataError(
+          refused ? 'ERR_HTTP_STATUS' : 'ERR_SEND_FAILED',
+          `The server said: ${frame.message ?? frame.code}`,
+          refused ? { status: 403, retryable: false } : {},
+        )
+        if (frame.ref !== undefined) mux.pending.get(frame.ref)?.settle(error)
+        else if (handlers) handlers.onClose(error)
+      }
+    }
+  }
+  socket.onclose = ({ code }) => {
+    if (context.shared.get(key) === mux) context.shared.delete(key)
+    const error = lost(code, mux.open)
+    for (const { settle } of mux.pending.values()) settle(error)
+    const subscriptions = [...mux.subscriptions.values()]
+    mux.subscriptions.clear()
+    for (const { handlers } of subscriptions) handlers.onClose(error)
+  }
+  socket.onerror = () => {}
+  return mux
+}
+
+function subscribeFrame(mux: Multiplexer, channel: string, subscription: Subscription): void {
+  mux.socket.send(
+    JSON.stringify({ type: 'subscribe', channel, lastEventId: subscription.lastEventId }),
+  )
+}
+
+/** A plain WebSocket nobody wrote for @livedata: each text frame is a message. */
+function plainSocket(context: TransportContext, handlers: TransportHandlers): TransportConnection {
+  const socket = openSocket(context, context.url)
+  if (socket instanceof LiveDataError) {
+    queueMicrotask(() => handlers.onClose(socket))
+    return { close() {} }
+  }
+  let opened = false
+  socket.onopen = () => {
+    opened = true
+    handlers.onOpen()
+  }
+  socket.onmessage = ({ data }) => {
+    handlers.onActivity()
+    if (typeof data !== 'string') {
+      handlers.onError(new LiveDataError('ERR_PARSE', 'A binary frame was skipped: text only'))
+    } else if (data.length > context.maxMessageSize) {
+      handlers.onError(new LiveDataError('ERR_MESSAGE_TOO_LARGE', 'A frame was too large'))
+    } else {
+      handlers.onMessage({ text: data, event: 'message', id: null })
+    }
+  }
+  socket.onclose = ({ code }) => handlers.onClose(lost(code, opened))
+  socket.onerror = () => {}
+  return {
+    close() {
+      socket.onclose = null
+      socket.close(1000)
+    },
+    async send(data) {
+      if (socket.readyState !== OPEN) throw new LiveDataError('ERR_SEND_FAILED', 'Not open')
+      socket.send(typeof data === 'string' ? data : JSON.stringify(data))
+    },
+  }
+}
+
+/**
+ * WebSocket. Against @livedata/server, one socket per client carries every channel its sources
+ * use (subscribe/unsubscribe frames) and sends are acknowledged by the server; against a plain
+ * `ws:` URL, each text frame is a message and `send` writes a frame.
+ *
+ * @example
+ * ```ts
+ * import { createLiveClient, websocket, sse } from '@livedata/core/base'
+ * const client = createLiveClient({ url: '/live', transports: [websocket, sse] })
+ * ```
+ */
+export const websocket: TransportDefinition = {
+  name: 'websocket',
+  connect(context, handlers) {
+    if (!context.channel) return plainSocket(context, handlers)
+    const mux = multiplexer(context)
+    if (mux instanceof LiveDataError) {
+      queueMicrotask(() => handlers.onClose(mux))
+      return { close() {} }
+    }
+    const channel = context.key
+    const subscription: Subscription = { handlers, lastEventId: context.lastEventId }
+    mux.subscriptions.set(channel, subscription)
+    if (mux.open) subscribeFrame(mux, channel, subscription)
+    return {
+      close() {
+        if (mux.subscriptions.get(channel) !== subscription) return
+        mux.subscriptions.delete(channel)
+        if (mux.subscriptions.size > 0) {
+          if (mux.open) mux.socket.send(JSON.stringify({ type: 'unsubscribe', channel }))
+          return
+        }
+        // The last channel let go: so does the socket.
+        mux.socket.onclose = null
+        mux.socket.close(1000)
+        context.shared.forEach((value, key) => {
+          if (value === mux) context.shared.delete(key)
+        })
+      },
+      send(data, event) {
+        return new Promise<void>((resolve, reject) => {
+          if (!mux.open || mux.socket.readyState !== OPEN) {
+            return reject(new LiveDataError('ERR_SEND_FAILED', 'The WebSocket is not open'))
+          }
+          const ref = ++mux.nextRef
+          const timer = context.timers.setTimeout(
+            () => mux.pending.get(ref)?.settle(new LiveDataError('ERR_SEND_TIMEOUT', 'No answer')),
+            context.sendTimeout,
+          )
+          mux.pending.set(ref, {
+            settle(error) {
+              mux.pending.delete(ref)
+              context.timers.clearTimeout(timer)
+              error ? reject(error) : resolve()
+            },
+          })
+          mux.socket.send(JSON.stringify({ type: 'send', channel, data, event, ref }))
+        })
+      },
+    }
+  },
+}
