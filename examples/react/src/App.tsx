@@ -2,6 +2,7 @@ import type { LiveDataError, LiveStatus, SourceOptions, TransportName } from '@l
 import { useLiveData } from '@livedata/react'
 import { useState } from 'react'
 import { type Board, EMPTY_BOARD, type PriceTable, type Row, reduceBoard } from './board'
+import { type DemoSettings, MODES, type TransportMode } from './settings'
 
 const options: SourceOptions<Board, PriceTable> = { initialData: EMPTY_BOARD, reduce: reduceBoard }
 
@@ -18,7 +19,13 @@ const clock = new Intl.DateTimeFormat('en-US', {
   hour12: false,
 })
 
-export function App() {
+export function App({
+  settings,
+  onSettingsChange,
+}: {
+  settings: DemoSettings
+  onSettingsChange: (settings: DemoSettings) => void
+}) {
   const { data, status, transport, attempt, error, lastEventId, send } = useLiveData<
     Board,
     PriceTable
@@ -35,7 +42,10 @@ export function App() {
             A simulated market, four updates a second, over one connection.
           </p>
         </div>
-        <StatusBadge status={status} transport={transport} attempt={attempt} />
+        <div className="controls">
+          <StatusBadge status={status} transport={transport} attempt={attempt} />
+          <TransportPicker settings={settings} onChange={onSettingsChange} />
+        </div>
       </header>
 
       {error && <ErrorBanner error={error} />}
@@ -116,6 +126,42 @@ function StatusBadge(props: {
           attempt {props.attempt}
         </span>
       )}
+    </div>
+  )
+}
+
+function TransportPicker({
+  settings,
+  onChange,
+}: {
+  settings: DemoSettings
+  onChange: (settings: DemoSettings) => void
+}) {
+  return (
+    <div className="picker">
+      <label>
+        Transport{' '}
+        <select
+          data-testid="transport-picker"
+          value={settings.mode}
+          onChange={(event) => onChange({ ...settings, mode: event.target.value as TransportMode })}
+        >
+          {MODES.map((mode) => (
+            <option key={mode} value={mode}>
+              {mode === 'auto' ? 'auto (fallback)' : mode}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        <input
+          type="checkbox"
+          data-testid="block-websocket"
+          checked={settings.blockWebSocket}
+          onChange={(event) => onChange({ ...settings, blockWebSocket: event.target.checked })}
+        />{' '}
+        Block WebSocket
+      </label>
     </div>
   )
 }

@@ -1,17 +1,31 @@
-import { createLiveClient } from '@livedata/core'
 import { LiveDataProvider } from '@livedata/react'
-import { StrictMode } from 'react'
+import { StrictMode, useState } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App } from './App'
+import { createDemoClient, type DemoSettings, readSettings, writeSettings } from './settings'
 import './styles.css'
 
-// Relative: the app is served by the demo server, which answers /live on the same origin.
-const client = createLiveClient({ url: '/live' })
+function Root() {
+  const [settings, setSettings] = useState(readSettings)
+  const [client, setClient] = useState(() => createDemoClient(settings))
+
+  // Closed here, in the event, not in an effect: StrictMode runs effects twice.
+  const change = (next: DemoSettings) => {
+    client.close()
+    setClient(createDemoClient(next))
+    setSettings(next)
+    writeSettings(next)
+  }
+
+  return (
+    <LiveDataProvider client={client}>
+      <App settings={settings} onSettingsChange={change} />
+    </LiveDataProvider>
+  )
+}
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <LiveDataProvider client={client}>
-      <App />
-    </LiveDataProvider>
+    <Root />
   </StrictMode>,
 )

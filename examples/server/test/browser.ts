@@ -14,6 +14,32 @@ if (!hasChromium && !inCi) {
   )
 }
 
+/** Launches Debian's Chromium headless, with the flags this machine's closed network needs. */
+export function launchChromium(): Promise<Browser> {
+  if (!hasChromium) {
+    throw new Error(
+      `This browser test needs Chromium and there is none at ${executablePath}: run apt-get install -y chromium, or set CHROMIUM_PATH.`,
+    )
+  }
+  return chromium.launch({
+    executablePath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  })
+}
+
+/** `describe`, skipped (loudly, above) without Chromium locally; in CI it runs and fails. */
+export function describeInChromium(title: string, body: () => void): void {
+  describe.skipIf(!hasChromium && !inCi)(title, body)
+}
+
 /** What a browser test of one demo page gets. */
 export interface DemoPage {
   demo: DemoServer
@@ -40,16 +66,11 @@ export function demoPageSuite(
   body: (context: () => DemoPage) => void,
 ): void {
   const appIndex = fileURLToPath(new URL(`../../${app}/dist/index.html`, import.meta.url))
-  describe.skipIf(!hasChromium && !inCi)(title, () => {
+  describeInChromium(title, () => {
     let browser: Browser | undefined
     let context: DemoPage | undefined
 
     beforeAll(async () => {
-      if (!hasChromium) {
-        throw new Error(
-          `This browser test needs Chromium and there is none at ${executablePath}: run apt-get install -y chromium, or set CHROMIUM_PATH.`,
-        )
-      }
       if (!existsSync(appIndex)) {
         throw new Error(
           `The ${app} app is not built (no ${appIndex}): run pnpm --filter @livedata/example-${app} build, or pnpm test, which builds it first.`,
@@ -62,18 +83,7 @@ export function demoPageSuite(
         host: '127.0.0.1',
         log: (line) => serverLog.push(line),
       })
-      browser = await chromium.launch({
-        executablePath,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      })
+      browser = await launchChromium()
       const page = await browser.newPage()
       // Fail with Playwright's own message before vitest's timeout cuts the test short.
       page.setDefaultTimeout(20_000)
@@ -98,7 +108,7 @@ export function demoPageSuite(
 }
 
 /** Waits until the status badge says `open` over `transport`, then until AAPL's price changes. */
-export async function expectMovingPrices(page: Page, transport = 'sse'): Promise<void> {
+export async function expectMovingPrices(page: Page, transport = 'websocket'): Promise<void> {
   await page.waitForFunction(
     (expected) =>
       document.querySelector('[data-testid="status"]')?.textContent === 'open' &&

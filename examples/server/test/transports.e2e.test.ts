@@ -1,0 +1,157 @@
+import { once } from 'node:events'
+import { readFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { createLiveServer, type LiveServer } from '@livedata/server'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
+import { describeInChromium, launchChromium } from './browser'
+
+// Every transport of @livedata/core in real Chromium, against @livedata/server. The page loads
+// the built core and drives one client per test; the iframe transport can only be tested here.
+
+const CORE_DIST = fileURLToPath(new URL('../../../packages/core/dist/', import.meta.url))
+
+const PAGE = `<!doctype html><meta charset="utf-8"><title>transports</title>
+<script type="module">
+import { createLiveClient } from '/core/index.js'
+window.errors = []
+window.start = (transport, channel) => {
+  window.client?.close()
+  window.client = createLiveClient({ url: '/live', transports: [transport] })
+  // Every message, in order: a burst arrives as one notification.
+  const source = window.client.source(channel, { reduce: (list = [], message) => [...list, message] })
+  window.source = source
+  window.received = []
+  source.subscribe(() => {
+    const snapshot = source.getSnapshot()
+    window.snapshot = { status: snapshot.status, transport: snapshot.transport }
+    window.received = snapshot.data ?? []
+    if (snapshot.error) window.errors.push(snapshot.error.code)
+  })
+}
+window.ready = true
+</script>`
+
+let http: Server
+let live: LiveServer
+let origin: string
+let browser: Browser
+let page: Page
+const sent: Array<{ channel: string; data: unknown; transport: string }> = []
+
+async function serveFile(path: string): Promise<Buffer | null> {
+  try {
+    return await readFile(path)
+  } catch {
+    return null
+  }
+}
+
+describeInChromium('every transport in real Chromium', () => {
+  beforeAll(async () => {
+    http = createServer(async (request, response) => {
+      const url = new URL(request.url ?? '/', 'http://localhost')
+      if (url.pathname === '/') {
+        response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
+        response.end(PAGE)
+        return
+      }
+      const name = url.pathname.replace(/^\/core\//, '')
+      const body = /^[\w.-]+\.js$/.test(name) ? await serveFile(`${CORE_DIST}${name}`) : null
+      if (!body) {
+        response.writeHead(404).end()
+        return
+      }
+      response.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' })
+      response.end(body)
+    })
+    live = createLiveServer({ path: '/live', heartbeat: 1000 })
+    live.attach(http)
+    live.on('message', (channel, data, context) =>
+      sent.push({ channel, data, transport: context.transport }),
+    )
+    http.listen(0, '127.0.0.1')
+    await once(http, 'listening')
+    origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+    browser = await launchChromium()
+    page = await browser.newPage()
+    page.setDefaultTimeout(15_000)
+    await page.goto(`${origin}/`)
+    await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true)
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await live?.close()
+    http?.closeAllConnections()
+    http?.close()
+  })
+
+  beforeEach(() => {
+    sent.length = 0
+  })
+
+  /** Starts a client on `transport` in the page, and waits until it is open. */
+  async function start(transport: string, channel: string): Promise<void> {
+    await page.evaluate(
+      ([t, c]) => (window as unknown as { start(t?: string, c?: string): void }).start(t, c),
+      [transport, channel],
+    )
+    await page.waitForFunction((t) => {
+      const snapshot = (window as unknown as { snapshot?: { status: string; transport: string } })
+        .snapshot
+      return snapshot?.status === 'open' && snapshot.transport === t
+    }, transport)
+  }
+
+  const received = () =>
+    page.evaluate(() => (window as unknown as { received: unknown[] }).received)
+
+  it.each(['websocket', 'sse', 'long-polling', 'polling', 'iframe'])(
+    '%s delivers messages and sends',
+    async (transport) => {
+      const channel = `t-${transport}`
+      await start(transport, channel)
+      for (let n = 1; n <= 5; n++) live.publish(channel, { n })
+      await page.waitForFunction(
+        () => (window as unknown as { received: unknown[] }).received.length >= 5,
+      )
+      expect(await received()).toEqual([1, 2, 3, 4, 5].map((n) => ({ n })))
+
+      await page.evaluate(() =>
+        (window as unknown as { source: { send(d: unknown): Promise<void> } }).source.send({
+          from: 'page',
+        }),
+      )
+      expect(sent).toEqual([
+        {
+          channel,
+          data: { from: 'page' },
+          transport: transport === 'websocket' ? 'websocket' : 'http',
+        },
+      ])
+    },
+  )
+
+  it('the iframe carries </script>, <!-- and U+2028 intact, and runs none of it', async () => {
+    await start('iframe', 'hostile')
+    const hostile = {
+      text: '</script><script>parent.pwned = 1; window.pwned = 1</script><!-- \u2028 \u2029 -->',
+      html: '<img src=x onerror="parent.pwned=2">',
+    }
+    live.publish('hostile', hostile)
+    live.publish('hostile', { after: true })
+    await page.waitForFunction(
+      () => (window as unknown as { received: unknown[] }).received.length >= 2,
+    )
+    expect(await received()).toEqual([hostile, { after: true }])
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBe(
+      undefined,
+    )
+    expect(await page.evaluate(() => (window as unknown as { errors: string[] }).errors)).toEqual(
+      [],
+    )
+  })
+})

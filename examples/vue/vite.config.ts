@@ -1,0 +1,16 @@
+import vue from '@vitejs/plugin-vue'
+import { defineConfig } from 'vite'
+
+export default defineConfig({
+  // The demo server serves this app at /vue/ (React has /), so its asset URLs start there.
+  base: '/vue/',
+  plugins: [vue()],
+  server: {
+    proxy: {
+      // `pnpm dev` serves the app with hot reload; live data comes from the demo server on :3000.
+      // The Host header is kept, so the live server's same-origin check accepts the page's POSTs.
+      '/live': { target: 'http://localhost:3000', changeOrigin: false },
+    },
+  },
+  build: { sourcemap: true },
+})

@@ -1,0 +1,135 @@
+import type { LiveClient, LiveSnapshot, LiveSource, SourceOptions } from '@livedata/core'
+import { getContext, setContext } from 'svelte'
+
+export type {
+  LiveClient,
+  LiveClientOptions,
+  LiveDataErrorCode,
+  LiveMessage,
+  LiveSchema,
+  LiveSnapshot,
+  LiveSource,
+  LiveStatus,
+  SendOptions,
+  SourceOptions,
+  TransportName,
+} from '@livedata/core'
+export { isLiveDataError, LiveDataError } from '@livedata/core'
+
+/**
+ * What {@link liveData} returns: a readable Svelte store of the source's snapshot (`$prices.data`,
+ * `$prices.status`, …) and the source's `send`.
+ */
+export interface LiveDataStore<T> {
+  /**
+   * The Svelte store contract: calls `run` at once with the current snapshot, then after every
+   * change, and returns the function that stops it. The first subscriber connects the channel;
+   * the last one to stop lets it go.
+   */
+  subscribe: (run: (snapshot: LiveSnapshot<T>) => void) => () => void
+  /** Sends on the channel; resolves when the server accepted the message. */
+  send: LiveSource<T>['send']
+}
+
+// Private: only setLiveClient and getLiveClient reach the context entry.
+const CLIENT = Symbol('@livedata/svelte client')
+
+/**
+ * Makes `client` available to {@link liveData} and {@link getLiveClient} in this component and
+ * every component below it. Call it during component initialisation (in `<script>`), like
+ * Svelte's `setContext`. Returns the client.
+ *
+ * @example
+ * ```svelte
+ * <!-- App.svelte -->
+ * <script>
+ *   import { createLiveClient } from '@livedata/core'
+ *   import { setLiveClient } from '@livedata/svelte'
+ *   setLiveClient(createLiveClient({ url: '/live' }))
+ * </script>
+ * ```
+ */
+export function setLiveClient(client: LiveClient): LiveClient {
+  return setContext(CLIENT, client)
+}
+
+/**
+ * The client a parent component gave {@link setLiveClient}. Call it during component
+ * initialisation; throws when no parent set a client.
+ *
+ * @example
+ * ```svelte
+ * <script>
+ *   import { getLiveClient } from '@livedata/svelte'
+ *   const audit = getLiveClient().source('audit')
+ * </script>
+ * ```
+ */
+export function getLiveClient(): LiveClient {
+  let client: LiveClient | undefined
+  try {
+    client = getContext(CLIENT)
+  } catch {
+    // Svelte throws outside component initialisation; the sentence below says what to do.
+  }
+  if (!client) {
+    throw new Error(
+      'getLiveClient() and liveData() need a client: call setLiveClient(createLiveClient({ url })) in a parent component, or outside components pass it as liveData(channel, options, client).',
+    )
+  }
+  return client
+}
+
+/**
+ * A readable store of one channel's snapshot (`data`, `status`, `error`, `transport`,
+ * `lastEventId`, `attempt`, `gap`), with `send`. The first subscriber (a component reading
+ * `$store`) connects the channel; when the last one unmounts the connection is let go. During
+ * server rendering the store gives `initialData` with status `connecting`, and never connects.
+ *
+ * During component initialisation the client comes from {@link setLiveClient}; elsewhere (a
+ * module, a test) pass it as the third argument. `options` apply when the client first creates
+ * the channel's source; later calls for the same channel share that source.
+ *
+ * @example
+ * ```svelte
+ * <script lang="ts">
+ *   import { liveData } from '@livedata/svelte'
+ *   const prices = liveData<Price[]>('prices', { initialData: [] })
+ * </script>
+ *
+ * <p>{$prices.status}: {$prices.data?.length} prices</p>
+ * <button onclick={() => prices.send({ type: 'ping' })}>ping</button>
+ * ```
+ */
+export function liveData<T, M = T>(
+  channel: string,
+  options?: SourceOptions<T, M>,
+  client: LiveClient = getLiveClient(),
+): LiveDataStore<T> {
+  const source = client.source<T, M>(channel, options)
+  return {
+    subscribe(run) {
+      // Server rendering subscribes to `$store` once and unsubscribes at the end of the render,
+      // which would open a connection for nothing. Server runtimes (Node, Deno, Bun, edge
+      // workers) have no `window`, whatever the Svelte version; a bundler condition (esm-env)
+      // would need a dependency and a build that sets it, this check needs neither.
+      if (typeof window === 'undefined') {
+        run(source.getServerSnapshot())
+        return () => {}
+      }
+      let last: LiveSnapshot<T>
+      // Subscribe first: it starts the connection, so `run` sees `connecting`, not `closed`.
+      const unsubscribe = source.subscribe(() => {
+        const next = source.getSnapshot()
+        // A listener added while a notification was pending hears of a change `run` has seen.
+        if (next === last) return
+        last = next
+        run(next)
+      })
+      last = source.getSnapshot()
+      run(last)
+      return unsubscribe
+    },
+    send: source.send,
+  }
+}

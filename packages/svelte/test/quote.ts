@@ -1,0 +1,5 @@
+/** What the tests publish on `prices`. */
+export interface Quote {
+  symbol: string
+  price: number
+}

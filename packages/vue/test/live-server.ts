@@ -1,0 +1,65 @@
+import { once } from 'node:events'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { createLiveServer, type LiveServer, type LiveServerOptions } from '@livedata/server'
+
+/** One SSE request the server received, and a promise settled when its socket closes. */
+export interface StreamRequest {
+  url: string
+  closed: Promise<void>
+}
+
+/** A real @livedata/server on loopback, recording the SSE connections it serves. */
+export interface TestLiveServer {
+  url: string
+  live: LiveServer
+  streams: StreamRequest[]
+  /** Resolves with the next SSE request (or the one already waiting at `index`). */
+  stream(index: number): Promise<StreamRequest>
+  /** Destroys every open socket: the clients see their connection drop mid-stream. */
+  dropConnections(): void
+  close(): Promise<void>
+}
+
+export async function startLiveServer(options: LiveServerOptions = {}): Promise<TestLiveServer> {
+  const server = createServer()
+  const live = createLiveServer({ heartbeat: 1000, ...options })
+  const streams: StreamRequest[] = []
+  const sockets = new Set<Socket>()
+  const waiting: Array<() => void> = []
+  live.attach(server)
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+  })
+  // Added after attach, so it sees every request beside the live server, which answers them.
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (request.method !== 'GET' || !request.url?.startsWith('/live/')) return
+    streams.push({
+      url: request.url,
+      closed: new Promise((resolve) => response.once('close', () => resolve())),
+    })
+    for (const wake of waiting.splice(0)) wake()
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as AddressInfo
+
+  return {
+    url: `http://127.0.0.1:${port}/live`,
+    live,
+    streams,
+    async stream(index) {
+      while (streams.length <= index) await new Promise<void>((resolve) => waiting.push(resolve))
+      return streams[index]!
+    },
+    dropConnections() {
+      for (const socket of sockets) socket.destroy()
+    },
+    async close() {
+      await live.close()
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
