@@ -136,7 +136,9 @@ export function createClientFactory(registry: TransportRegistry) {
                         sourceOptions.transport ?? (/^wss?:/i.test(plain) ? 'websocket' : 'sse'),
                         {
                           ...registry,
-                          ...Object.fromEntries(transports.map((t) => [t.name, t])),
+                          ...Object.fromEntries(
+                            [...transports, ...(options.register ?? [])].map((t) => [t.name, t]),
+                          ),
                         },
                       ),
                     ],

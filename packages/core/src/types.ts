@@ -75,8 +75,11 @@ export interface SourceOptions<T, M = T> {
    * Without it the source is a channel of the client's `url`.
    */
   url?: string
-  /** The transport for a plain `url`. Defaults to `'websocket'` for `ws:`/`wss:` URLs, else `'sse'`. */
-  transport?: TransportName
+  /**
+   * The transport for a plain `url`: a name (built in, or one the client `register`s) or a
+   * transport object. Defaults to `'websocket'` for `ws:`/`wss:` URLs, else `'sse'`.
+   */
+  transport?: TransportName | TransportDefinition
   /**
    * Turns the raw text of a message into the payload. Defaults to `JSON.parse` for channels of
    * @livedata/server and to the text itself for plain endpoints. Channel messages that arrive
@@ -133,6 +136,11 @@ export interface LiveClientOptions {
   url?: string
   /** Transports in order of preference. Default: every transport the client knows. */
   transports?: ReadonlyArray<TransportName | TransportDefinition>
+  /**
+   * Transports that plain sources may name with `transport` but channels never fall back to,
+   * such as the socket.io transport of `@livedata/socket.io`.
+   */
+  register?: readonly TransportDefinition[]
   /** Reconnection policy. */
   reconnect?: ReconnectOptions
   /** Close and reconnect when nothing arrived for this long, in ms. Default 35 000. */

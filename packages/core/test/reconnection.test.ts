@@ -277,3 +277,33 @@ describe('subscription lifecycle', () => {
     }
   })
 })
+
+describe('registered transports', () => {
+  it('a plain source may name a registered transport, which channels never fall back to', async () => {
+    const channelTransport = scriptedTransport('sse')
+    const extra = scriptedTransport('socket.io')
+    const client = createLiveClient({
+      url: 'http://127.0.0.1:1/live',
+      transports: [channelTransport.definition],
+      register: [extra.definition],
+      environment: fakeEnvironment().environment,
+    })
+    client.source('chat', { url: 'http://127.0.0.1:1', transport: 'socket.io' }).subscribe(() => {})
+    client.source('prices').subscribe(() => {})
+    await settle()
+    expect(extra.connections.map((c) => c.context.key)).toEqual(['chat'])
+    expect(channelTransport.connections.map((c) => c.context.key)).toEqual(['prices'])
+    client.close()
+  })
+
+  it('a plain source may pass a transport object directly', async () => {
+    const extra = scriptedTransport('socket.io')
+    const client = createLiveClient({ environment: fakeEnvironment().environment })
+    client
+      .source('chat', { url: 'http://127.0.0.1:1', transport: extra.definition })
+      .subscribe(() => {})
+    await settle()
+    expect(extra.connections).toHaveLength(1)
+    client.close()
+  })
+})
