@@ -141,6 +141,7 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
         url,
         baseUrl,
         key,
+        event: options.event,
         channel,
         lastEventId: snapshot.lastEventId,
         headers: await resolveHeaders(headers),

@@ -209,6 +209,8 @@ export interface TransportContext {
   baseUrl: string
   /** The channel name (the source's key). */
   key: string
+  /** The source's `event` option, if any: the event a plain transport listens to and sends. */
+  event: string | undefined
   /** Whether the URL is a channel of @livedata/server (not a plain endpoint). */
   channel: boolean
   /** The id to resume after, if any. */
