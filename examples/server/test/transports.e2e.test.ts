@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import { readFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { createLiveServer, type LiveServer } from '@livedata/server'
 import type { Browser, Page } from 'playwright-core'
@@ -19,7 +19,10 @@ import { createLiveClient } from '/core/index.js'
 window.errors = []
 window.start = (transport, channel) => {
   window.client?.close()
-  window.client = createLiveClient({ url: '/live', transports: [transport] })
+  const transports = Array.isArray(transport) ? transport : [transport]
+  window.client = createLiveClient({ url: '/live', transports, reconnect: { minDelay: 10, maxDelay: 100 },
+    // A stream cut mid-document may never end the frame's load: the heartbeat notices.
+    heartbeatTimeout: 3000 })
   // Every message, in order: a burst arrives as one notification.
   const source = window.client.source(channel, { reduce: (list = [], message) => [...list, message] })
   window.source = source
@@ -36,6 +39,7 @@ window.ready = true
 
 let http: Server
 let live: LiveServer
+const sockets = new Set<Socket>()
 let origin: string
 let browser: Browser
 let page: Page
@@ -72,6 +76,10 @@ describeInChromium('every transport in real Chromium', () => {
     live.on('message', (channel, data, context) =>
       sent.push({ channel, data, transport: context.transport }),
     )
+    http.on('connection', (socket) => {
+      sockets.add(socket)
+      socket.on('close', () => sockets.delete(socket))
+    })
     http.listen(0, '127.0.0.1')
     await once(http, 'listening')
     origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
@@ -93,17 +101,18 @@ describeInChromium('every transport in real Chromium', () => {
     sent.length = 0
   })
 
-  /** Starts a client on `transport` in the page, and waits until it is open. */
-  async function start(transport: string, channel: string): Promise<void> {
+  /** Starts a client on `transport` (or several, in order) in the page; waits until it is open. */
+  async function start(transport: string | string[], channel: string): Promise<void> {
     await page.evaluate(
-      ([t, c]) => (window as unknown as { start(t?: string, c?: string): void }).start(t, c),
-      [transport, channel],
+      ([t, c]) => (window as unknown as { start(t: unknown, c: unknown): void }).start(t, c),
+      [transport, channel] as const,
     )
+    const first = Array.isArray(transport) ? transport[0] : transport
     await page.waitForFunction((t) => {
       const snapshot = (window as unknown as { snapshot?: { status: string; transport: string } })
         .snapshot
       return snapshot?.status === 'open' && snapshot.transport === t
-    }, transport)
+    }, first)
   }
 
   const received = () =>
@@ -154,4 +163,38 @@ describeInChromium('every transport in real Chromium', () => {
       [],
     )
   })
+
+  it.each([
+    ['iframe', 'sse'],
+    ['sse', 'iframe'],
+  ])(
+    'a switch from %s to %s in the middle of 1,000 messages loses and repeats none',
+    async (from, to) => {
+      const channel = `switch-${from}-${to}`
+      await start([from, to], channel)
+      // A proxy in the way from now on: the first transport's requests fail before they open.
+      const blocked = new RegExp(
+        from === 'sse' ? `/live/${channel}(\\?lastEventId=.*)?$` : 'transport=iframe',
+      )
+      for (let n = 1; n <= 1000; n++) {
+        live.publish(channel, n)
+        if (n % 50 === 0) await new Promise((resolve) => setImmediate(resolve))
+        if (n === 500) {
+          await page.route(blocked, (route) => route.abort())
+          for (const socket of sockets) socket.destroy()
+        }
+      }
+      await page.waitForFunction(
+        () => (window as unknown as { received: unknown[] }).received.length >= 1000,
+        undefined,
+        { timeout: 30_000 },
+      )
+      expect(await received()).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1))
+      const snapshot = await page.evaluate(
+        () => (window as unknown as { snapshot: { transport: string } }).snapshot,
+      )
+      expect(snapshot.transport).toBe(to)
+      await page.unroute(blocked)
+    },
+  )
 })

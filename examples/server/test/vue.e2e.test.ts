@@ -19,4 +19,25 @@ demoPageSuite('the Vue demo in a real browser', 'vue', '/vue/', (context) => {
     ).toBe(true)
     expect(pageErrors).toEqual([])
   })
+
+  it('falls back to SSE when WebSocket is blocked, and comes back when it is not', async () => {
+    const { page, pageErrors } = context()
+    await expectMovingPrices(page, 'websocket')
+    await page.getByTestId('block-websocket').check()
+    await expectMovingPrices(page, 'sse')
+    expect(new URL(page.url()).searchParams.get('block')).toBe('websocket')
+    await page.getByTestId('block-websocket').uncheck()
+    await expectMovingPrices(page, 'websocket')
+    expect(pageErrors).toEqual([])
+  })
+
+  it.each(['sse', 'long-polling', 'polling', 'iframe', 'websocket'])(
+    'the picker switches to %s',
+    async (transport) => {
+      const { page, pageErrors } = context()
+      await page.getByTestId('transport-picker').selectOption(transport)
+      await expectMovingPrices(page, transport)
+      expect(pageErrors).toEqual([])
+    },
+  )
 })

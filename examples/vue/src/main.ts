@@ -1,10 +1,7 @@
-import { createLiveClient } from '@livedata/core'
-import { createLiveData } from '@livedata/vue'
 import { createApp } from 'vue'
-import App from './App.vue'
+import DemoRoot from './DemoRoot.vue'
 import './styles.css'
 
-// Relative: the app is served by the demo server, which answers /live on the same origin.
-const client = createLiveClient({ url: '/live' })
-
-createApp(App).use(createLiveData(client)).mount('#app')
+// No createLiveData(client) plugin: that provides one client for the app's lifetime, and the
+// transport picker swaps it. DemoRoot provides the current client to the dashboard instead.
+createApp(DemoRoot).mount('#app')
