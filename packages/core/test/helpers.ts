@@ -57,6 +57,8 @@ export function fakeEnvironment() {
   }
   return {
     environment,
+    /** How many listeners are subscribed (the connection's, and a parked poll loop's). */
+    listeners: () => listeners.size,
     set(state: { online?: boolean; visible?: boolean }) {
       online = state.online ?? online
       visible = state.visible ?? visible

@@ -133,14 +133,18 @@ function multiplexer(context: TransportContext): Multiplexer | LiveDataError {
         mux.pending.get(frame.ref as number)?.settle()
         break
       case 'error': {
-        const refused = frame.code === 'ERR_FORBIDDEN'
-        const error = new LiveDataError(
-          refused ? 'ERR_HTTP_STATUS' : 'ERR_SEND_FAILED',
-          `The server said: ${frame.message ?? frame.code}`,
-          refused ? { status: 403, retryable: false } : {},
-        )
-        if (frame.ref !== undefined) mux.pending.get(frame.ref)?.settle(error)
-        else if (handlers) handlers.onClose(error)
+        const status = frame.code === 'ERR_FORBIDDEN' ? 403 : undefined
+        const message = `The server said: ${frame.message ?? frame.code}`
+        if (frame.ref !== undefined) {
+          mux.pending
+            .get(frame.ref)
+            ?.settle(new LiveDataError('ERR_SEND_FAILED', message, { status }))
+        } else {
+          // A refused subscription fails like a 403 would over HTTP: for good.
+          handlers?.onClose(
+            new LiveDataError('ERR_HTTP_STATUS', message, { status, retryable: false }),
+          )
+        }
       }
     }
   }

@@ -1,0 +1,154 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { WebSocket as NodeWebSocket } from 'ws'
+import { createLiveClient } from '../src/index'
+import type { LiveClient, LiveClientOptions } from '../src/types'
+import { fakeEnvironment } from './helpers'
+import { startHttpServer, startLiveServer, until, waitForSnapshot } from './servers'
+
+// Sends while the connection is away, the open timeout, and polling while the page is hidden,
+// against real servers on loopback.
+
+const cleanups: Array<() => Promise<void> | void> = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+async function server(options: Parameters<typeof startLiveServer>[0] = {}) {
+  const started = await startLiveServer(options)
+  cleanups.push(() => started.close())
+  return started
+}
+
+function client(options: LiveClientOptions): LiveClient {
+  const created = createLiveClient({
+    WebSocket: NodeWebSocket,
+    reconnect: { minDelay: 10, maxDelay: 50 },
+    disconnectDelay: 0,
+    ...options,
+  })
+  cleanups.push(() => created.close())
+  return created
+}
+
+describe.each(['websocket', 'sse'] as const)('sends over %s while offline', (transport) => {
+  it('wait in order and go out when the connection is back', async () => {
+    const s = await server()
+    const env = fakeEnvironment()
+    const received: unknown[] = []
+    s.live.on('message', (_channel, data) => received.push(data))
+    const chat = client({
+      url: s.url,
+      transports: [transport],
+      environment: env.environment,
+    }).source('chat')
+    chat.subscribe(() => {})
+    await waitForSnapshot(chat, (x) => x.status === 'open')
+    env.set({ online: false })
+    s.dropConnections()
+    await waitForSnapshot(chat, (x) => x.status === 'offline')
+    const sends = [1, 2, 3].map((n) => chat.send(n))
+    expect(received).toEqual([])
+    env.set({ online: true })
+    await Promise.all(sends)
+    expect(received).toEqual([1, 2, 3])
+  })
+})
+
+describe('the send queue', () => {
+  async function offlineSource(options: LiveClientOptions) {
+    const s = await server()
+    const env = fakeEnvironment()
+    env.set({ online: false })
+    const chat = client({
+      url: s.url,
+      transports: ['sse'],
+      environment: env.environment,
+      ...options,
+    }).source('chat')
+    chat.subscribe(() => {})
+    await waitForSnapshot(chat, (x) => x.status === 'offline')
+    return chat
+  }
+
+  it('rejects with ERR_SEND_QUEUE_FULL past maxQueuedSends', async () => {
+    const chat = await offlineSource({ maxQueuedSends: 1, sendTimeout: 60_000 })
+    const first = chat.send(1)
+    await expect(chat.send(2)).rejects.toMatchObject({ code: 'ERR_SEND_QUEUE_FULL' })
+    first.catch(() => {})
+  })
+
+  it('rejects with ERR_SEND_TIMEOUT when the connection does not come back in time', async () => {
+    const chat = await offlineSource({ sendTimeout: 20 })
+    await expect(chat.send(1)).rejects.toMatchObject({ code: 'ERR_SEND_TIMEOUT' })
+  })
+
+  it('a send the server refuses rejects with ERR_SEND_FAILED and the status', async () => {
+    const s = await server({ authorize: ({ action }) => action !== 'send' })
+    const chat = client({ url: s.url, transports: ['websocket'] }).source('chat')
+    chat.subscribe(() => {})
+    await waitForSnapshot(chat, (x) => x.status === 'open')
+    await expect(chat.send('x')).rejects.toMatchObject({ code: 'ERR_SEND_FAILED', status: 403 })
+  })
+})
+
+describe('open timeout', () => {
+  it('gives up a transport that neither opens nor fails, and falls back to the next', async () => {
+    const s = await server()
+    // A proxy that takes the stream request and never answers it.
+    const held = await startHttpServer(() => {})
+    cleanups.push(() => held.close())
+    const sseUrl = `${held.origin}/live`
+    const c = client({
+      url: s.url,
+      transports: ['sse', 'long-polling'],
+      openTimeout: 100,
+      fetch: (input, init) => {
+        const url = String(input)
+        const accept = new Headers(init?.headers).get('accept') ?? ''
+        return fetch(accept.includes('event-stream') ? url.replace(s.url, sseUrl) : url, init)
+      },
+    })
+    const prices = c.source<number>('prices')
+    prices.subscribe(() => {})
+    const snap = await waitForSnapshot(prices, (x) => x.status === 'open')
+    expect(snap.transport).toBe('long-polling')
+    expect(held.requests).toHaveLength(1)
+  })
+})
+
+describe('polling while the page is hidden', () => {
+  it('pauses, and polls at once when the page is visible again', async () => {
+    const s = await server()
+    const env = fakeEnvironment()
+    const prices = client({
+      url: s.url,
+      transports: ['polling'],
+      environment: env.environment,
+    }).source<number>('prices', { interval: 5 })
+    prices.subscribe(() => {})
+    await waitForSnapshot(prices, (x) => x.status === 'open')
+    env.set({ visible: false })
+    // Parked: the loop waits for the page to come back instead of asking again.
+    await until(() => env.listeners() === 2)
+    const asked = s.requests.length
+    s.live.publish('prices', 7)
+    env.set({ visible: true })
+    await waitForSnapshot(prices, (x) => x.data === 7)
+    expect(s.requests.length).toBe(asked + 1)
+  })
+
+  it('goes on when pollWhenHidden is set', async () => {
+    const s = await server()
+    const env = fakeEnvironment()
+    env.set({ visible: false })
+    const prices = client({
+      url: s.url,
+      transports: ['polling'],
+      environment: env.environment,
+    }).source<number>('prices', { interval: 5, pollWhenHidden: true })
+    prices.subscribe(() => {})
+    await waitForSnapshot(prices, (x) => x.status === 'open')
+    s.live.publish('prices', 9)
+    await waitForSnapshot(prices, (x) => x.data === 9)
+  })
+})
