@@ -2,7 +2,7 @@ import type { LiveDataError, LiveStatus, SourceOptions, TransportName } from '@l
 import { useLiveData } from '@livedata/react'
 import { useState } from 'react'
 import { type Board, EMPTY_BOARD, type PriceTable, type Row, reduceBoard } from './board'
-import { type DemoSettings, MODES, type TransportMode } from './settings'
+import { type DemoSettings, MODES, pricesEndpoint, type TransportMode } from './settings'
 
 const options: SourceOptions<Board, PriceTable> = { initialData: EMPTY_BOARD, reduce: reduceBoard }
 
@@ -26,10 +26,12 @@ export function App({
   settings: DemoSettings
   onSettingsChange: (settings: DemoSettings) => void
 }) {
+  // A new client comes with new settings, and the source is created with these options then.
+  const endpoint = pricesEndpoint(settings)
   const { data, status, transport, attempt, error, lastEventId, send } = useLiveData<
     Board,
     PriceTable
-  >('prices', options)
+  >('prices', { ...options, ...endpoint.source })
   const board = data ?? EMPTY_BOARD
 
   return (
@@ -98,7 +100,7 @@ export function App({
             <dd className="mono">{lastEventId ?? '—'}</dd>
           </div>
         </dl>
-        <PingButton send={send} />
+        <PingButton send={(ping) => send(ping, endpoint.ping)} />
       </footer>
     </main>
   )
@@ -228,7 +230,7 @@ type PingState =
   | { state: 'delivered'; ms: number }
   | { state: 'failed'; message: string }
 
-function PingButton({ send }: { send: (data: unknown) => Promise<void> }) {
+function PingButton({ send }: { send: (data: unknown) => Promise<unknown> }) {
   const [ping, setPing] = useState<PingState>({ state: 'idle' })
 
   const onClick = async () => {

@@ -1,6 +1,16 @@
-import { createLiveClient, type LiveClient, type TransportName } from '@livedata/core'
+import {
+  createLiveClient,
+  type LiveClient,
+  type SendOptions,
+  type SourceOptions,
+  type TransportName,
+} from '@livedata/core'
+import { socketIo, socketIoTransport } from '@livedata/socket.io'
 
-/** How the demo connects: every transport in preference order, or one forced. */
+/**
+ * How the demo connects: every transport of /live in preference order, or one forced; or
+ * `socket.io`, the same ticker from the demo's socket.io server instead of /live.
+ */
 export type TransportMode = 'auto' | TransportName
 
 /** The demo's connection settings, kept in the page's query string so a link reproduces them. */
@@ -17,6 +27,7 @@ export const MODES: readonly TransportMode[] = [
   'long-polling',
   'polling',
   'iframe',
+  'socket.io',
 ]
 
 const AUTO: TransportName[] = ['websocket', 'sse', 'long-polling', 'polling']
@@ -51,9 +62,33 @@ class BlockedWebSocket {
 
 /** The client for these settings. Relative URL: the demo server answers /live on this origin. */
 export function createDemoClient(settings: DemoSettings): LiveClient {
+  const { mode, blockWebSocket } = settings
   return createLiveClient({
     url: '/live',
-    transports: settings.mode === 'auto' ? AUTO : [settings.mode],
-    ...(settings.blockWebSocket ? { WebSocket: BlockedWebSocket } : {}),
+    // socket.io is no transport of /live: the prices source names it (see pricesEndpoint).
+    transports: mode === 'auto' || mode === 'socket.io' ? AUTO : [mode],
+    // Blocked, socket.io stays on its long polling, as behind a proxy that breaks its upgrade.
+    register: [blockWebSocket ? socketIoTransport({ transports: ['polling'] }) : socketIo],
+    ...(blockWebSocket ? { WebSocket: BlockedWebSocket } : {}),
   })
+}
+
+/** Where the dashboard's prices come from under some settings, and how its ping goes out. */
+export interface PricesEndpoint {
+  /** Merged into the `prices` source's options: nothing for /live's channel. */
+  source: Pick<SourceOptions<unknown>, 'url' | 'transport' | 'event'>
+  /** The ping's send options. */
+  ping: SendOptions
+}
+
+/**
+ * The `prices` channel of /live, or in `socket.io` mode the socket.io server on this origin: its
+ * `prices` event, and pings as `ping` events, which it acknowledges.
+ */
+export function pricesEndpoint(settings: DemoSettings): PricesEndpoint {
+  if (settings.mode !== 'socket.io') return { source: {}, ping: {} }
+  return {
+    source: { url: location.origin, transport: 'socket.io', event: 'prices' },
+    ping: { event: 'ping' },
+  }
 }

@@ -3,6 +3,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { createLiveServer } from '@livedata/server'
+import { Server as SocketIoServer } from 'socket.io'
 import { createStaticHandler } from './static'
 import { createTicker } from './ticker'
 
@@ -67,6 +68,9 @@ function pageUrl(host: string, port: number): string {
 /**
  * Starts the demo on one port: the live server at `/live`, a simulated stock ticker published
  * on the `prices` channel, and each example app at its own path (React at `/`). Messages clients send are logged.
+ * The same ticker is emitted as the `prices` event by a socket.io server at `/socket.io/` (with
+ * connection state recovery), which acknowledges `ping` events: an existing socket.io backend,
+ * as `@livedata/socket.io` meets it.
  *
  * @example
  * ```ts
@@ -116,13 +120,29 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     const event = context.event === undefined ? '' : ` (${context.event})`
     log(`[demo] message on "${channel}"${event}: ${JSON.stringify(data)}`)
   })
+  const io = new SocketIoServer(server, {
+    connectionStateRecovery: {},
+    // The apps bundle socket.io-client; and /live's WebSocket upgrades are the live server's.
+    serveClient: false,
+    destroyUpgrade: false,
+  })
+  io.on('connection', (socket) => {
+    socket.on('ping', (data: unknown, ack?: () => void) => {
+      log(`[demo] socket.io ping: ${JSON.stringify(data)}`)
+      if (typeof ack === 'function') ack()
+    })
+  })
 
   server.listen(port, host)
   await once(server, 'listening')
   const address = server.address() as AddressInfo
 
   const ticker = createTicker()
-  const timer = setInterval(() => live.publish('prices', ticker.next()), publishInterval)
+  const timer = setInterval(() => {
+    const table = ticker.next()
+    live.publish('prices', table)
+    io.emit('prices', table)
+  }, publishInterval)
 
   let closing: Promise<void> | null = null
   const url = pageUrl(host, address.port)
@@ -134,8 +154,12 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       closing ??= (async () => {
         clearInterval(timer)
         await live.close()
+        const closed = once(server, 'close')
+        // Ends socket.io's sockets, then calls server.close(): no new connection comes in.
+        await io.close()
+        // What is left is idle keep-alive connections, which would hold the close up.
         server.closeAllConnections()
-        await new Promise<void>((resolve) => server.close(() => resolve()))
+        await closed
       })()
       return closing
     },

@@ -40,4 +40,25 @@ demoPageSuite('the React demo in a real browser', 'react', '/', (context) => {
       expect(pageErrors).toEqual([])
     },
   )
+
+  it('the picker switches to socket.io: prices from the socket.io server, pings acknowledged', async () => {
+    const { page, serverLog, pageErrors } = context()
+    await page.getByTestId('transport-picker').selectOption('socket.io')
+    await expectMovingPrices(page, 'socket.io')
+    expect(new URL(page.url()).searchParams.get('transport')).toBe('socket.io')
+
+    const before = serverLog.length
+    await page.getByTestId('ping').click()
+    await expect
+      .poll(() =>
+        serverLog
+          .slice(before)
+          .some((line) => /socket\.io ping: \{"type":"ping","at":\d+\}/.test(line)),
+      )
+      .toBe(true)
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="ping-result"]')?.textContent?.startsWith('Delivered'),
+    )
+    expect(pageErrors).toEqual([])
+  })
 })

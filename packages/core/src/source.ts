@@ -131,7 +131,11 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
   const { headers, fetch, WebSocket, maxMessageSize, baseUrl, shared, sendTimeout, ...rest } =
     config.connection
   const { maxQueuedSends, ...connectionConfig } = rest
-  const queue: Array<{ data: unknown; event?: string; done(error?: unknown): void }> = []
+  const queue: Array<{
+    data: unknown
+    event?: string
+    done(error: unknown, acknowledgement?: unknown): void
+  }> = []
   let flushing = false
 
   const connection = createConnection(
@@ -195,7 +199,7 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
   )
 
   /** Sends at once: over the open transport when it can carry sends, else by HTTP POST. */
-  const deliver = async (data: unknown, event: string | undefined): Promise<void> => {
+  const deliver = async (data: unknown, event: string | undefined): Promise<unknown> => {
     const overSocket = connection.sender()
     if (overSocket) return overSocket(data, event)
     const failed = (message: string, extra?: { cause?: unknown; status?: number }) =>
@@ -224,10 +228,9 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     while (queue.length > 0 && snapshot.status === 'open') {
       const item = queue.shift()!
       try {
-        await deliver(item.data, item.event)
-        item.done()
+        item.done(undefined, await deliver(item.data, item.event))
       } catch (error) {
-        item.done(error)
+        item.done(error ?? new LiveDataError('ERR_SEND_FAILED', 'Send failed'))
       }
     }
     flushing = false
@@ -263,7 +266,7 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
             new LiveDataError('ERR_SEND_QUEUE_FULL', `${maxQueuedSends} sends already wait`),
           )
         }
-        return new Promise<void>((resolve, reject) => {
+        return new Promise<unknown>((resolve, reject) => {
           const timer = timers.setTimeout(() => {
             queue.splice(queue.indexOf(item), 1)
             reject(new LiveDataError('ERR_SEND_TIMEOUT', `Not connected within ${sendTimeout} ms`))
@@ -271,9 +274,9 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
           const item = {
             data,
             event: sendOptions.event,
-            done(error?: unknown) {
+            done(error: unknown, acknowledgement?: unknown) {
               timers.clearTimeout(timer)
-              error === undefined ? resolve() : reject(error)
+              error === undefined ? resolve(acknowledgement) : reject(error)
             },
           }
           queue.push(item)

@@ -238,8 +238,11 @@ export interface TransportContext {
 /** An open connection of a transport. */
 export interface TransportConnection {
   close(): void
-  /** Sends over this connection; absent when the transport has no way back (SSE, polling). */
-  send?(data: unknown, event: string | undefined): Promise<void>
+  /**
+   * Sends over this connection; absent when the transport has no way back (SSE, polling).
+   * Resolves with the server's acknowledgement, if the protocol carries one (socket.io's does).
+   */
+  send?(data: unknown, event: string | undefined): Promise<unknown>
 }
 
 /** A transport: a name and a function that opens one connection. */
@@ -275,8 +278,11 @@ export interface LiveSource<T> {
   getSnapshot(): LiveSnapshot<T>
   /** The snapshot for server rendering: `initialData`, status `connecting`. Always the same object. */
   getServerSnapshot(): LiveSnapshot<T>
-  /** Sends `data` on the source's channel; resolves when the server accepted it. */
-  send(data: unknown, options?: SendOptions): Promise<void>
+  /**
+   * Sends `data` on the source's channel; resolves when the server accepted it, with its
+   * acknowledgement where the transport carries one (socket.io), else `undefined`.
+   */
+  send(data: unknown, options?: SendOptions): Promise<unknown>
 }
 
 /** A client: one per app, shared by every source. */

@@ -58,6 +58,6 @@ describe('public types', () => {
   it('subscribe returns the unsubscribe function and send a promise', () => {
     const prices = client.source<Price>('prices')
     expectTypeOf(prices.subscribe(() => {})).toEqualTypeOf<() => void>()
-    expectTypeOf(prices.send({ buy: 'AAPL' })).toEqualTypeOf<Promise<void>>()
+    expectTypeOf(prices.send({ buy: 'AAPL' })).toEqualTypeOf<Promise<unknown>>()
   })
 })

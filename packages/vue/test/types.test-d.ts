@@ -65,7 +65,7 @@ describe('public types', () => {
 
   it('send returns a promise', () => {
     const { send } = useLiveData('prices')
-    expectTypeOf(send({ type: 'ping' }, { event: 'ping' })).toEqualTypeOf<Promise<void>>()
+    expectTypeOf(send({ type: 'ping' }, { event: 'ping' })).toEqualTypeOf<Promise<unknown>>()
   })
 
   it('the plugin goes to app.use and the client comes back from useLiveClient', () => {
