@@ -43,7 +43,9 @@ export class Channel {
   replay(lastEventId: string | null): Subscription {
     if (lastEventId === null) return { messages: [], gap: false, cursor: this.history.cursor() }
     const replay = this.history.since(lastEventId)
-    return { ...replay, cursor: replay.messages.at(-1)?.id ?? lastEventId }
+    // After a gap the id asked for means nothing here: the client stands where history ends.
+    const fallback = replay.gap ? this.history.cursor() : lastEventId
+    return { ...replay, cursor: replay.messages.at(-1)?.id ?? fallback }
   }
 
   unsubscribe(subscriber: Subscriber): void {

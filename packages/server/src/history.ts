@@ -43,7 +43,8 @@ export class History {
   private dropped = 0
 
   constructor(readonly capacity: number) {
-    this.ring = new Array(capacity)
+    // Grown as messages come, so a channel nobody publishes on costs next to nothing.
+    this.ring = []
   }
 
   get length(): number {

@@ -60,8 +60,8 @@ export interface Hub {
   connections: Set<LiveConnection>
   /** Asks the `authorize` hook; a hook that throws refuses. */
   authorize(context: AuthorizeContext): Promise<boolean>
-  /** Hands a client's message to the `message` listeners; rethrows what a listener throws. */
-  receive(channel: string, data: unknown, context: MessageContext): void
+  /** Hands a client's message to every `message` listener; rejects if one of them failed. */
+  receive(channel: string, data: unknown, context: MessageContext): Promise<void>
 }
 
 const CHANNEL = /^[\w.:@~-]{1,256}$/

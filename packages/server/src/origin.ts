@@ -44,7 +44,7 @@ export function createOriginCheck(option: OriginOption | undefined): OriginCheck
   if (option === '*') return () => true
   if (typeof option === 'function') {
     return (origin, request) =>
-      origin === undefined || ownOrigin(origin, request) || option(origin, request)
+      origin === undefined || ownOrigin(origin, request) || option(normalize(origin), request)
   }
   if (!Array.isArray(option)) {
     throw new LiveServerError(
@@ -67,6 +67,8 @@ export function createOriginCheck(option: OriginOption | undefined): OriginCheck
   }
   return (origin, request) => {
     if (origin === undefined || ownOrigin(origin, request)) return true
-    return exact.has(normalize(origin)) || patterns.some((pattern) => pattern.test(origin))
+    // Patterns see the normal form, the same string that is later used (CSP, postMessage).
+    const normal = normalize(origin)
+    return exact.has(normal) || patterns.some((pattern) => pattern.test(normal))
   }
 }

@@ -81,7 +81,7 @@ export async function handleHttpSend(
     return sendError(response, 400, 'ERR_INVALID_EVENT', 'event must be a short string', cors)
   }
   try {
-    hub.receive(channel, data, { event, transport: 'http', request })
+    await hub.receive(channel, data, { event, transport: 'http', request })
   } catch {
     return sendError(response, 500, 'ERR_LISTENER', 'The server failed to take the message', cors)
   }

@@ -52,8 +52,8 @@ export interface PublishOptions {
   event?: string
 }
 
-/** Receives the messages clients send. */
-export type MessageListener = (channel: string, data: unknown, context: MessageContext) => void
+/** Receives the messages clients send. May be async: the send is acknowledged once it settles. */
+export type MessageListener = (channel: string, data: unknown, context: MessageContext) => unknown
 
 /** A live server; see {@link createLiveServer}. */
 export interface LiveServer {
@@ -111,6 +111,15 @@ function positive(name: string, value: number | undefined, fallback: number): nu
     )
   }
   return Math.floor(value)
+}
+
+/** The path and query of a request target; `null` for a target no URL parser accepts. */
+function parseTarget(target: string | undefined): URL | null {
+  try {
+    return new URL(target ?? '/', 'http://localhost')
+  } catch {
+    return null
+  }
 }
 
 /** The id a request resumes after. One we never issued is never found: the client gets a gap. */
@@ -183,15 +192,21 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
         return false
       }
     },
-    receive(channel, data, context) {
-      for (const listener of messageListeners) {
-        try {
-          listener(channel, data, context)
-        } catch (error) {
-          console.error('[@livedata/server] a message listener threw:', error)
-          throw error
-        }
-      }
+    async receive(channel, data, context) {
+      // Every listener runs, even after one failed; async ones are awaited, so a client's send is
+      // acknowledged only once the app has taken it, and a rejection is never left unhandled.
+      let failure: unknown = null
+      await Promise.all(
+        [...messageListeners].map(async (listener) => {
+          try {
+            await listener(channel, data, context)
+          } catch (error) {
+            console.error('[@livedata/server] a message listener failed:', error)
+            failure ??= error
+          }
+        }),
+      )
+      if (failure !== null) throw failure
     },
   }
   const webSocket = createWebSocketEndpoint(hub)
@@ -204,12 +219,18 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
       : null
   heartbeatTimer?.unref()
 
+  const anyOrigin = options.origins === '*'
   const corsHeaders = (request: IncomingMessage): Record<string, string> => {
     const origin = request.headers.origin
     if (origin === undefined) return {}
+    // Any origin may read, so none gets the user's cookies: '*' and no credentials.
+    if (anyOrigin) {
+      return { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'ETag' }
+    }
     return {
       'Access-Control-Allow-Origin': origin,
       'Access-Control-Allow-Credentials': 'true',
+      'Access-Control-Expose-Headers': 'ETag',
       Vary: 'Origin',
     }
   }
@@ -242,7 +263,12 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
       // Navigations carry no Origin header: the page names its origin, and it is checked the same.
       pageOrigin = query.get('origin') ?? ''
       const nonce = query.get('nonce') ?? ''
-      if (!ORIGIN_PATTERN.test(pageOrigin) || !IFRAME_NONCE.test(nonce)) {
+      // Only an origin already in its normal form: what is checked is what is used.
+      if (
+        !ORIGIN_PATTERN.test(pageOrigin) ||
+        normalizeOrigin(pageOrigin) !== pageOrigin ||
+        !IFRAME_NONCE.test(nonce)
+      ) {
         return sendError(
           response,
           400,
@@ -263,6 +289,8 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
         cors,
       )
     }
+    // The client may have gone while authorize ran: subscribing it now would leak it forever.
+    if (response.destroyed || request.socket.destroyed) return
     const header = request.headers['last-event-id']
     const lastEventId = resumeId(typeof header === 'string' ? header : query.get('lastEventId'))
     const target = hub.channel(channel)
@@ -279,7 +307,7 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
           response,
           target,
           lastEventId,
-          normalizeOrigin(pageOrigin),
+          pageOrigin,
           query.get('nonce') as string,
           settings,
           connections,
@@ -340,7 +368,13 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
 
   /** Refuses an upgrade with a plain HTTP answer on the raw socket. */
   const refuseUpgrade = (socket: Duplex, status: number, reason: string): void => {
-    const body = JSON.stringify({ error: { code: `HTTP_${status}`, message: reason } })
+    const codes: Record<number, string> = {
+      400: 'ERR_INVALID_REQUEST',
+      403: 'ERR_ORIGIN',
+      404: 'ERR_NOT_FOUND',
+      503: 'ERR_CLOSED',
+    }
+    const body = JSON.stringify({ error: { code: codes[status], message: reason } })
     socket.end(
       `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     )
@@ -350,8 +384,12 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
     path,
     transports,
     handle(request, response) {
-      const url = new URL(request.url ?? '/', 'http://localhost')
+      const url = parseTarget(request.url)
       const prefix = `${path}/`
+      if (url === null) {
+        sendError(response, 400, 'ERR_INVALID_REQUEST', 'The request target is not a valid URL')
+        return true
+      }
       if (!url.pathname.startsWith(prefix)) return false
       if (closed) {
         sendError(response, 503, 'ERR_CLOSED', 'The live server is closed')
@@ -380,7 +418,11 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
         for (const other of others) other.call(server, request, response)
       }
       const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-        const pathname = new URL(request.url ?? '/', 'http://localhost').pathname
+        // Node takes its own error handler off the socket before 'upgrade': without one, a client
+        // that resets the connection while it is refused would crash the process.
+        socket.on('error', () => socket.destroy())
+        const pathname = parseTarget(request.url)?.pathname
+        if (pathname === undefined) return refuseUpgrade(socket, 400, 'Bad Request')
         if (pathname !== path && pathname !== `${path}/`) {
           // Another upgrade handler (a dev server's HMR, say) may own this path.
           if (server.listenerCount('upgrade') === 1) refuseUpgrade(socket, 404, 'Not Found')
@@ -463,6 +505,10 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
   return live
 }
 
-function normalizeOrigin(origin: string): string {
-  return new URL(origin).origin
+function normalizeOrigin(origin: string): string | null {
+  try {
+    return new URL(origin).origin
+  } catch {
+    return null
+  }
 }

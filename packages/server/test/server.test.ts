@@ -318,3 +318,86 @@ describe('routing and misuse', () => {
     expect(s.live.publish('c', 1)).toMatch(/^\d+-\d+$/)
   })
 })
+
+describe('hostile requests', () => {
+  const raw = async (s: Started, text: string): Promise<string> => {
+    const { connect } = await import('node:net')
+    const port = Number(new URL(s.origin).port)
+    const socket = connect(port, '127.0.0.1')
+    await new Promise((resolve) => socket.once('connect', resolve))
+    socket.write(text)
+    let answer = ''
+    socket.on('data', (chunk) => {
+      answer += chunk
+    })
+    await new Promise((resolve) => socket.once('close', resolve))
+    return answer
+  }
+
+  it('a request target no URL parser takes is a 400, and the server lives on', async () => {
+    const s = await server()
+    const answer = await raw(
+      s,
+      'GET http://x:99999/live/prices HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+    )
+    expect(answer).toMatch(/^HTTP\/1\.1 400/)
+    const upgrade = await raw(
+      s,
+      'GET http://x:99999/live HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    )
+    expect(upgrade).toMatch(/^HTTP\/1\.1 400/)
+    expect((await fetch(`${s.url}/prices?transport=polling`)).status).toBe(200)
+  })
+
+  it('a client that resets a refused upgrade does not take the server down', async () => {
+    const s = await server({ origins: ['https://app.example.com'] })
+    const { connect } = await import('node:net')
+    for (let i = 0; i < 20; i++) {
+      const socket = connect(Number(new URL(s.origin).port), '127.0.0.1')
+      await new Promise((resolve) => socket.once('connect', resolve))
+      socket.write(
+        'GET /live HTTP/1.1\r\nHost: x\r\nOrigin: https://evil.example\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      )
+      socket.resetAndDestroy()
+    }
+    expect((await fetch(`${s.url}/prices?transport=polling`)).status).toBe(200)
+  })
+
+  it('an iframe origin that only passes the allow-list before normalizing is refused', async () => {
+    const s = await server({ origins: [/\.example\.com$/] })
+    const sneaky = encodeURIComponent('https://evil.com\\.example.com')
+    const response = await fetch(`${s.url}/f?transport=iframe&origin=${sneaky}&nonce=abcdefgh12`)
+    expect(response.status).toBe(400)
+  })
+
+  it("origins '*' lets any page read, without the user's credentials", async () => {
+    const s = await server({ origins: '*' })
+    const response = await fetch(`${s.url}/p?transport=polling`, {
+      headers: { Origin: 'https://anyone.example' },
+    })
+    expect(response.headers.get('access-control-allow-origin')).toBe('*')
+    expect(response.headers.get('access-control-allow-credentials')).toBeNull()
+  })
+})
+
+describe('message listeners', () => {
+  it('every listener runs; an async one is awaited and its failure is a 500, not a crash', async () => {
+    const s = await server()
+    const order: string[] = []
+    s.live.on('message', async () => {
+      await new Promise((resolve) => setImmediate(resolve))
+      order.push('async')
+      throw new Error('the database said no')
+    })
+    s.live.on('message', () => {
+      order.push('sync')
+    })
+    const response = await fetch(`${s.url}/chat`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{"data":1}',
+    })
+    expect(response.status).toBe(500)
+    expect(order.sort()).toEqual(['async', 'sync'])
+  })
+})

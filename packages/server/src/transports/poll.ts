@@ -12,18 +12,38 @@ function pollBody(cursor: string, gap: boolean, messages: StoredMessage[], retry
   return `{"cursor":"${cursor}","gap":${gap},"retry":${retry},"messages":[${messages.map(jsonFrame).join(',')}]}`
 }
 
+/** The most an answer carries; the rest waits for the next request, from the answer's cursor. */
+const MAX_ANSWER_BYTES = 512 * 1024
+
+/** Keeps the messages that fit in one answer (always at least one), and moves the cursor. */
+function fit(replay: Subscription): Subscription {
+  let size = 0
+  let count = 0
+  for (const message of replay.messages) {
+    size += jsonFrame(message).length + 1
+    if (count > 0 && size > MAX_ANSWER_BYTES) break
+    count++
+  }
+  if (count === replay.messages.length) return replay
+  const messages = replay.messages.slice(0, count)
+  return { ...replay, messages, cursor: (messages.at(-1) as StoredMessage).id }
+}
+
 function answer(
   response: ServerResponse,
   headers: Record<string, string>,
-  replay: Subscription,
+  full: Subscription,
   retry: number,
 ): void {
-  response.writeHead(200, {
-    ...headers,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Cache-Control': 'no-cache',
-    ETag: `"${replay.cursor}"`,
-  })
+  const replay = fit(full)
+  if (!response.headersSent) {
+    response.writeHead(200, {
+      ...headers,
+      'Content-Type': 'application/json; charset=utf-8',
+      'Cache-Control': 'no-cache',
+      ETag: `"${replay.cursor}"`,
+    })
+  }
   response.end(pollBody(replay.cursor, replay.gap, replay.messages, retry))
 }
 
@@ -121,7 +141,13 @@ export function serveLongPoll(
     return
   }
   // Nothing yet: the replay was empty and subscribing happens in the same tick, so nothing
-  // can be published in between.
+  // can be published in between. The headers go out now, so the client knows it is through.
+  response.writeHead(200, {
+    ...headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-cache',
+  })
+  response.flushHeaders()
   const held = new HeldPoll(response, channel, lastEventId, settings, headers, connections)
   channel.subscribers.add(held)
   connections.add(held)

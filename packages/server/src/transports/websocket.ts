@@ -12,6 +12,9 @@ function wsFrame(channel: string, message: StoredMessage): string {
   return message.wsFrame
 }
 
+/** Frames a client may have waiting to be handled before it is cut off. */
+const MAX_PENDING_FRAMES = 256
+
 type ClientFrame =
   | { type: 'subscribe'; channel: string; lastEventId?: string | null }
   | { type: 'unsubscribe'; channel: string }
@@ -47,6 +50,7 @@ class WebSocketConnection implements LiveConnection {
   // Frames are handled one after the other: authorize is async, and an unsubscribe must not
   // overtake the subscribe before it.
   private queue: Promise<void> = Promise.resolve()
+  private pending = 0
 
   constructor(
     private readonly socket: WebSocket,
@@ -55,8 +59,16 @@ class WebSocketConnection implements LiveConnection {
   ) {
     socket.on('message', (data, isBinary) => {
       if (isBinary) return this.error('ERR_INVALID_FRAME', 'frames must be text')
+      // A client that sends faster than its frames are handled is cut off, not queued forever.
+      if (++this.pending > MAX_PENDING_FRAMES) {
+        socket.close(1008, 'Too many frames in flight')
+        return
+      }
       const text = data.toString()
-      this.queue = this.queue.then(() => this.onFrame(text))
+      this.queue = this.queue.then(async () => {
+        await this.onFrame(text)
+        this.pending--
+      })
     })
     socket.on('pong', () => {
       this.alive = true
@@ -78,7 +90,15 @@ class WebSocketConnection implements LiveConnection {
 
   private async onFrame(text: string): Promise<void> {
     const frame = readFrame(text)
-    if (typeof frame === 'string') return this.error('ERR_INVALID_FRAME', frame)
+    if (typeof frame === 'string') {
+      // Name the channel when there is one, so a waiting client learns which subscribe failed.
+      let channel: unknown
+      try {
+        channel = (JSON.parse(text) as { channel?: unknown } | null)?.channel
+      } catch {}
+      const extra = typeof channel === 'string' ? { channel: channel.slice(0, 256) } : {}
+      return this.error('ERR_INVALID_FRAME', frame, extra)
+    }
     const { channel } = frame
     if (frame.type === 'unsubscribe') {
       const subscriber = this.subscriptions.get(channel)
@@ -95,7 +115,7 @@ class WebSocketConnection implements LiveConnection {
         })
       }
       try {
-        this.hub.receive(channel, frame.data, {
+        await this.hub.receive(channel, frame.data, {
           event: frame.event,
           transport: 'websocket',
           request: this.request,
