@@ -22,6 +22,9 @@ export const DEFAULT_TRANSPORTS: readonly TransportName[] = [
   'polling',
 ]
 
+// Timers take at most 2^31 - 1 ms; past that they would fire at once.
+const clampDelay = (ms: number): number => Math.min(ms, 2 ** 31 - 1)
+
 /** Throws `ERR_INVALID_OPTIONS` with `message` unless `ok`. */
 function check(ok: unknown, message: string): void {
   if (!ok) throw new LiveDataError('ERR_INVALID_OPTIONS', message, { retryable: false })
@@ -83,6 +86,7 @@ export function createClientFactory(registry: TransportRegistry) {
     for (const [name, value] of Object.entries(reconnect)) {
       if (value !== undefined) policy[name as keyof ReconnectPolicy] = value
     }
+    policy.maxDelay = clampDelay(policy.maxDelay)
     const timers = options.timers ?? globalTimers
     const base = url?.replace(/\/+$/, '')
     const sources = new Map<string, InternalSource<unknown>>()
@@ -90,7 +94,11 @@ export function createClientFactory(registry: TransportRegistry) {
 
     const connection = {
       policy,
-      heartbeatTimeout: options.heartbeatTimeout ?? 35_000,
+      // Infinity turns the heartbeat off; anything else is a timer.
+      heartbeatTimeout:
+        options.heartbeatTimeout === Number.POSITIVE_INFINITY
+          ? Number.POSITIVE_INFINITY
+          : clampDelay(options.heartbeatTimeout ?? 35_000),
       timers,
       environment: options.environment ?? browserEnvironment(),
       random: options.random ?? Math.random,
@@ -99,8 +107,8 @@ export function createClientFactory(registry: TransportRegistry) {
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: unknown }).WebSocket,
       maxMessageSize: options.maxMessageSize ?? 1 << 20,
-      openTimeout: options.openTimeout ?? 10_000,
-      sendTimeout: options.sendTimeout ?? 10_000,
+      openTimeout: clampDelay(options.openTimeout ?? 10_000),
+      sendTimeout: clampDelay(options.sendTimeout ?? 10_000),
       maxQueuedSends: options.maxQueuedSends ?? 100,
       baseUrl: base ?? '',
       // Per client: one WebSocket for all its sources, and the transport that worked last.
@@ -143,7 +151,7 @@ export function createClientFactory(registry: TransportRegistry) {
                       ),
                     ],
             },
-            disconnectDelay: options.disconnectDelay ?? 1000,
+            disconnectDelay: clampDelay(options.disconnectDelay ?? 1000),
             timers,
             isClosed: () => closed,
           })

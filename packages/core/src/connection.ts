@@ -94,13 +94,13 @@ export function createConnection(
     }
   }
 
-  const teardown = (): void => {
+  const teardown = (reason?: LiveDataError): void => {
     generation++
     timers.clearTimeout(retryTimer)
     timers.clearTimeout(heartbeatTimer)
     timers.clearTimeout(openTimer)
     retryTimer = heartbeatTimer = openTimer = null
-    handle?.close()
+    handle?.close(reason)
     handle = null
   }
 
@@ -114,7 +114,7 @@ export function createConnection(
   }
 
   const closed = (opened: boolean, error?: LiveDataError): void => {
-    teardown()
+    teardown(error)
     const reason = error ?? new LiveDataError('ERR_CONNECTION_LOST', 'The server ended the stream')
     // A transport that never opened may be blocked here: the next one gets its turn at once.
     const count = config.transports.length
@@ -193,40 +193,52 @@ export function createConnection(
         )
       }
     }, config.openTimeout)
+    const handlers: TransportHandlers = {
+      onOpen() {
+        if (!live() || opened) return
+        opened = true
+        timers.clearTimeout(openTimer)
+        if (config.transports.length > 1) config.memory.preferred = transport.name
+        setState({ status: 'open', attempt: 0, error: null })
+        if (transport.heartbeat !== false) armHeartbeat(current)
+      },
+      onActivity() {
+        sawActivity = true
+      },
+      onMessage(message) {
+        if (live()) listener.onMessage(message)
+      },
+      onRetry(ms) {
+        retryHint = ms
+      },
+      onGap() {
+        if (live()) listener.onGap()
+      },
+      onCursor(id) {
+        if (live()) listener.onCursor(id)
+      },
+      onError(error) {
+        if (live()) listener.onError(error)
+      },
+      onClose(error) {
+        if (live()) closed(opened, error)
+      },
+    }
     config.context(transport).then(
       (context) => {
         if (!live()) return
-        handle = transport.connect(context, {
-          onOpen() {
-            if (!live() || opened) return
-            opened = true
-            timers.clearTimeout(openTimer)
-            if (config.transports.length > 1) config.memory.preferred = transport.name
-            setState({ status: 'open', attempt: 0, error: null })
-            if (transport.heartbeat !== false) armHeartbeat(current)
-          },
-          onActivity() {
-            sawActivity = true
-          },
-          onMessage(message) {
-            if (live()) listener.onMessage(message)
-          },
-          onRetry(ms) {
-            retryHint = ms
-          },
-          onGap() {
-            if (live()) listener.onGap()
-          },
-          onCursor(id) {
-            if (live()) listener.onCursor(id)
-          },
-          onError(error) {
-            if (live()) listener.onError(error)
-          },
-          onClose(error) {
-            if (live()) closed(opened, error)
-          },
-        })
+        try {
+          handle = transport.connect(context, handlers)
+        } catch (cause) {
+          // A transport that throws is a transport that cannot serve here: the next one is tried.
+          closed(
+            false,
+            new LiveDataError('ERR_UNSUPPORTED', `${transport.name} failed to start`, {
+              cause,
+              retryable: false,
+            }),
+          )
+        }
       },
       (cause: unknown) => {
         if (live()) {

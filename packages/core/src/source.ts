@@ -134,6 +134,8 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
   const queue: Array<{
     data: unknown
     event?: string
+    /** Stops the item's deadline: it is on its way, and its own answer decides. */
+    start(): void
     done(error: unknown, acknowledgement?: unknown): void
   }> = []
   let flushing = false
@@ -167,7 +169,8 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
       },
       // History no longer reaches back: the server replays all it holds next, and the data is
       // rebuilt from initialData over it rather than folded onto a state with a hole in it.
-      onGap: () => update({ gap: true, data: options.initialData }),
+      // The old id is no reference any more either: what follows is taken as it comes.
+      onGap: () => update({ gap: true, data: options.initialData, lastEventId: null }),
       onError: (error) => update({ error }),
       // Only a source that has nothing yet takes a cursor: past that, its own last id is the truth.
       onCursor(id) {
@@ -225,8 +228,10 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
   const flush = async (): Promise<void> => {
     if (flushing) return
     flushing = true
-    while (queue.length > 0 && snapshot.status === 'open') {
+    // Open, or idle (nobody subscribed, so sends go by POST): the queue can drain.
+    while (queue.length > 0 && (snapshot.status === 'open' || listeners.size === 0)) {
       const item = queue.shift()!
+      item.start()
       try {
         item.done(undefined, await deliver(item.data, item.event))
       } catch (error) {
@@ -259,8 +264,10 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
         return Promise.reject(new LiveDataError('ERR_CLOSED', 'The client is closed'))
       }
       const { status } = snapshot
-      // Waiting for a connection that is on its way: queue, in order, bounded, with a deadline.
-      if (listeners.size > 0 && status !== 'open' && status !== 'closed') {
+      // Waiting for a connection that is on its way, or behind sends that wait: queue, in order,
+      // bounded, with a deadline.
+      const waiting = listeners.size > 0 && status !== 'open' && status !== 'closed'
+      if (waiting || queue.length > 0 || flushing) {
         if (queue.length >= maxQueuedSends) {
           return Promise.reject(
             new LiveDataError('ERR_SEND_QUEUE_FULL', `${maxQueuedSends} sends already wait`),
@@ -268,18 +275,21 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
         }
         return new Promise<unknown>((resolve, reject) => {
           const timer = timers.setTimeout(() => {
-            queue.splice(queue.indexOf(item), 1)
+            const at = queue.indexOf(item)
+            if (at >= 0) queue.splice(at, 1)
             reject(new LiveDataError('ERR_SEND_TIMEOUT', `Not connected within ${sendTimeout} ms`))
           }, sendTimeout)
           const item = {
             data,
             event: sendOptions.event,
+            start: () => timers.clearTimeout(timer),
             done(error: unknown, acknowledgement?: unknown) {
               timers.clearTimeout(timer)
               error === undefined ? resolve(acknowledgement) : reject(error)
             },
           }
           queue.push(item)
+          if (!waiting) void flush()
         })
       }
       return deliver(data, sendOptions.event)

@@ -237,7 +237,8 @@ export interface TransportContext {
 
 /** An open connection of a transport. */
 export interface TransportConnection {
-  close(): void
+  /** Ends the connection; `reason` says why, when the client gave up on it (a heartbeat timeout). */
+  close(reason?: LiveDataError): void
   /**
    * Sends over this connection; absent when the transport has no way back (SSE, polling).
    * Resolves with the server's acknowledgement, if the protocol carries one (socket.io's does).

@@ -152,3 +152,79 @@ describe('polling while the page is hidden', () => {
     await waitForSnapshot(prices, (x) => x.data === 9)
   })
 })
+
+describe('review fixes', () => {
+  it('a send made while queued sends go out waits its turn behind them', async () => {
+    const s = await server()
+    const env = fakeEnvironment()
+    const received: unknown[] = []
+    s.live.on('message', (_channel, data) => received.push(data))
+    const chat = client({ url: s.url, transports: ['sse'], environment: env.environment }).source(
+      'chat',
+    )
+    chat.subscribe(() => {})
+    await waitForSnapshot(chat, (x) => x.status === 'open')
+    env.set({ online: false })
+    s.dropConnections()
+    await waitForSnapshot(chat, (x) => x.status === 'offline')
+    const queued = [1, 2, 3].map((n) => chat.send(n))
+    env.set({ online: true })
+    await waitForSnapshot(chat, (x) => x.status === 'open')
+    await Promise.all([...queued, chat.send(4)])
+    expect(received).toEqual([1, 2, 3, 4])
+  })
+
+  it('a long poll held on a quiet channel counts as open: no fallback after a reconnect', async () => {
+    const s = await server()
+    s.live.publish('quiet', 1)
+    const quiet = client({
+      url: s.url,
+      transports: ['long-polling', 'polling'],
+      openTimeout: 200,
+    }).source<number>('quiet')
+    const opened: string[] = []
+    quiet.subscribe(() => {
+      const { status, transport } = quiet.getSnapshot()
+      if (status === 'open' && opened.at(-1) !== transport) opened.push(transport ?? '')
+    })
+    await waitForSnapshot(quiet, (x) => x.status === 'open' && x.lastEventId !== null)
+    // The first answer came at once (it carried the cursor); the second is the held one.
+    await s.waitForRequests(2)
+    s.dropConnections()
+    await waitForSnapshot(quiet, (x) => x.status === 'reconnecting')
+    await waitForSnapshot(quiet, (x) => x.status === 'open')
+    expect(opened).toEqual(['long-polling'])
+  })
+
+  it('a silent shared WebSocket is replaced for every channel on it', async () => {
+    const s = await server({ heartbeat: 0 })
+    const upgrades: string[] = []
+    s.http.on('upgrade', (request) => upgrades.push(request.url ?? ''))
+    const c = client({ url: s.url, transports: ['websocket'], heartbeatTimeout: 100 })
+    const a = c.source<number>('a')
+    const b = c.source<number>('b')
+    const errors = new Set<string>()
+    for (const source of [a, b]) {
+      source.subscribe(() => {
+        const { error } = source.getSnapshot()
+        if (error) errors.add(`${source.key}:${error.code}`)
+      })
+    }
+    await waitForSnapshot(a, (x) => x.status === 'open')
+    await waitForSnapshot(b, (x) => x.status === 'open')
+    // Nothing is published and the server sends no heartbeats: the socket falls silent.
+    await until(() => upgrades.length >= 2)
+    await waitForSnapshot(a, (x) => x.status === 'open')
+    await waitForSnapshot(b, (x) => x.status === 'open')
+    s.live.publish('a', 1)
+    s.live.publish('b', 2)
+    await waitForSnapshot(a, (x) => x.data === 1)
+    await waitForSnapshot(b, (x) => x.data === 2)
+    expect([...errors].some((e) => e.endsWith('ERR_HEARTBEAT_TIMEOUT'))).toBe(true)
+    expect(
+      errors.has('a:ERR_CONNECTION_LOST') ||
+        errors.has('b:ERR_CONNECTION_LOST') ||
+        errors.size >= 2,
+    ).toBe(true)
+  })
+})

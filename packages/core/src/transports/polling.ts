@@ -80,6 +80,11 @@ function pollLoop(
     if (response.status !== 304 && response.status !== 204 && !response.ok) {
       return end(httpStatusError(response.status, url))
     }
+    // Through, even if a long poll's answer is still held: the transport works here.
+    if (!opened) {
+      opened = true
+      handlers.onOpen()
+    }
     let text = ''
     try {
       text = await response.text()
@@ -87,15 +92,12 @@ function pollLoop(
       return end(new LiveDataError('ERR_CONNECTION_LOST', 'The answer broke off', { cause }))
     }
     if (ended) return
-    if (!opened) {
-      opened = true
-      handlers.onOpen()
-    }
     handlers.onActivity()
     etag = response.headers.get('etag') ?? etag
     if (response.status === 200 && text !== '') {
       if (text.length > context.maxMessageSize) {
-        handlers.onError(new LiveDataError('ERR_MESSAGE_TOO_LARGE', 'An answer was too large'))
+        // Asking again would bring the same answer: end, and let backoff pace the retries.
+        return end(new LiveDataError('ERR_MESSAGE_TOO_LARGE', 'An answer was too large'))
       } else {
         try {
           deliver(text)

@@ -81,7 +81,9 @@ export const sse: TransportDefinition = {
         { maxLineLength: max + 16 },
       )
 
-      handlers.onOpen()
+      // A plain endpoint is open with its headers. Our server writes `retry:` at once, so a
+      // channel waits for that first byte: a proxy that buffers the body never counts as open.
+      if (!context.channel) handlers.onOpen()
       const reader = response.body.getReader()
       const decoder = new TextDecoder()
       try {
@@ -89,6 +91,7 @@ export const sse: TransportDefinition = {
           const { done, value } = await reader.read()
           if (ended) return
           if (done) break
+          if (context.channel) handlers.onOpen()
           handlers.onActivity()
           parser.push(decoder.decode(value, { stream: true }))
         }

@@ -42,6 +42,7 @@ interface Subscription {
 
 /** The one socket a client opens to @livedata/server, carrying every channel. */
 interface Multiplexer {
+  key: string
   socket: Socket
   open: boolean
   subscriptions: Map<string, Subscription>
@@ -88,6 +89,7 @@ function multiplexer(context: TransportContext): Multiplexer | LiveDataError {
   const socket = openSocket(context, url)
   if (socket instanceof LiveDataError) return socket
   const mux: Multiplexer = {
+    key,
     socket,
     open: false,
     subscriptions: new Map(),
@@ -103,11 +105,13 @@ function multiplexer(context: TransportContext): Multiplexer | LiveDataError {
   }
   socket.onmessage = ({ data }) => {
     let frame: ServerFrame
+    const text = String(data)
     try {
-      frame = JSON.parse(String(data))
+      if (text.length > context.maxMessageSize) throw new Error('too large')
+      frame = JSON.parse(text) ?? {}
     } catch {
       for (const { handlers } of mux.subscriptions.values()) {
-        handlers.onError(new LiveDataError('ERR_PARSE', 'The server sent a frame that is not JSON'))
+        handlers.onError(new LiveDataError('ERR_PARSE', 'A frame from the server was skipped'))
       }
       return
     }
@@ -133,7 +137,7 @@ function multiplexer(context: TransportContext): Multiplexer | LiveDataError {
         mux.pending.get(frame.ref as number)?.settle()
         break
       case 'error': {
-        const status = frame.code === 'ERR_FORBIDDEN' ? 403 : undefined
+        const status = frame.code === 'ERR_FORBIDDEN' ? 403 : 400
         const message = `The server said: ${frame.message ?? frame.code}`
         if (frame.ref !== undefined) {
           mux.pending
@@ -148,16 +152,28 @@ function multiplexer(context: TransportContext): Multiplexer | LiveDataError {
       }
     }
   }
-  socket.onclose = ({ code }) => {
-    if (context.shared.get(key) === mux) context.shared.delete(key)
-    const error = lost(code, mux.open)
-    for (const { settle } of mux.pending.values()) settle(error)
-    const subscriptions = [...mux.subscriptions.values()]
-    mux.subscriptions.clear()
-    for (const { handlers } of subscriptions) handlers.onClose(error)
-  }
+  socket.onclose = ({ code }) => drop(mux, key, context, lost(code, mux.open))
   socket.onerror = () => {}
   return mux
+}
+
+/**
+ * Ends a socket for every channel on it, at once: the shared entry goes (so a reconnect opens a
+ * new socket), waiting sends fail, and each subscription is told, to reconnect on its own.
+ */
+function drop(
+  mux: Multiplexer,
+  key: string,
+  context: TransportContext,
+  error: LiveDataError,
+): void {
+  if (context.shared.get(key) === mux) context.shared.delete(key)
+  mux.socket.onclose = null
+  mux.socket.close(4000, error.code)
+  for (const { settle } of mux.pending.values()) settle(error)
+  const subscriptions = [...mux.subscriptions.values()]
+  mux.subscriptions.clear()
+  for (const { handlers } of subscriptions) handlers.onClose(error)
 }
 
 function subscribeFrame(mux: Multiplexer, channel: string, subscription: Subscription): void {
@@ -227,16 +243,20 @@ export const websocket: TransportDefinition = {
     mux.subscriptions.set(channel, subscription)
     if (mux.open) subscribeFrame(mux, channel, subscription)
     return {
-      close() {
+      close(reason) {
         if (mux.subscriptions.get(channel) !== subscription) return
+        // Silence on one channel is silence on the socket: all of them reconnect, on a new one.
+        if (reason?.code === 'ERR_HEARTBEAT_TIMEOUT') return drop(mux, mux.key, context, reason)
         mux.subscriptions.delete(channel)
         if (mux.subscriptions.size > 0) {
           if (mux.open) mux.socket.send(JSON.stringify({ type: 'unsubscribe', channel }))
           return
         }
-        // The last channel let go: so does the socket.
+        // The last channel let go: so does the socket, and sends still waiting for an answer fail.
         mux.socket.onclose = null
         mux.socket.close(1000)
+        const closed = new LiveDataError('ERR_SEND_FAILED', 'The WebSocket was closed')
+        for (const { settle } of mux.pending.values()) settle(closed)
         context.shared.forEach((value, key) => {
           if (value === mux) context.shared.delete(key)
         })
