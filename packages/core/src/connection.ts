@@ -230,13 +230,15 @@ export function createConnection(
         try {
           handle = transport.connect(context, handlers)
         } catch (cause) {
-          // A transport that throws is a transport that cannot serve here: the next one is tried.
+          // A transport that throws cannot serve here (no WebSocket, no DOM): the next one is tried.
           closed(
             false,
-            new LiveDataError('ERR_UNSUPPORTED', `${transport.name} failed to start`, {
-              cause,
-              retryable: false,
-            }),
+            cause instanceof LiveDataError
+              ? cause
+              : new LiveDataError('ERR_UNSUPPORTED', `${transport.name} failed to start`, {
+                  cause,
+                  retryable: false,
+                }),
           )
         }
       },

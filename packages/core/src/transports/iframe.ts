@@ -34,13 +34,11 @@ export const iframe: TransportDefinition = {
     const doc = (globalThis as { document?: Document }).document
     const page = (globalThis as { location?: Location }).location
     if (!doc?.body || !page || !context.channel) {
-      const error = new LiveDataError(
+      throw new LiveDataError(
         'ERR_UNSUPPORTED',
         'The iframe transport needs a browser page and a @livedata/server channel',
         { retryable: false },
       )
-      queueMicrotask(() => handlers.onClose(error))
-      return { close() {} }
     }
     const nonce = makeNonce()
     let src = withParam(context.url, 'transport', 'iframe')

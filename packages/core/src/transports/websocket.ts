@@ -50,10 +50,11 @@ interface Multiplexer {
   nextRef: number
 }
 
-function openSocket(context: TransportContext, url: string): Socket | LiveDataError {
+/** Opens a socket, or throws: the connection then moves on to the next transport. */
+function openSocket(context: TransportContext, url: string): Socket {
   const Constructor = context.WebSocket as SocketConstructor | undefined
   if (typeof Constructor !== 'function') {
-    return new LiveDataError(
+    throw new LiveDataError(
       'ERR_UNSUPPORTED',
       'No WebSocket here: pass createLiveClient({ WebSocket }) (in Node, from "ws")',
       { retryable: false },
@@ -62,7 +63,7 @@ function openSocket(context: TransportContext, url: string): Socket | LiveDataEr
   try {
     return new Constructor(url)
   } catch (cause) {
-    return new LiveDataError('ERR_NETWORK', `Cannot open ${url}`, { cause, retryable: false })
+    throw new LiveDataError('ERR_NETWORK', `Cannot open ${url}`, { cause, retryable: false })
   }
 }
 
@@ -81,13 +82,12 @@ const lost = (code: number, opened: boolean): LiveDataError =>
     `The WebSocket ${opened ? 'closed' : 'failed to open'} (code ${code})`,
   )
 
-function multiplexer(context: TransportContext): Multiplexer | LiveDataError {
+function multiplexer(context: TransportContext): Multiplexer {
   const url = socketUrl(context.baseUrl)
   const key = `websocket ${url}`
   const existing = context.shared.get(key) as Multiplexer | undefined
   if (existing) return existing
   const socket = openSocket(context, url)
-  if (socket instanceof LiveDataError) return socket
   const mux: Multiplexer = {
     key,
     socket,
@@ -185,10 +185,6 @@ function subscribeFrame(mux: Multiplexer, channel: string, subscription: Subscri
 /** A plain WebSocket nobody wrote for @livedata: each text frame is a message. */
 function plainSocket(context: TransportContext, handlers: TransportHandlers): TransportConnection {
   const socket = openSocket(context, context.url)
-  if (socket instanceof LiveDataError) {
-    queueMicrotask(() => handlers.onClose(socket))
-    return { close() {} }
-  }
   let opened = false
   socket.onopen = () => {
     opened = true
@@ -234,10 +230,6 @@ export const websocket: TransportDefinition = {
   connect(context, handlers) {
     if (!context.channel) return plainSocket(context, handlers)
     const mux = multiplexer(context)
-    if (mux instanceof LiveDataError) {
-      queueMicrotask(() => handlers.onClose(mux))
-      return { close() {} }
-    }
     const channel = context.key
     const subscription: Subscription = { handlers, lastEventId: context.lastEventId }
     mux.subscriptions.set(channel, subscription)
