@@ -288,7 +288,10 @@ export interface LiveSource<T> {
 
 /** A client: one per app, shared by every source. */
 export interface LiveClient {
-  /** Returns the source for `channel`; the same one for the same channel (or plain `url`). */
+  /**
+   * Returns the source named `channel`: the same one every time for the same name, whatever the
+   * options (they apply when it is created), so give a plain endpoint a name of its own.
+   */
   source<T, M = T>(channel: string, options?: SourceOptions<T, M>): LiveSource<T>
   /** Closes every source; further subscriptions stay `closed`. */
   close(): void
