@@ -3,6 +3,8 @@ import { compareIds } from './ids'
 /** One published message, serialized once and shared by every subscriber. */
 export interface StoredMessage {
   readonly id: string
+  /** The channel it was published on. */
+  readonly channel: string
   /** The event name, `undefined` for the default `message`. */
   readonly event: string | undefined
   /** The payload as JSON text. */

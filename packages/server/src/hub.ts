@@ -43,8 +43,10 @@ export interface MessageContext {
 export interface HubSettings {
   /** The reconnection delay suggested to clients, in ms. */
   retry: number
-  /** Bytes a slow connection may have waiting before it is closed. */
+  /** Bytes a connection's socket may hold before further messages wait in its backlog. */
   maxBufferedBytes: number
+  /** Messages a connection may have waiting before it is judged too slow and closed. */
+  maxBacklog: number
   /** The largest payload, in bytes. */
   maxPayload: number
   /** How long a long poll is held before it is answered empty, in ms. */

@@ -40,7 +40,11 @@ export interface LiveServerOptions {
   origins?: OriginOption
   /** The largest payload, published or sent by a client, in bytes. Default 64 KiB. */
   maxPayload?: number
-  /** Bytes a slow connection may have waiting before it is closed. Default 1 MiB. */
+  /**
+   * Bytes a connection's socket may hold before further messages wait (as references) in its
+   * backlog; a connection more than a whole history (at least 1,000 messages) behind is closed
+   * and resumes later. Default 1 MiB.
+   */
   maxBufferedBytes?: number
   /** Decides per request whether it may subscribe to or send on a channel. Default: allow. */
   authorize?: (context: AuthorizeContext) => boolean | Promise<boolean>
@@ -174,6 +178,8 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
       maxPayload: positive('maxPayload', options.maxPayload, 64 * 1024),
       maxBufferedBytes: positive('maxBufferedBytes', options.maxBufferedBytes, 1024 * 1024),
       longPollTimeout: positive('longPollTimeout', options.longPollTimeout, 25_000),
+      // A client more than a whole history behind could not resume without a gap anyway.
+      maxBacklog: Math.max(historySize, 1000),
     },
     connections: new Set<LiveConnection>(),
     channel(name) {
@@ -474,7 +480,7 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
         )
       }
       const id = nextId()
-      hub.channel(channel).publish({ id, event, json })
+      hub.channel(channel).publish({ id, channel, event, json })
       return id
     },
     on(event, listener) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { History, type StoredMessage } from '../src/history'
 import { compareIds, createIdGenerator } from '../src/ids'
 
-const message = (id: string): StoredMessage => ({ id, event: undefined, json: '0' })
+const message = (id: string): StoredMessage => ({ id, channel: 'c', event: undefined, json: '0' })
 const ids = (messages: StoredMessage[]) => messages.map((m) => m.id)
 
 describe('History', () => {

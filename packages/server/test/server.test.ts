@@ -1,3 +1,4 @@
+import { once } from 'node:events'
 import { request as httpRequest } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createLiveServer, LiveServerError } from '../src/index'
@@ -111,14 +112,16 @@ describe('SSE endpoint', () => {
   it('closes a client that cannot keep up, so it resumes later instead of growing a buffer', async () => {
     const s = await server({ maxBufferedBytes: 64 * 1024 })
     // Listeners added after attach() run after the live server has taken the request.
-    const subscribed = new Promise((resolve) => s.http.once('request', resolve))
-    const closed = new Promise<void>((resolve) => {
-      const req = httpRequest(`${s.url}/flood`, (res) => {
-        res.pause() // read nothing: the server's buffer for this client fills up
-        res.on('close', () => resolve())
-      })
-      req.end()
-    })
+    let closed!: Promise<unknown>
+    const subscribed = new Promise<void>((resolve) =>
+      s.http.once('request', (_request, response) => {
+        closed = once(response, 'close')
+        resolve()
+      }),
+    )
+    httpRequest(`${s.url}/flood`, (res) => {
+      res.pause() // read nothing: the socket fills up, then the backlog
+    }).end()
     await subscribed
     const big = 'x'.repeat(16 * 1024)
     for (let i = 0; i < 2000; i++) {

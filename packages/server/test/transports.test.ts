@@ -240,3 +240,38 @@ describe('WebSocket', () => {
     expect(await polling.json()).toMatchObject({ error: { code: 'ERR_TRANSPORT' } })
   })
 })
+
+describe('flow control', () => {
+  it('replays a history far larger than maxBufferedBytes in full, over SSE and WebSocket', async () => {
+    const s = await server({ maxBufferedBytes: 16 * 1024, history: 500 })
+    const big = 'x'.repeat(4096)
+    const first = s.live.publish('big', { n: 0, big })
+    for (let n = 1; n < 500; n++) s.live.publish('big', { n, big })
+    // About 2 MB to replay through a 16 KiB buffer: it flows as the socket drains.
+    const sse = await fetch(`${s.url}/big?lastEventId=${first}`)
+    const reader = (sse.body as ReadableStream<Uint8Array>).getReader()
+    const decoder = new TextDecoder()
+    let text = ''
+    let count = 0
+    while (count < 499) {
+      const { value, done } = await reader.read()
+      if (done) break
+      text += decoder.decode(value, { stream: true })
+      count = text.split('\nid: ').length - 1
+    }
+    expect(count).toBe(499)
+    await reader.cancel()
+
+    const ws = new WebSocket(s.url.replace('http', 'ws'))
+    cleanups.push(() => ws.terminate())
+    await once(ws, 'open')
+    let received = 0
+    const all = new Promise<void>((resolve) =>
+      ws.on('message', (data) => {
+        if (String(data).startsWith('{"type":"message"') && ++received === 499) resolve()
+      }),
+    )
+    ws.send(JSON.stringify({ type: 'subscribe', channel: 'big', lastEventId: first }))
+    await all
+  })
+})

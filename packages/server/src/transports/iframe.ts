@@ -4,6 +4,7 @@ import type { Channel, Subscriber } from '../channel'
 import { jsonFrame, scriptSafe } from '../frames'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
+import { Outbox } from '../outbox'
 
 /** Bytes after which the document is ended, so the page's iframe never grows without bound. */
 const MAX_DOCUMENT_BYTES = 1024 * 1024
@@ -23,20 +24,33 @@ class IframeConnection implements Subscriber, LiveConnection {
   private written = 0
   private closed = false
   private readonly open: string
+  private readonly outbox: Outbox
 
   constructor(
     private readonly response: ServerResponse,
-    private readonly settings: HubSettings,
+    settings: HubSettings,
     cspNonce: string,
     private readonly onEnd: () => void,
   ) {
     this.open = `<script nonce="${cspNonce}">p(`
+    this.outbox = new Outbox(
+      {
+        send: (message) => {
+          message.iframeArgument ??= `{"t":"m","m":${scriptSafe(jsonFrame(message))}}`
+          this.post(message.iframeArgument)
+        },
+        buffered: () => response.writableLength,
+        overflow: () => this.close(),
+      },
+      settings.maxBufferedBytes,
+      settings.maxBacklog,
+    )
+    response.on('drain', () => this.outbox.pump())
   }
 
   /** Calls the page's `p` with a script-safe JSON argument. */
   post(json: string): void {
     if (this.closed) return
-    if (this.response.writableLength > this.settings.maxBufferedBytes) return this.close()
     const chunk = `${this.open}${json})</script>\n`
     this.written += chunk.length
     this.response.write(chunk)
@@ -45,8 +59,7 @@ class IframeConnection implements Subscriber, LiveConnection {
   }
 
   deliver(message: StoredMessage): void {
-    message.iframeArgument ??= `{"t":"m","m":${scriptSafe(jsonFrame(message))}}`
-    this.post(message.iframeArgument)
+    if (!this.closed) this.outbox.push(message)
   }
 
   heartbeat(): void {

@@ -3,29 +3,37 @@ import type { Channel, Subscriber } from '../channel'
 import { sseFrame } from '../frames'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
+import { Outbox } from '../outbox'
 
 /** One open SSE response. */
 export class SseConnection implements Subscriber, LiveConnection {
   private closed = false
+  private readonly outbox: Outbox
 
   constructor(
     private readonly response: ServerResponse,
-    private readonly settings: HubSettings,
-  ) {}
+    settings: HubSettings,
+  ) {
+    this.outbox = new Outbox(
+      {
+        send: (message) => response.write(sseFrame(message)),
+        buffered: () => response.writableLength,
+        // The client resumes from its last id on reconnect, so dropping it loses nothing.
+        overflow: () => this.close(),
+      },
+      settings.maxBufferedBytes,
+      settings.maxBacklog,
+    )
+    response.on('drain', () => this.outbox.pump())
+  }
 
-  /** Writes raw text, closing the connection when the client cannot keep up. */
+  /** Writes raw text (control lines, heartbeats) straight away. */
   write(text: string): void {
-    if (this.closed) return
-    if (this.response.writableLength > this.settings.maxBufferedBytes) {
-      // The client resumes from its last id on reconnect, so dropping it loses nothing.
-      this.close()
-      return
-    }
-    this.response.write(text)
+    if (!this.closed) this.response.write(text)
   }
 
   deliver(message: StoredMessage): void {
-    this.write(sseFrame(message))
+    if (!this.closed) this.outbox.push(message)
   }
 
   heartbeat(): void {
@@ -72,8 +80,8 @@ export function serveSse(
     const oldest = channel.history.oldest()?.id ?? null
     head += `event: livedata.gap\ndata: ${JSON.stringify({ lastEventId, oldest })}\n\n`
   }
-  for (const message of replay.messages) head += sseFrame(message)
   connection.write(head)
+  for (const message of replay.messages) connection.deliver(message)
   const cleanup = (): void => {
     channel.unsubscribe(connection)
     connections.delete(connection)

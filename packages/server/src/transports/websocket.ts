@@ -5,10 +5,11 @@ import type { Subscriber } from '../channel'
 import { jsonFrame } from '../frames'
 import type { StoredMessage } from '../history'
 import { type Hub, isChannelName, isEventName, type LiveConnection } from '../hub'
+import { Outbox } from '../outbox'
 
-/** The WebSocket frame of a message; the channel is fixed per message, so it is built once. */
-function wsFrame(channel: string, message: StoredMessage): string {
-  message.wsFrame ??= `{"type":"message","channel":${JSON.stringify(channel)},${jsonFrame(message).slice(1)}`
+/** The WebSocket frame of a message, built once and shared by every socket. */
+function wsFrame(message: StoredMessage): string {
+  message.wsFrame ??= `{"type":"message","channel":${JSON.stringify(message.channel)},${jsonFrame(message).slice(1)}`
   return message.wsFrame
 }
 
@@ -51,12 +52,26 @@ class WebSocketConnection implements LiveConnection {
   // overtake the subscribe before it.
   private queue: Promise<void> = Promise.resolve()
   private pending = 0
+  private readonly outbox: Outbox
 
   constructor(
     private readonly socket: WebSocket,
     private readonly request: IncomingMessage,
     private readonly hub: Hub,
   ) {
+    const pump = (): void => this.outbox.pump()
+    this.outbox = new Outbox(
+      {
+        send: (message) => {
+          if (socket.readyState === socket.OPEN) socket.send(wsFrame(message), pump)
+        },
+        buffered: () => socket.bufferedAmount,
+        // A client that cannot keep up is cut off; it resumes from its last id later.
+        overflow: () => this.close(),
+      },
+      hub.settings.maxBufferedBytes,
+      hub.settings.maxBacklog,
+    )
     socket.on('message', (data, isBinary) => {
       if (isBinary) return this.error('ERR_INVALID_FRAME', 'frames must be text')
       // A client that sends faster than its frames are handled is cut off, not queued forever.
@@ -77,11 +92,9 @@ class WebSocketConnection implements LiveConnection {
     socket.on('error', () => this.cleanup())
   }
 
+  /** Writes a control frame straight away; messages go through the outbox. */
   private write(text: string): void {
-    if (this.socket.readyState !== this.socket.OPEN) return
-    // A client that cannot keep up is cut off; it resumes from its last id elsewhere or later.
-    if (this.socket.bufferedAmount > this.hub.settings.maxBufferedBytes) return this.close()
-    this.socket.send(text)
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(text)
   }
 
   private error(code: string, message: string, extra: Record<string, unknown> = {}): void {
@@ -134,7 +147,7 @@ class WebSocketConnection implements LiveConnection {
     const raw = frame.lastEventId
     // An id we never issued is never found in history: the client is told of a gap.
     const lastEventId = typeof raw === 'string' && raw !== '' ? raw.slice(0, 64) : null
-    const subscriber: Subscriber = { deliver: (message) => this.write(wsFrame(channel, message)) }
+    const subscriber: Subscriber = { deliver: (message) => this.outbox.push(message) }
     this.subscriptions.set(channel, subscriber)
     const replay = this.hub.channel(channel).subscribe(subscriber, lastEventId)
     // A fresh subscriber learns where it stands; a resuming one already knows.
