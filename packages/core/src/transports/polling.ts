@@ -1,6 +1,6 @@
 import { LiveDataError } from '../errors'
 import type { TransportContext, TransportDefinition, TransportHandlers } from '../types'
-import { httpStatusError, withParam } from './http'
+import { get, withParam } from './http'
 
 /** The answer of @livedata/server to a poll; see docs/protocol.md. */
 interface PollAnswer {
@@ -68,18 +68,15 @@ function pollLoop(
 
   const poll = async (): Promise<void> => {
     const url = requestUrl()
-    const headers: Record<string, string> = { Accept: 'application/json', ...context.headers }
+    const headers: Record<string, string> = { Accept: 'application/json' }
     if (etag && !long) headers['If-None-Match'] = etag
     let response: Response
     try {
-      response = await context.fetch(url, { headers, signal: controller.signal, cache: 'no-store' })
-    } catch (cause) {
-      return end(new LiveDataError('ERR_NETWORK', `${url} unreachable`, { cause }))
+      response = await get(context, url, headers, controller.signal)
+    } catch (error) {
+      return end(error as LiveDataError)
     }
     if (ended) return
-    if (response.status !== 304 && response.status !== 204 && !response.ok) {
-      return end(httpStatusError(response.status, url))
-    }
     // Through, even if a long poll's answer is still held: the transport works here.
     if (!opened) {
       opened = true

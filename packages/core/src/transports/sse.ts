@@ -1,7 +1,7 @@
 import { LiveDataError } from '../errors'
 import { createSseParser } from '../sse-parser'
 import type { TransportDefinition } from '../types'
-import { httpStatusError, withParam } from './http'
+import { get, withParam } from './http'
 
 /** Event names @livedata/server reserves for control messages; never delivered as data. */
 const CONTROL_PREFIX = 'livedata.'
@@ -34,31 +34,24 @@ export const sse: TransportDefinition = {
       context.channel && lastEventId
         ? withParam(context.url, 'lastEventId', lastEventId)
         : context.url
-    const headers: Record<string, string> = { Accept: 'text/event-stream', ...context.headers }
+    const headers: Record<string, string> = { Accept: 'text/event-stream' }
     if (!context.channel && lastEventId) headers['Last-Event-ID'] = lastEventId
 
     const run = async (): Promise<void> => {
       let response: Response
       try {
-        response = await context.fetch(url, {
-          headers,
-          signal: controller.signal,
-          cache: 'no-store',
-        })
-      } catch (cause) {
-        return end(new LiveDataError('ERR_NETWORK', `${url} unreachable`, { cause }))
+        response = await get(context, url, headers, controller.signal)
+      } catch (error) {
+        return end(error as LiveDataError)
       }
       const type = response.headers.get('content-type') ?? ''
-      const error = !response.ok
-        ? httpStatusError(response.status, url)
-        : /^text\/event-stream/i.test(type)
-          ? null
-          : new LiveDataError('ERR_CONTENT_TYPE', `${url} sent "${type}", not text/event-stream`, {
-              retryable: false,
-            })
-      if (error || !response.body) {
+      if (!/^text\/event-stream/i.test(type) || !response.body) {
         response.body?.cancel().catch(() => {})
-        return end(error ?? new LiveDataError('ERR_NETWORK', `${url} sent no body`))
+        return end(
+          new LiveDataError('ERR_CONTENT_TYPE', `${url} sent "${type}", not text/event-stream`, {
+            retryable: false,
+          }),
+        )
       }
 
       const max = context.maxMessageSize
