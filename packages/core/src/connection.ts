@@ -211,8 +211,8 @@ export function createConnection(
       onRetry(ms) {
         retryHint = ms
       },
-      onGap() {
-        if (live()) listener.onGap()
+      onGap(replay) {
+        if (live()) listener.onGap(replay)
       },
       onCursor(id) {
         if (live()) listener.onCursor(id)

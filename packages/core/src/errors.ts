@@ -29,6 +29,8 @@ export type LiveDataErrorCode =
   | 'ERR_OPEN_TIMEOUT'
   /** This environment lacks what the transport needs (no `WebSocket`, no DOM for `iframe`). */
   | 'ERR_UNSUPPORTED'
+  /** The server refused the connection (an auth middleware, say); it is tried again later. */
+  | 'ERR_REFUSED'
   /** A `send` could not be delivered. */
   | 'ERR_SEND_FAILED'
   /** A `send` got no answer, or waited in the queue, longer than `sendTimeout`. */

@@ -170,7 +170,10 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
       // History no longer reaches back: the server replays all it holds next, and the data is
       // rebuilt from initialData over it rather than folded onto a state with a hole in it.
       // The old id is no reference any more either: what follows is taken as it comes.
-      onGap: () => update({ gap: true, data: options.initialData, lastEventId: null }),
+      onGap: (replay = true) =>
+        update(
+          replay ? { gap: true, data: options.initialData, lastEventId: null } : { gap: true },
+        ),
       onError: (error) => update({ error }),
       // Only a source that has nothing yet takes a cursor: past that, its own last id is the truth.
       onCursor(id) {

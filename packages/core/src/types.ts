@@ -194,7 +194,11 @@ export interface TransportHandlers {
   /** The server asked for a reconnection delay, in ms. */
   onRetry(ms: number): void
   /** The server said history no longer reaches back to the requested id. */
-  onGap(): void
+  /**
+   * Messages were missed. `replay` (default `true`): the server replays all it still holds next,
+   * so the data is rebuilt from `initialData`; `false`: nothing comes back, the data is kept.
+   */
+  onGap(replay?: boolean): void
   /** A problem that does not end the connection (a frame too large, say). */
   onError(error: LiveDataError): void
   /** The connection ended. `error` says why; none means the server ended it cleanly. */

@@ -99,6 +99,24 @@ describe('useLiveData', () => {
     expect(server.streams).toHaveLength(1)
   })
 
+  it('a remount within disconnectDelay reuses the open connection (what StrictMode and route changes do)', async () => {
+    client.close()
+    client = createLiveClient({ url: server.url, fetch: nodeFetch, disconnectDelay: 60_000 })
+    const statuses: LiveStatus[] = []
+    const first = renderWithClient(<Price onRender={(result) => statuses.push(result.status)} />)
+    await waitForOpen()
+    first.unmount()
+    renderWithClient(<Price onRender={(result) => statuses.push(result.status)} />)
+    expect(screen.getByTestId('price').dataset.status).toBe('open')
+    server.live.publish('prices', { symbol: 'NVDA', price: 140 })
+    await waitFor(() => expect(screen.getByTestId('price').textContent).toBe('NVDA 140'))
+    expect(server.streams).toHaveLength(1)
+    expect(statuses.filter((status, i) => status !== statuses[i - 1])).toEqual([
+      'connecting',
+      'open',
+    ])
+  })
+
   it('shares one connection between components on the same channel', async () => {
     renderWithClient(
       <>

@@ -39,6 +39,8 @@ export interface SocketIoTransportOptions
 // Messages kept for one source while it reconnects; past that it is told of a gap instead.
 const MAX_HELD = 1000
 
+let instances = 0
+
 /** One source's place on the shared socket, kept by the source's key (its channel name). */
 interface Member {
   /** The event it listens to and sends by default. */
@@ -61,6 +63,8 @@ interface Link {
   members: Map<string, Member>
   /** A `socket.connect()` is on its way. */
   connecting: boolean
+  /** Sources that left while open: what was emitted since is lost to them if they come back. */
+  left: Set<string>
 }
 
 function open(member: Member): void {
@@ -68,7 +72,8 @@ function open(member: Member): void {
   if (!handlers || member.open) return
   member.open = true
   handlers.onOpen()
-  if (member.lost) handlers.onGap()
+  // socket.io replays nothing after a loss: the data is kept, and the gap said.
+  if (member.lost) handlers.onGap(false)
   member.away = member.lost = false
   for (const value of member.held.splice(0)) {
     handlers.onMessage({ value, event: member.event, id: null })
@@ -104,7 +109,7 @@ function createLink(
     autoConnect: false,
     reconnection: false,
   })
-  const link: Link = { socket, members: new Map(), connecting: false }
+  const link: Link = { socket, members: new Map(), connecting: false, left: new Set() }
   context.shared.set(key, link)
 
   socket.onAny((event: string, ...args: unknown[]) => {
@@ -136,10 +141,10 @@ function createLink(
         ? new LiveDataError('ERR_NETWORK', `Cannot connect to ${context.url}: ${cause.message}`, {
             cause,
           })
-        : new LiveDataError('ERR_HTTP_STATUS', `The server refused the socket: ${cause.message}`, {
+        : // Refused by its middleware (an expired token, say): tried again with backoff, so an
+          // `auth` callback gets the chance to hand over a fresh one.
+          new LiveDataError('ERR_REFUSED', `The server refused the socket: ${cause.message}`, {
             cause,
-            status: 403,
-            retryable: false,
           }),
     )
   })
@@ -177,16 +182,20 @@ function createLink(
  *   event: 'chat',
  *   reduce: (list = [], message) => [...list, message],
  * })
- * await chat.send({ text: 'hi' })
+ * const stop = chat.subscribe(() => render(chat.getSnapshot().data))
+ * await chat.send({ text: 'hi' }) // waits for the socket if it is still connecting
  * ```
  */
 export function socketIoTransport(options: SocketIoTransportOptions = {}): TransportDefinition {
+  // Sources share a socket only through the same transport: other options (auth, query) mean
+  // another connection.
+  const instance = ++instances
   return {
     name: 'socket.io',
     // socket.io pings on its own and reports a dead connection as a `ping timeout` disconnect.
     heartbeat: false,
     connect(context, handlers) {
-      const key = `socket.io ${options.path ?? '/socket.io'} ${context.url}`
+      const key = `socket.io#${instance} ${options.path ?? '/socket.io'} ${context.url}`
       const link =
         (context.shared.get(key) as Link | undefined) ?? createLink(context, options, key)
       const { socket, members } = link
@@ -198,7 +207,7 @@ export function socketIoTransport(options: SocketIoTransportOptions = {}): Trans
         open: false,
         held: [],
         away: false,
-        lost: false,
+        lost: link.left.delete(context.key),
       }
       member.handlers = handlers
       members.set(context.key, member)
@@ -212,8 +221,15 @@ export function socketIoTransport(options: SocketIoTransportOptions = {}): Trans
         socket.connect()
       }
       return {
-        close() {
+        close(reason) {
           if (member.handlers !== handlers) return
+          // A connect that never completes (a middleware that hangs) is started over, for all.
+          if (reason?.code === 'ERR_OPEN_TIMEOUT' && !socket.connected) {
+            socket.disconnect()
+            drop(link, reason)
+            return
+          }
+          if (member.open) link.left.add(context.key)
           member.handlers = null
           // One that was open leaves for good; one still (re)connecting may come back for more.
           if (member.open || !member.away) members.delete(context.key)

@@ -1,11 +1,13 @@
 import type { LiveClient, LiveSnapshot, LiveSource, SourceOptions } from '@livedata/core'
 import {
   computed,
+  getCurrentInstance,
   getCurrentScope,
   hasInjectionContext,
   type InjectionKey,
   inject,
   type MaybeRefOrGetter,
+  onMounted,
   onScopeDispose,
   type Plugin,
   type Ref,
@@ -116,6 +118,7 @@ export function useLiveData<T, M = T>(
   // in a bare effect scope (a Pinia store), and the first render already has the live snapshot.
   if (!inject(ssrContextKey, null)) {
     let unsubscribe = (): void => {}
+    const instance = getCurrentInstance()
     watch(
       source,
       (current) => {
@@ -123,10 +126,17 @@ export function useLiveData<T, M = T>(
         unsubscribe = current.subscribe(() => {
           snapshot.value = current.getSnapshot()
         })
-        snapshot.value = current.getSnapshot()
+        // A component's first render keeps the server's snapshot, so that hydrating server HTML
+        // finds what the server rendered; the live one comes on mount, before the first paint.
+        if (!instance || instance.isMounted) snapshot.value = current.getSnapshot()
       },
       { immediate: true },
     )
+    if (instance) {
+      onMounted(() => {
+        snapshot.value = source.value.getSnapshot()
+      })
+    }
     if (getCurrentScope()) onScopeDispose(() => unsubscribe())
     else {
       console.warn(

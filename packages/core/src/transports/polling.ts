@@ -19,7 +19,9 @@ function pollLoop(
   handlers: TransportHandlers,
   long: boolean,
 ): { close(): void } {
-  const controller = new AbortController()
+  // One controller per request: a signal shared by thousands of requests collects a listener
+  // from each of them.
+  let controller = new AbortController()
   const { timers, environment } = context
   let ended = false
   let opened = false
@@ -72,6 +74,7 @@ function pollLoop(
     if (etag && !long) headers['If-None-Match'] = etag
     let response: Response
     try {
+      controller = new AbortController()
       response = await get(context, url, headers, controller.signal)
     } catch (error) {
       return end(error as LiveDataError)
