@@ -10,11 +10,20 @@ import type {
   SourceOptions,
 } from './types'
 
-const SERVER_ID = /^(\d+)-(\d+)$/
+/** The two numbers of an id of @livedata/server (`<ms>-<seq>`), or `null` for another form. */
+function splitId(id: string): [number, number] | null {
+  const dash = id.indexOf('-')
+  // Unary plus, not a RegExp: this runs for every message.
+  const ms = dash > 0 ? +id.slice(0, dash) : Number.NaN
+  const seq = dash < id.length - 1 ? +id.slice(dash + 1) : Number.NaN
+  return Number.isSafeInteger(ms) && Number.isSafeInteger(seq) && ms >= 0 && seq >= 0
+    ? [ms, seq]
+    : null
+}
 
 /**
  * Orders two ids of @livedata/server (`<ms>-<seq>`, as in Redis Streams). Returns `null` for ids
- * of any other form: a plain endpoint's ids are opaque and never compared.
+ * of any other form.
  *
  * @example
  * ```ts
@@ -23,9 +32,9 @@ const SERVER_ID = /^(\d+)-(\d+)$/
  * ```
  */
 export function compareIds(a: string, b: string): number | null {
-  const x = SERVER_ID.exec(a)
-  const y = SERVER_ID.exec(b)
-  return x && y ? Number(x[1]) - Number(y[1]) || Number(x[2]) - Number(y[2]) : null
+  const x = splitId(a)
+  const y = splitId(b)
+  return x && y ? x[0] - y[0] || x[1] - y[1] : null
 }
 
 /** What a source needs from its client. */
@@ -91,7 +100,20 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     attempt: 0,
     gap: false,
   })
+  // The latest values, updated in place per message; `snapshot` is their frozen copy, made
+  // only when someone reads it after a change: a burst of 1,000 messages makes one object.
+  const state: { -readonly [K in keyof LiveSnapshot<T>]: LiveSnapshot<T>[K] } = {
+    ...serverSnapshot,
+  }
   let snapshot = serverSnapshot
+  let stale = false
+  const getSnapshot = (): LiveSnapshot<T> => {
+    if (stale) {
+      snapshot = Object.freeze({ ...state })
+      stale = false
+    }
+    return snapshot
+  }
   let notifyScheduled = false
   let stopTimer: unknown = null
 
@@ -112,10 +134,11 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     let changed = false
     for (const field in patch) {
       const name = field as keyof LiveSnapshot<T>
-      if (patch[name] !== snapshot[name]) changed = true
+      if (patch[name] !== state[name]) changed = true
     }
     if (!changed) return
-    snapshot = Object.freeze({ ...snapshot, ...patch })
+    Object.assign(state, patch)
+    stale = true
     // A burst of messages within one tick becomes one notification, hence one render.
     if (!notifyScheduled) {
       notifyScheduled = true
@@ -126,6 +149,19 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
   const fail = (code: LiveDataErrorCode, cause: unknown, lastEventId: string | null): void => {
     // The id still counts as seen: a resume must not fetch the same bad message again.
     update({ error: toLiveDataError(cause, code, `"${key}"`), lastEventId })
+  }
+
+  // The last id, split once: a stream of messages compares each new id with the previous one.
+  let seenId: string | null = null
+  let seenSplit: [number, number] | null = null
+  const isSeen = (id: string, last: string): boolean => {
+    if (last !== seenId) {
+      seenId = last
+      seenSplit = splitId(last)
+    }
+    const next = splitId(id)
+    if (!next || !seenSplit) return false
+    return (next[0] - seenSplit[0] || next[1] - seenSplit[1]) <= 0
   }
 
   const { headers, fetch, WebSocket, maxMessageSize, baseUrl, shared, sendTimeout, ...rest } =
@@ -149,7 +185,7 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
         key,
         event: options.event,
         channel,
-        lastEventId: snapshot.lastEventId,
+        lastEventId: state.lastEventId,
         headers: await resolveHeaders(headers),
         fetch,
         WebSocket,
@@ -177,13 +213,14 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
       onError: (error) => update({ error }),
       // Only a source that has nothing yet takes a cursor: past that, its own last id is the truth.
       onCursor(id) {
-        if (snapshot.lastEventId === null) update({ lastEventId: id })
+        if (state.lastEventId === null) update({ lastEventId: id })
       },
       onMessage(message) {
-        const last = snapshot.lastEventId
+        const last = state.lastEventId
         const id = message.id ?? last
-        // Already delivered: a replay that overlaps what this source has seen.
-        if (message.id !== null && last !== null && (compareIds(message.id, last) ?? 1) <= 0) return
+        // Already delivered: a replay that overlaps what this source has seen. Only our server's
+        // ids are ordered; a plain endpoint's are opaque and never compared.
+        if (channel && message.id !== null && last !== null && isSeen(message.id, last)) return
         if (wanted !== undefined && message.event !== wanted) return update({ lastEventId: id })
         let payload: M
         try {
@@ -195,7 +232,7 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
           return fail(code, cause, id)
         }
         try {
-          const data = reduce(snapshot.data, payload, { id: message.id, event: message.event })
+          const data = reduce(state.data, payload, { id: message.id, event: message.event })
           update({ data, lastEventId: id, error: null })
         } catch (cause) {
           fail('ERR_REDUCE', cause, id)
@@ -232,7 +269,7 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     if (flushing) return
     flushing = true
     // Open, or idle (nobody subscribed, so sends go by POST): the queue can drain.
-    while (queue.length > 0 && (snapshot.status === 'open' || listeners.size === 0)) {
+    while (queue.length > 0 && (state.status === 'open' || listeners.size === 0)) {
       const item = queue.shift()!
       item.start()
       try {
@@ -260,13 +297,13 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
         }, config.disconnectDelay)
       }
     },
-    getSnapshot: () => snapshot,
+    getSnapshot,
     getServerSnapshot: () => serverSnapshot,
     send(data: unknown, sendOptions: SendOptions = {}) {
       if (config.isClosed()) {
         return Promise.reject(new LiveDataError('ERR_CLOSED', 'The client is closed'))
       }
-      const { status } = snapshot
+      const { status } = state
       // Waiting for a connection that is on its way, or behind sends that wait: queue, in order,
       // bounded, with a deadline.
       const waiting = listeners.size > 0 && status !== 'open' && status !== 'closed'

@@ -8,6 +8,11 @@ export interface OutboxTarget {
   buffered(): number
   /** The client is too far behind: end the connection (it resumes from history later). */
   overflow(): void
+  /**
+   * Messages started waiting: arrange for `pump` once the socket drains. Targets with a `drain`
+   * event pump on it and need nothing here.
+   */
+  wait?(): void
 }
 
 /**
@@ -42,6 +47,7 @@ export class Outbox {
       return
     }
     this.backlog.push(message)
+    if (this.waiting === 1) this.target.wait?.()
   }
 
   /** Writes what waits, as far as the socket takes it; call it when the socket drained. */

@@ -59,15 +59,24 @@ class WebSocketConnection implements LiveConnection {
     private readonly request: IncomingMessage,
     private readonly hub: Hub,
   ) {
-    const pump = (): void => this.outbox.pump()
+    // ws has no drain event: while messages wait, look again every few milliseconds. A callback
+    // on every send would cost each message a closure, which is what throughput pays for.
+    const pumpSoon = (): void => {
+      setTimeout(() => {
+        if (socket.readyState !== socket.OPEN) return
+        this.outbox.pump()
+        if (this.outbox.waiting > 0) pumpSoon()
+      }, 5)
+    }
     this.outbox = new Outbox(
       {
         send: (message) => {
-          if (socket.readyState === socket.OPEN) socket.send(wsFrame(message), pump)
+          if (socket.readyState === socket.OPEN) socket.send(wsFrame(message))
         },
         buffered: () => socket.bufferedAmount,
         // A client that cannot keep up is cut off; it resumes from its last id later.
         overflow: () => this.close(),
+        wait: pumpSoon,
       },
       hub.settings.maxBufferedBytes,
       hub.settings.maxBacklog,
