@@ -1,23 +1,31 @@
+import {
+  type Board,
+  EMPTY_BOARD,
+  type PriceTable,
+  type Row,
+  reduceBoard,
+} from '@livedata/example-shared/board'
+import {
+  clock,
+  SPARKLINE_HEIGHT,
+  SPARKLINE_WIDTH,
+  signed,
+  sparklinePoints,
+  type Trend,
+  trendOf,
+  usd,
+} from '@livedata/example-shared/format'
+import {
+  type DemoSettings,
+  MODES,
+  pricesEndpoint,
+  type TransportMode,
+} from '@livedata/example-shared/settings'
 import type { LiveDataError, LiveStatus, SourceOptions, TransportName } from '@livedata/react'
 import { useLiveData } from '@livedata/react'
 import { useState } from 'react'
-import { type Board, EMPTY_BOARD, type PriceTable, type Row, reduceBoard } from './board'
-import { type DemoSettings, MODES, pricesEndpoint, type TransportMode } from './settings'
 
 const options: SourceOptions<Board, PriceTable> = { initialData: EMPTY_BOARD, reduce: reduceBoard }
-
-const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' })
-const signed = new Intl.NumberFormat('en-US', {
-  minimumFractionDigits: 2,
-  maximumFractionDigits: 2,
-  signDisplay: 'exceptZero',
-})
-const clock = new Intl.DateTimeFormat('en-US', {
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hour12: false,
-})
 
 export function App({
   settings,
@@ -177,7 +185,7 @@ function ErrorBanner({ error }: { error: LiveDataError }) {
 }
 
 function PriceRow({ row }: { row: Row }) {
-  const trend = row.change > 0 ? 'up' : row.change < 0 ? 'down' : 'flat'
+  const trend = trendOf(row.change)
   return (
     <tr>
       <th scope="row" className="symbol">
@@ -202,23 +210,19 @@ function PriceRow({ row }: { row: Row }) {
   )
 }
 
-function Sparkline({ values, trend }: { values: number[]; trend: string }) {
-  const width = 120
-  const height = 28
-  if (values.length < 2)
-    return <svg className="spark" width={width} height={height} aria-hidden="true" />
-  const min = Math.min(...values)
-  const max = Math.max(...values)
-  const span = max - min || 1
-  const step = width / (values.length - 1)
-  const points = values
-    .map(
-      (value, i) =>
-        `${(i * step).toFixed(1)},${(height - 2 - ((value - min) / span) * (height - 4)).toFixed(1)}`,
+function Sparkline({ values, trend }: { values: number[]; trend: Trend }) {
+  const points = sparklinePoints(values)
+  if (points === null)
+    return (
+      <svg className="spark" width={SPARKLINE_WIDTH} height={SPARKLINE_HEIGHT} aria-hidden="true" />
     )
-    .join(' ')
   return (
-    <svg className={`spark ${trend}`} width={width} height={height} aria-hidden="true">
+    <svg
+      className={`spark ${trend}`}
+      width={SPARKLINE_WIDTH}
+      height={SPARKLINE_HEIGHT}
+      aria-hidden="true"
+    >
       <polyline points={points} fill="none" strokeWidth="1.5" />
     </svg>
   )

@@ -1,9 +1,14 @@
+import {
+  createDemoClient,
+  type DemoSettings,
+  readSettings,
+  writeSettings,
+} from '@livedata/example-shared/settings'
 import { LiveDataProvider } from '@livedata/react'
 import { StrictMode, useState } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App } from './App'
-import { createDemoClient, type DemoSettings, readSettings, writeSettings } from './settings'
-import './styles.css'
+import '@livedata/example-shared/styles.css'
 
 function Root() {
   const [settings, setSettings] = useState(readSettings)

@@ -1,64 +1,85 @@
 import { expect, it } from 'vitest'
 import { demoPageSuite, expectMovingPrices } from './browser'
 
-demoPageSuite('the React demo in a real browser', 'react', '/', (context) => {
-  it('connects over SSE and shows prices as they move', async () => {
-    const { page, pageErrors } = context()
-    await expectMovingPrices(page)
-    expect(pageErrors).toEqual([])
-  })
+// The same dashboard in each framework, checked the same way in real Chromium.
 
-  it('delivers a ping from the page to the server', async () => {
-    const { page, serverLog, pageErrors } = context()
-    await page.getByTestId('ping').click()
-    await page.waitForFunction(() =>
-      document.querySelector('[data-testid="ping-result"]')?.textContent?.startsWith('Delivered'),
-    )
-    expect(
-      serverLog.some((line) => /message on "prices": \{"type":"ping","at":\d+\}/.test(line)),
-    ).toBe(true)
-    expect(pageErrors).toEqual([])
-  })
+const APPS = [
+  { name: 'React', app: 'react', path: '/' },
+  { name: 'Vue', app: 'vue', path: '/vue/' },
+  { name: 'Svelte', app: 'svelte', path: '/svelte/' },
+] as const
 
-  it('falls back to SSE when WebSocket is blocked, and comes back when it is not', async () => {
-    const { page, pageErrors } = context()
-    await expectMovingPrices(page, 'websocket')
-    await page.getByTestId('block-websocket').check()
-    await expectMovingPrices(page, 'sse')
-    expect(new URL(page.url()).searchParams.get('block')).toBe('websocket')
-    await page.getByTestId('block-websocket').uncheck()
-    await expectMovingPrices(page, 'websocket')
-    expect(pageErrors).toEqual([])
-  })
-
-  it.each(['sse', 'long-polling', 'polling', 'iframe', 'websocket'])(
-    'the picker switches to %s',
-    async (transport) => {
+for (const { name, app, path } of APPS) {
+  demoPageSuite(`the ${name} demo in a real browser`, app, path, (context) => {
+    it('connects and shows prices as they move', async () => {
       const { page, pageErrors } = context()
-      await page.getByTestId('transport-picker').selectOption(transport)
-      await expectMovingPrices(page, transport)
+      await expectMovingPrices(page)
       expect(pageErrors).toEqual([])
-    },
-  )
+    })
 
-  it('the picker switches to socket.io: prices from the socket.io server, pings acknowledged', async () => {
-    const { page, serverLog, pageErrors } = context()
-    await page.getByTestId('transport-picker').selectOption('socket.io')
-    await expectMovingPrices(page, 'socket.io')
-    expect(new URL(page.url()).searchParams.get('transport')).toBe('socket.io')
-
-    const before = serverLog.length
-    await page.getByTestId('ping').click()
-    await expect
-      .poll(() =>
-        serverLog
-          .slice(before)
-          .some((line) => /socket\.io ping: \{"type":"ping","at":\d+\}/.test(line)),
+    it('delivers a ping from the page to the server', async () => {
+      const { page, serverLog, pageErrors } = context()
+      await page.getByTestId('ping').click()
+      await page.waitForFunction(() =>
+        document.querySelector('[data-testid="ping-result"]')?.textContent?.startsWith('Delivered'),
       )
-      .toBe(true)
-    await page.waitForFunction(() =>
-      document.querySelector('[data-testid="ping-result"]')?.textContent?.startsWith('Delivered'),
+      expect(
+        serverLog.some((line) => /message on "prices": \{"type":"ping","at":\d+\}/.test(line)),
+      ).toBe(true)
+      expect(pageErrors).toEqual([])
+    })
+
+    it('falls back to SSE when WebSocket is blocked, and comes back when it is not', async () => {
+      const { page, pageErrors } = context()
+      await expectMovingPrices(page, 'websocket')
+      await page.getByTestId('block-websocket').check()
+      await expectMovingPrices(page, 'sse')
+      expect(new URL(page.url()).searchParams.get('block')).toBe('websocket')
+      await page.getByTestId('block-websocket').uncheck()
+      await expectMovingPrices(page, 'websocket')
+      expect(pageErrors).toEqual([])
+    })
+
+    it.each(['sse', 'long-polling', 'polling', 'iframe', 'websocket'])(
+      'the picker switches to %s',
+      async (transport) => {
+        const { page, pageErrors } = context()
+        await page.getByTestId('transport-picker').selectOption(transport)
+        await expectMovingPrices(page, transport)
+        expect(pageErrors).toEqual([])
+      },
     )
-    expect(pageErrors).toEqual([])
+
+    it('the picker switches to socket.io: prices from the socket.io server, pings acknowledged', async () => {
+      const { page, serverLog, pageErrors } = context()
+      await page.getByTestId('transport-picker').selectOption('socket.io')
+      await expectMovingPrices(page, 'socket.io')
+      expect(new URL(page.url()).searchParams.get('transport')).toBe('socket.io')
+      const before = serverLog.length
+      await page.getByTestId('ping').click()
+      await expect
+        .poll(() =>
+          serverLog
+            .slice(before)
+            .some((line) => /socket\.io ping: \{"type":"ping","at":\d+\}/.test(line)),
+        )
+        .toBe(true)
+      await page.waitForFunction(() =>
+        document.querySelector('[data-testid="ping-result"]')?.textContent?.startsWith('Delivered'),
+      )
+      expect(pageErrors).toEqual([])
+    })
+
+    // Only the Vue and Svelte pages carry the row of links to the other demos.
+    if (app !== 'react') {
+      it('links to the same demo in the other frameworks', async () => {
+        const { page } = context()
+        const links = page.getByRole('navigation').getByRole('link')
+        expect(
+          await links.evaluateAll((anchors) => anchors.map((a) => a.getAttribute('href'))),
+        ).toEqual(['/', '/vue/', '/svelte/'])
+        expect(await page.getByRole('link', { name }).getAttribute('aria-current')).toBe('page')
+      })
+    }
   })
-})
+}

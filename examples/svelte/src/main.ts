@@ -1,5 +1,6 @@
 import { mount } from 'svelte'
 import DemoRoot from './DemoRoot.svelte'
-import './styles.css'
+import '@livedata/example-shared/styles.css'
+import './accent.css'
 
 mount(DemoRoot, { target: document.getElementById('app')! })

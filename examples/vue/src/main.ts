@@ -1,6 +1,6 @@
 import { createApp } from 'vue'
 import DemoRoot from './DemoRoot.vue'
-import './styles.css'
+import '@livedata/example-shared/styles.css'
 
 // No createLiveData(client) plugin: that provides one client for the app's lifetime, and the
 // transport picker swaps it. DemoRoot provides the current client to the dashboard instead.

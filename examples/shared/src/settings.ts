@@ -7,6 +7,8 @@ import {
 } from '@livedata/core'
 import { socketIo, socketIoTransport } from '@livedata/socket.io'
 
+// The settings of every demo app (React, Vue, Svelte): the same picker, query string and client.
+
 /**
  * How the demo connects: every transport of /live in preference order, or one forced; or
  * `socket.io`, the same ticker from the demo's socket.io server instead of /live.
