@@ -20,6 +20,8 @@ export class Channel {
   constructor(
     readonly name: string,
     historySize: number,
+    /** Called when the last subscriber left a channel that never had a message: forget it. */
+    private readonly onIdle?: (channel: Channel) => void,
   ) {
     this.history = new History(historySize)
   }
@@ -50,5 +52,7 @@ export class Channel {
 
   unsubscribe(subscriber: Subscriber): void {
     this.subscribers.delete(subscriber)
+    // A name a client made up, and nobody published on, must not stay in memory forever.
+    if (this.subscribers.size === 0 && this.history.length === 0) this.onIdle?.(this)
   }
 }

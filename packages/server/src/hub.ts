@@ -58,6 +58,8 @@ export interface Hub {
   settings: HubSettings
   /** The channel of that name, created on first use. The name must be valid. */
   channel(name: string): Channel
+  /** The channel of that name if it exists, else an empty one that is not kept. */
+  peek(name: string): Channel
   /** Open connections, for heartbeats and `close()`. */
   connections: Set<LiveConnection>
   /** Asks the `authorize` hook; a hook that throws refuses. */

@@ -84,6 +84,14 @@ export interface LiveServer {
   off(event: 'message', listener: MessageListener): this
   /** Ends every connection and detaches from the HTTP servers. */
   close(): Promise<void>
+  /**
+   * What the server holds now, for metrics and health checks.
+   * @example
+   * ```ts
+   * setInterval(() => metrics.gauge('live.connections', live.stats().connections), 10_000)
+   * ```
+   */
+  stats(): { channels: number; connections: number }
 }
 
 function checkChannel(channel: unknown): asserts channel is string {
@@ -185,11 +193,14 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
     channel(name) {
       let channel = channels.get(name)
       if (!channel) {
-        channel = new Channel(name, historySize)
+        channel = new Channel(name, historySize, (idle) => {
+          if (channels.get(idle.name) === idle) channels.delete(idle.name)
+        })
         channels.set(name, channel)
       }
       return channel
     },
+    peek: (name) => channels.get(name) ?? new Channel(name, 0),
     async authorize(context) {
       if (!authorize) return true
       try {
@@ -299,7 +310,8 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
     if (response.destroyed || request.socket.destroyed) return
     const header = request.headers['last-event-id']
     const lastEventId = resumeId(typeof header === 'string' ? header : query.get('lastEventId'))
-    const target = hub.channel(channel)
+    // A short poll subscribes to nothing: it must not create a channel for a name it made up.
+    const target = transport === 'polling' ? hub.peek(channel) : hub.channel(channel)
     const { settings, connections } = hub
     switch (transport) {
       case 'sse':
@@ -492,6 +504,9 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
       }
       messageListeners.add(listener)
       return live
+    },
+    stats() {
+      return { channels: channels.size, connections: hub.connections.size }
     },
     off(_event, listener) {
       messageListeners.delete(listener)

@@ -275,3 +275,33 @@ describe('flow control', () => {
     await all
   })
 })
+
+describe('channels clients make up', () => {
+  it('leave nothing behind once their last subscriber is gone, if nothing was published', async () => {
+    const s = await server()
+    s.live.publish('kept', 1)
+    for (let i = 0; i < 20; i++) {
+      const { response } = await poll(`${s.url}/made-up-${i}?transport=polling`)
+      expect(response.status).toBe(200)
+    }
+    expect(s.live.stats().channels).toBe(1)
+
+    const ws = new WebSocket(s.url.replace('http', 'ws'))
+    await once(ws, 'open')
+    const subscribed = new Promise<void>((resolve) => {
+      let count = 0
+      ws.on('message', (data) => {
+        if (String(data).includes('"subscribed"') && ++count === 20) resolve()
+      })
+    })
+    for (let i = 0; i < 20; i++) {
+      ws.send(JSON.stringify({ type: 'subscribe', channel: `ws-made-up-${i}` }))
+    }
+    await subscribed
+    expect(s.live.stats()).toEqual({ channels: 21, connections: 1 })
+    ws.close()
+    // The server lets go when its side of the socket closes: wait for that, not for a time.
+    while (s.live.stats().connections > 0) await new Promise((resolve) => setImmediate(resolve))
+    expect(s.live.stats()).toEqual({ channels: 1, connections: 0 })
+  })
+})

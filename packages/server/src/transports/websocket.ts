@@ -15,6 +15,8 @@ function wsFrame(message: StoredMessage): string {
 
 /** Frames a client may have waiting to be handled before it is cut off. */
 const MAX_PENDING_FRAMES = 256
+/** Channels one socket may follow at once. */
+const MAX_SUBSCRIPTIONS = 1000
 
 type ClientFrame =
   | { type: 'subscribe'; channel: string; lastEventId?: string | null }
@@ -153,6 +155,11 @@ class WebSocketConnection implements LiveConnection {
       return this.error('ERR_FORBIDDEN', `Access to "${channel}" is not allowed`, { channel })
     }
     if (this.subscriptions.has(channel) || this.socket.readyState !== this.socket.OPEN) return
+    if (this.subscriptions.size >= MAX_SUBSCRIPTIONS) {
+      return this.error('ERR_TOO_MANY', `At most ${MAX_SUBSCRIPTIONS} channels per socket`, {
+        channel,
+      })
+    }
     const raw = frame.lastEventId
     // An id we never issued is never found in history: the client is told of a gap.
     const lastEventId = typeof raw === 'string' && raw !== '' ? raw.slice(0, 64) : null
