@@ -1,20 +1,7 @@
-/** One row of the price table. */
-export interface Quote {
-  symbol: string
-  /** The last price, in dollars. */
-  price: number
-  /** The change since the session opened, in dollars. */
-  change: number
-  /** The change since the session opened, in percent. */
-  changePercent: number
-}
+import type { PriceTable, Quote } from '@livedata/example-shared/board'
 
-/** What the demo publishes on `prices`: the whole table, every time. */
-export interface PriceTable {
-  /** When the table was computed, in ms since the epoch. */
-  time: number
-  quotes: Quote[]
-}
+// The wire format lives with the apps that read it, in @livedata/example-shared.
+export type { PriceTable, Quote }
 
 const OPENING_PRICES: ReadonlyArray<readonly [string, number]> = [
   ['AAPL', 227.52],

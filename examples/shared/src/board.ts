@@ -1,15 +1,19 @@
 import type { LiveMessage } from '@livedata/core'
 
-/** One row as the demo server publishes it. */
+/** One row of the price table, as the demo server publishes it. */
 export interface Quote {
   symbol: string
+  /** The last price, in dollars. */
   price: number
+  /** The change since the session opened, in dollars. */
   change: number
+  /** The change since the session opened, in percent. */
   changePercent: number
 }
 
-/** What arrives on `prices`: the whole table, four times a second. */
+/** What the demo publishes on `prices`: the whole table, four times a second. */
 export interface PriceTable {
+  /** When the table was computed, in ms since the epoch. */
   time: number
   quotes: Quote[]
 }
