@@ -54,8 +54,11 @@ export const iframe: TransportDefinition = {
 
     const onMessage = (event: MessageEvent): void => {
       const message = event.data as FrameMessage | null
-      // Only our frame, only this connection: any other window's postMessage is ignored.
-      if (event.source !== frame.contentWindow || message?.n !== nonce) return
+      // Only our frame, only this connection: any other window's postMessage is ignored. The
+      // frame is sandboxed without allow-same-origin, so the origin it posts from is "null".
+      if (event.source !== frame.contentWindow || event.origin !== 'null' || message?.n !== nonce) {
+        return
+      }
       handlers.onActivity()
       if (message.t === 'o') {
         handlers.onOpen()
