@@ -34,8 +34,10 @@ function splitId(id: string): [number, number] | null {
 export function compareIds(a: string, b: string): number | null {
   const x = splitId(a)
   const y = splitId(b)
-  return x && y ? x[0] - y[0] || x[1] - y[1] : null
+  return x && y ? order(x, y) : null
 }
+
+const order = (x: [number, number], y: [number, number]): number => x[0] - y[0] || x[1] - y[1]
 
 /** What a source needs from its client. */
 export interface SourceConfig<T, M> {
@@ -161,7 +163,7 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     }
     const next = splitId(id)
     if (!next || !seenSplit) return false
-    return (next[0] - seenSplit[0] || next[1] - seenSplit[1]) <= 0
+    return order(next, seenSplit) <= 0
   }
 
   const { headers, fetch, WebSocket, maxMessageSize, baseUrl, shared, sendTimeout, ...rest } =

@@ -152,7 +152,7 @@ function multiplexer(context: TransportContext): Multiplexer {
       }
     }
   }
-  socket.onclose = ({ code }) => drop(mux, key, context, lost(code, mux.open))
+  socket.onclose = ({ code }) => drop(mux, context, lost(code, mux.open))
   socket.onerror = () => {}
   return mux
 }
@@ -163,13 +163,13 @@ function multiplexer(context: TransportContext): Multiplexer {
  */
 function drop(
   mux: Multiplexer,
-  key: string,
   context: TransportContext,
   error: LiveDataError,
+  code = 4000,
 ): void {
-  if (context.shared.get(key) === mux) context.shared.delete(key)
+  if (context.shared.get(mux.key) === mux) context.shared.delete(mux.key)
   mux.socket.onclose = null
-  mux.socket.close(4000, error.code)
+  mux.socket.close(code, code === 1000 ? undefined : error.code)
   for (const { settle } of mux.pending.values()) settle(error)
   const subscriptions = [...mux.subscriptions.values()]
   mux.subscriptions.clear()
@@ -238,20 +238,14 @@ export const websocket: TransportDefinition = {
       close(reason) {
         if (mux.subscriptions.get(channel) !== subscription) return
         // Silence on one channel is silence on the socket: all of them reconnect, on a new one.
-        if (reason?.code === 'ERR_HEARTBEAT_TIMEOUT') return drop(mux, mux.key, context, reason)
+        if (reason?.code === 'ERR_HEARTBEAT_TIMEOUT') return drop(mux, context, reason)
         mux.subscriptions.delete(channel)
         if (mux.subscriptions.size > 0) {
           if (mux.open) mux.socket.send(JSON.stringify({ type: 'unsubscribe', channel }))
           return
         }
         // The last channel let go: so does the socket, and sends still waiting for an answer fail.
-        mux.socket.onclose = null
-        mux.socket.close(1000)
-        const closed = new LiveDataError('ERR_SEND_FAILED', 'The WebSocket was closed')
-        for (const { settle } of mux.pending.values()) settle(closed)
-        context.shared.forEach((value, key) => {
-          if (value === mux) context.shared.delete(key)
-        })
+        drop(mux, context, new LiveDataError('ERR_SEND_FAILED', 'The WebSocket was closed'), 1000)
       },
       send(data, event) {
         return new Promise<void>((resolve, reject) => {

@@ -23,27 +23,33 @@ type ClientFrame =
   | { type: 'unsubscribe'; channel: string }
   | { type: 'send'; channel: string; data: unknown; event?: string; ref: number }
 
-/** Checks a frame from a client; returns what is wrong with it, or the frame. */
-function readFrame(text: string): ClientFrame | string {
+/** Checks a frame from a client; returns the frame, or what is wrong with it (and its channel). */
+function readFrame(text: string): { frame: ClientFrame } | { problem: string; channel?: string } {
   let frame: unknown
   try {
     frame = JSON.parse(text)
   } catch {
-    return 'a frame must be JSON'
+    return { problem: 'a frame must be JSON' }
   }
-  if (typeof frame !== 'object' || frame === null) return 'a frame must be a JSON object'
+  if (typeof frame !== 'object' || frame === null)
+    return { problem: 'a frame must be a JSON object' }
   const { type, channel } = frame as { type?: unknown; channel?: unknown }
+  // Named in the answer when there is one, so a waiting client learns which subscribe failed.
+  const named = typeof channel === 'string' ? { channel: channel.slice(0, 256) } : {}
+  const invalid = (problem: string) => ({ problem, ...named })
   if (type !== 'subscribe' && type !== 'unsubscribe' && type !== 'send') {
-    return `unknown frame type ${JSON.stringify(type)}; expected subscribe, unsubscribe or send`
+    return invalid(
+      `unknown frame type ${JSON.stringify(type)}; expected subscribe, unsubscribe or send`,
+    )
   }
-  if (!isChannelName(channel)) return `invalid channel ${JSON.stringify(channel)}`
+  if (!isChannelName(channel)) return invalid(`invalid channel ${JSON.stringify(channel)}`)
   if (type === 'send') {
     const { ref, event } = frame as { ref?: unknown; event?: unknown }
-    if (!Number.isSafeInteger(ref)) return 'a send needs an integer ref'
-    if (event !== undefined && !isEventName(event)) return 'event must be a short string'
-    if (!('data' in frame)) return 'a send needs data'
+    if (!Number.isSafeInteger(ref)) return invalid('a send needs an integer ref')
+    if (event !== undefined && !isEventName(event)) return invalid('event must be a short string')
+    if (!('data' in frame)) return invalid('a send needs data')
   }
-  return frame as ClientFrame
+  return { frame: frame as ClientFrame }
 }
 
 /** One client socket, carrying any number of channel subscriptions. */
@@ -113,16 +119,12 @@ class WebSocketConnection implements LiveConnection {
   }
 
   private async onFrame(text: string): Promise<void> {
-    const frame = readFrame(text)
-    if (typeof frame === 'string') {
-      // Name the channel when there is one, so a waiting client learns which subscribe failed.
-      let channel: unknown
-      try {
-        channel = (JSON.parse(text) as { channel?: unknown } | null)?.channel
-      } catch {}
-      const extra = typeof channel === 'string' ? { channel: channel.slice(0, 256) } : {}
-      return this.error('ERR_INVALID_FRAME', frame, extra)
+    const read = readFrame(text)
+    if ('problem' in read) {
+      const { problem, ...named } = read
+      return this.error('ERR_INVALID_FRAME', problem, named)
     }
+    const { frame } = read
     const { channel } = frame
     if (frame.type === 'unsubscribe') {
       const subscriber = this.subscriptions.get(channel)
