@@ -44,6 +44,18 @@ async function closeServer(server: Server): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()))
 }
 
+/** Counts the messages of a source whose data is the number of messages it folded. */
+function countedBy(source: LiveSource<number>) {
+  const count = counter()
+  let seen = 0
+  const stop = source.subscribe(() => {
+    const total = source.getSnapshot().data ?? 0
+    count.add(total - seen)
+    seen = total
+  })
+  return { until: count.until, stop }
+}
+
 /** Resolves once `source` is open. */
 function whenOpen(source: LiveSource<unknown>): Promise<void> {
   return new Promise((resolve) => {
@@ -60,8 +72,8 @@ function counter() {
   let count = 0
   let waiter: { target: number; resolve: () => void } | null = null
   return {
-    add() {
-      count++
+    add(arrived = 1) {
+      count += arrived
       if (waiter && count >= waiter.target) {
         waiter.resolve()
         waiter = null
@@ -95,21 +107,13 @@ function livedata(transport: TransportName, baseline?: string): Scenario {
         reduce: (count = 0) => count + 1,
         interval: 0,
       })
-      const count = counter()
-      let seen = 0
-      const stop = source.subscribe(() => {
-        const total = source.getSnapshot().data ?? 0
-        while (seen < total) {
-          seen++
-          count.add()
-        }
-      })
+      const count = countedBy(source)
       await whenOpen(source)
       return {
         publish: (seq) => void live.publish('bench', payload(seq)),
         received: (n) => count.until(n),
         async close() {
-          stop()
+          count.stop()
           client.close()
           await live.close()
           await closeServer(http)
@@ -236,21 +240,13 @@ const livedataSocketIo: Scenario = {
       event: 'm',
       reduce: (count = 0) => count + 1,
     })
-    const count = counter()
-    let seen = 0
-    const stop = source.subscribe(() => {
-      const total = source.getSnapshot().data ?? 0
-      while (seen < total) {
-        seen++
-        count.add()
-      }
-    })
+    const count = countedBy(source)
     await whenOpen(source)
     return {
       publish: (seq) => void io.emit('m', payload(seq)),
       received: (n) => count.until(n),
       async close() {
-        stop()
+        count.stop()
         client.close()
         await io.close()
         await closeServer(http)
