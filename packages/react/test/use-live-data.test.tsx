@@ -1,9 +1,9 @@
 import { createLiveClient, type LiveClient } from '@livedata/core'
+import { startLiveServer, type TestLiveServer } from '@livedata/test-server'
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import { type ReactNode, StrictMode, useState } from 'react'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { LiveDataProvider, type LiveDataResult, type LiveStatus, useLiveData } from '../src/index'
-import { startLiveServer, type TestLiveServer } from './live-server'
 
 // Node's own fetch streams response bodies; taken before anything can shadow it.
 const nodeFetch = globalThis.fetch

@@ -1,10 +1,10 @@
 import { createLiveClient, type LiveClient } from '@livedata/core'
+import { startLiveServer, type TestLiveServer } from '@livedata/test-server'
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { LiveStatus } from '../src/index'
 import Dashboard from './Dashboard.svelte'
 import Legacy from './Legacy.svelte'
-import { startLiveServer, type TestLiveServer } from './live-server'
 import Price from './Price.svelte'
 
 // Node's own fetch streams response bodies; taken before anything can shadow it.

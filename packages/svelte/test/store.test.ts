@@ -1,8 +1,8 @@
 import { createLiveClient, type LiveClient } from '@livedata/core'
+import { startLiveServer, type TestLiveServer } from '@livedata/test-server'
 import { derived, get, type Readable } from 'svelte/store'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type LiveDataStore, type LiveSnapshot, liveData } from '../src/index'
-import { startLiveServer, type TestLiveServer } from './live-server'
 import type { Quote } from './quote'
 
 const nodeFetch = globalThis.fetch

@@ -1,9 +1,9 @@
 import { createLiveClient, type LiveClient } from '@livedata/core'
+import { startLiveServer, type TestLiveServer } from '@livedata/test-server'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createSSRApp, defineComponent, h, nextTick } from 'vue'
 import { renderToString } from 'vue/server-renderer'
 import { createLiveData, useLiveData } from '../src/index'
-import { startLiveServer, type TestLiveServer } from './live-server'
 
 // jsdom's fetch cannot stream; Node's can.
 const nodeFetch = globalThis.fetch

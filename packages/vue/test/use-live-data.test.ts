@@ -1,4 +1,5 @@
 import { createLiveClient, type LiveClient } from '@livedata/core'
+import { startLiveServer, type TestLiveServer } from '@livedata/test-server'
 import { mount } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
@@ -12,7 +13,6 @@ import {
   watch,
 } from 'vue'
 import { createLiveData, type LiveStatus, useLiveData } from '../src/index'
-import { startLiveServer, type TestLiveServer } from './live-server'
 
 // Node's own fetch streams response bodies; taken before anything can shadow it.
 const nodeFetch = globalThis.fetch

@@ -1,12 +1,14 @@
 import { once } from 'node:events'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { createLiveServer, type LiveServer } from '@livedata/server'
+import type { AddressInfo, Socket } from 'node:net'
+import { createLiveServer, type LiveServer, type LiveServerOptions } from '@livedata/server'
 
-/** One SSE request the server received, and a promise settled when its socket closes. */
+/** One SSE request the server received, a promise settled when its socket closes, and a way to cut it. */
 export interface StreamRequest {
   url: string
   closed: Promise<void>
+  /** Destroys the socket from the server's side, as a crash or a dropped proxy would. */
+  drop(): void
 }
 
 /** A real @livedata/server on loopback, recording the SSE connections it serves. */
@@ -16,21 +18,38 @@ export interface TestLiveServer {
   streams: StreamRequest[]
   /** Resolves with the next SSE request (or the one already waiting at `index`). */
   stream(index: number): Promise<StreamRequest>
+  /** Destroys every open socket: the clients see their connection drop mid-stream. */
+  dropConnections(): void
   close(): Promise<void>
 }
 
-export async function startLiveServer(): Promise<TestLiveServer> {
+/**
+ * Starts a @livedata/server on a free loopback port for a binding's tests (React, Vue, Svelte).
+ *
+ * @example
+ * ```ts
+ * const server = await startLiveServer()
+ * const client = createLiveClient({ url: server.url, transports: ['sse'] })
+ * ```
+ */
+export async function startLiveServer(options: LiveServerOptions = {}): Promise<TestLiveServer> {
   const server = createServer()
-  const live = createLiveServer({ heartbeat: 1000 })
+  const live = createLiveServer({ heartbeat: 1000, ...options })
   const streams: StreamRequest[] = []
   const waiting: Array<() => void> = []
+  const sockets = new Set<Socket>()
   live.attach(server)
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+  })
   // Added after attach, so it sees every request beside the live server, which answers them.
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     if (request.method !== 'GET' || !request.url?.startsWith('/live/')) return
     streams.push({
       url: request.url,
       closed: new Promise((resolve) => response.once('close', () => resolve())),
+      drop: () => request.socket.destroy(),
     })
     for (const wake of waiting.splice(0)) wake()
   })
@@ -45,6 +64,9 @@ export async function startLiveServer(): Promise<TestLiveServer> {
     async stream(index) {
       while (streams.length <= index) await new Promise<void>((resolve) => waiting.push(resolve))
       return streams[index]!
+    },
+    dropConnections() {
+      for (const socket of sockets) socket.destroy()
     },
     async close() {
       await live.close()
