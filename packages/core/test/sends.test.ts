@@ -1,34 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { WebSocket as NodeWebSocket } from 'ws'
-import { createLiveClient } from '../src/index'
-import type { LiveClient, LiveClientOptions } from '../src/types'
+import type { LiveClientOptions } from '../src/types'
 import { fakeEnvironment } from './helpers'
-import { startHttpServer, startLiveServer, until, waitForSnapshot } from './servers'
+import { startHttpServer, testScope, until, waitForSnapshot } from './servers'
 
 // Sends while the connection is away, the open timeout, and polling while the page is hidden,
 // against real servers on loopback.
 
-const cleanups: Array<() => Promise<void> | void> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function server(options: Parameters<typeof startLiveServer>[0] = {}) {
-  const started = await startLiveServer(options)
-  cleanups.push(() => started.close())
-  return started
-}
-
-function client(options: LiveClientOptions): LiveClient {
-  const created = createLiveClient({
-    WebSocket: NodeWebSocket,
-    reconnect: { minDelay: 10, maxDelay: 50 },
-    disconnectDelay: 0,
-    ...options,
-  })
-  cleanups.push(() => created.close())
-  return created
-}
+const { server, client, defer } = testScope({ WebSocket: NodeWebSocket })
 
 describe.each(['websocket', 'sse'] as const)('sends over %s while offline', (transport) => {
   it('wait in order and go out when the connection is back', async () => {
@@ -96,7 +75,7 @@ describe('open timeout', () => {
     const s = await server()
     // A proxy that takes the stream request and never answers it.
     const held = await startHttpServer(() => {})
-    cleanups.push(() => held.close())
+    defer(() => held.close())
     const sseUrl = `${held.origin}/live`
     const c = client({
       url: s.url,

@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { createLiveServer, type LiveServer, type LiveServerOptions } from '@livedata/server'
-import type { LiveSnapshot, LiveSource } from '../src/types'
+import { afterEach } from 'vitest'
+import { createLiveClient } from '../src/index'
+import type { LiveClient, LiveClientOptions, LiveSnapshot, LiveSource } from '../src/types'
 
 /** An HTTP server on loopback that tracks its sockets and requests, so tests can cut them. */
 export interface TestServer {
@@ -117,4 +119,37 @@ export function until(predicate: () => boolean): Promise<void> {
     const check = () => (predicate() ? resolve() : setImmediate(check))
     check()
   })
+}
+
+/**
+ * What a test file needs to start servers and clients that are closed after each test: `defer`
+ * anything else to close, in reverse order. Clients reconnect fast (10 to 50 ms) and let go at
+ * once (`disconnectDelay: 0`), on top of the file's `defaults`.
+ */
+export function testScope(defaults: LiveClientOptions = {}) {
+  const cleanups: Array<() => Promise<void> | void> = []
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  })
+  const defer = (...more: Array<() => Promise<void> | void>): void => {
+    cleanups.push(...more)
+  }
+  return {
+    defer,
+    async server(options: LiveServerOptions = {}) {
+      const started = await startLiveServer(options)
+      defer(() => started.close())
+      return started
+    },
+    client(options: LiveClientOptions = {}): LiveClient {
+      const created = createLiveClient({
+        reconnect: { minDelay: 10, maxDelay: 50 },
+        disconnectDelay: 0,
+        ...defaults,
+        ...options,
+      })
+      defer(() => created.close())
+      return created
+    },
+  }
 }

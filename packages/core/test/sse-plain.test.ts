@@ -1,16 +1,11 @@
 import type { ServerResponse } from 'node:http'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createLiveClient } from '../src/index'
-import { startHttpServer, waitForSnapshot } from './servers'
+import { describe, expect, it } from 'vitest'
+import { startHttpServer, testScope, waitForSnapshot } from './servers'
 
 // @livedata/core against a plain text/event-stream endpoint written with bare node:http:
 // no channel protocol, only the standard.
 
-const cleanups: Array<() => Promise<void> | void> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
+const scope = testScope()
 /** A bare SSE endpoint; `write` sends raw text to every open stream. */
 async function plainEndpoint(greeting = '') {
   const streams = new Set<ServerResponse>()
@@ -20,11 +15,8 @@ async function plainEndpoint(greeting = '') {
     streams.add(response)
     response.on('close', () => streams.delete(response))
   })
-  const client = createLiveClient({ reconnect: { minDelay: 10, maxDelay: 20 }, disconnectDelay: 0 })
-  cleanups.push(
-    () => client.close(),
-    () => server.close(),
-  )
+  scope.defer(() => server.close())
+  const client = scope.client({ reconnect: { minDelay: 10, maxDelay: 20 } })
   return {
     server,
     client,

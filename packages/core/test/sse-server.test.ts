@@ -1,31 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createLiveClient } from '../src/index'
-import type { LiveClient, LiveClientOptions } from '../src/types'
-import { startHttpServer, startLiveServer, type TestServer, tick, waitForSnapshot } from './servers'
+import type { LiveClientOptions } from '../src/types'
+import { startHttpServer, type TestServer, testScope, tick, waitForSnapshot } from './servers'
 
 // @livedata/core against a real @livedata/server on loopback, over SSE.
 
-const cleanups: Array<() => Promise<void> | void> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function server(options: Parameters<typeof startLiveServer>[0] = {}) {
-  const started = await startLiveServer(options)
-  cleanups.push(() => started.close())
-  return started
-}
-
-function client(options: LiveClientOptions): LiveClient {
-  const created = createLiveClient({
-    transports: ['sse'],
-    reconnect: { minDelay: 10, maxDelay: 50 },
-    disconnectDelay: 0,
-    ...options,
-  })
-  cleanups.push(() => created.close())
-  return created
-}
+const { server, client, defer } = testScope({ transports: ['sse'] })
 
 const sseGets = (s: TestServer) => s.requests.filter((r) => r.method === 'GET').length
 
@@ -136,7 +116,7 @@ describe('core over SSE against @livedata/server', () => {
       res.writeHead(200, { 'Content-Type': 'text/html' })
       res.end('<h1>login</h1>')
     })
-    cleanups.push(() => html.close())
+    defer(() => html.close())
     const page = client({ url: `${html.origin}/live` }).source('prices')
     page.subscribe(() => {})
     const snap = await waitForSnapshot(page, (x) => x.status === 'closed')
@@ -154,7 +134,7 @@ describe('core over SSE against @livedata/server', () => {
       res.writeHead(200, { 'Content-Type': 'text/event-stream' })
       res.write('id: 1-0\ndata: 1\n\n')
     })
-    cleanups.push(() => flaky.close())
+    defer(() => flaky.close())
     const source = client({ url: `${flaky.origin}/live` }).source<number>('x')
     source.subscribe(() => {})
     const snap = await waitForSnapshot(source, (x) => x.data === 1)

@@ -1,33 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { WebSocket as NodeWebSocket } from 'ws'
-import { createLiveClient } from '../src/index'
-import type { LiveClient, LiveClientOptions, TransportName } from '../src/types'
-import { startHttpServer, startLiveServer, tick, until, waitForSnapshot } from './servers'
+import type { LiveClient, TransportName } from '../src/types'
+import { startHttpServer, testScope, tick, until, waitForSnapshot } from './servers'
 
 // Every transport of @livedata/core against a real @livedata/server on loopback. The iframe
 // transport needs a browser; it is tested in Chromium (examples/server/test).
 
-const cleanups: Array<() => Promise<void> | void> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function server(options: Parameters<typeof startLiveServer>[0] = {}) {
-  const started = await startLiveServer(options)
-  cleanups.push(() => started.close())
-  return started
-}
-
-function client(options: LiveClientOptions): LiveClient {
-  const created = createLiveClient({
-    WebSocket: NodeWebSocket,
-    reconnect: { minDelay: 10, maxDelay: 50 },
-    disconnectDelay: 0,
-    ...options,
-  })
-  cleanups.push(() => created.close())
-  return created
-}
+const { server, client, defer } = testScope({ WebSocket: NodeWebSocket })
 
 /** A source that keeps every sequence number it receives, in order. */
 function sequence(c: LiveClient, channel = 'seq') {
@@ -222,7 +201,7 @@ describe('plain endpoints', () => {
   it('a WebSocket server nobody wrote for us: text frames are messages, send writes a frame', async () => {
     const { WebSocketServer } = await import('ws')
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' })
-    cleanups.push(() => new Promise<void>((resolve) => wss.close(() => resolve())))
+    defer(() => new Promise<void>((resolve) => wss.close(() => resolve())))
     await new Promise((resolve) => wss.once('listening', resolve))
     const heard: string[] = []
     wss.on('connection', (socket) => {
@@ -264,7 +243,7 @@ describe('plain endpoints', () => {
       response.writeHead(200, { 'Content-Type': 'application/json', ETag: etag })
       response.end(JSON.stringify({ version }))
     })
-    cleanups.push(() => json.close())
+    defer(() => json.close())
     const weather = client({}).source<{ version: number }>('weather', {
       url: `${json.origin}/weather.json`,
       transport: 'polling',
@@ -294,7 +273,7 @@ describe('plain endpoints', () => {
         response.end(JSON.stringify({ n }))
       })
     })
-    cleanups.push(() => json.close())
+    defer(() => json.close())
     const feed = client({}).source<number[], { n: number }>('feed', {
       url: `${json.origin}/feed`,
       transport: 'long-polling',

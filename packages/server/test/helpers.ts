@@ -1,5 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { afterEach } from 'vitest'
 import { createLiveServer, type LiveServer, type LiveServerOptions } from '../src/index'
 
 export interface Started {
@@ -113,4 +114,23 @@ export function dataOf(text: string): unknown[] {
 /** The ids of a stream's messages. */
 export function idsOf(text: string): string[] {
   return messagesOf(text).map((event) => event.id as string)
+}
+
+/** Servers started through it, and whatever else is `defer`red, are closed after each test. */
+export function testScope() {
+  const cleanups: Array<() => Promise<void> | void> = []
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  })
+  const defer = (cleanup: () => Promise<void> | void): void => {
+    cleanups.push(cleanup)
+  }
+  return {
+    defer,
+    async server(...args: Parameters<typeof start>): Promise<Started> {
+      const started = await start(...args)
+      defer(() => started.close())
+      return started
+    },
+  }
 }

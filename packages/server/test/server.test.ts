@@ -1,23 +1,14 @@
 import { once } from 'node:events'
 import { request as httpRequest } from 'node:http'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createLiveServer, LiveServerError } from '../src/index'
-import { dataOf, eventsOf, idsOf, openStream, type Started, start } from './helpers'
+import { dataOf, eventsOf, idsOf, openStream, type Started, testScope } from './helpers'
 
-const cleanups: Array<() => Promise<void> | void> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function server(...args: Parameters<typeof start>): Promise<Started> {
-  const started = await start(...args)
-  cleanups.push(() => started.close())
-  return started
-}
+const { server, defer } = testScope()
 
 async function stream(url: string, headers?: Record<string, string>) {
   const opened = await openStream(url, headers)
-  cleanups.push(() => opened.close())
+  defer(() => opened.close())
   return opened
 }
 

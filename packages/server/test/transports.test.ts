@@ -1,18 +1,9 @@
 import { once } from 'node:events'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { type Started, start } from './helpers'
+import { type Started, testScope } from './helpers'
 
-const cleanups: Array<() => Promise<void> | void> = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
-
-async function server(...args: Parameters<typeof start>): Promise<Started> {
-  const started = await start(...args)
-  cleanups.push(() => started.close())
-  return started
-}
+const { server, defer } = testScope()
 
 interface PollAnswer {
   cursor: string
@@ -110,7 +101,7 @@ describe('iframe', () => {
   it('streams a document that posts each message to the page origin, script-safe', async () => {
     const s = await server()
     const controller = new AbortController()
-    cleanups.push(() => controller.abort())
+    defer(() => controller.abort())
     const response = await fetch(
       iframeUrl(s, `origin=${encodeURIComponent(s.origin)}&nonce=abcdefgh12`),
       {
@@ -153,7 +144,7 @@ describe('iframe', () => {
 describe('WebSocket', () => {
   async function socket(s: Started, headers: Record<string, string> = {}) {
     const ws = new WebSocket(`${s.url.replace('http', 'ws')}`, { headers })
-    cleanups.push(() => ws.terminate())
+    defer(() => ws.terminate())
     const frames: Array<Record<string, unknown>> = []
     const waiters: Array<() => void> = []
     ws.on('message', (data) => {
@@ -263,7 +254,7 @@ describe('flow control', () => {
     await reader.cancel()
 
     const ws = new WebSocket(s.url.replace('http', 'ws'))
-    cleanups.push(() => ws.terminate())
+    defer(() => ws.terminate())
     await once(ws, 'open')
     let received = 0
     const all = new Promise<void>((resolve) =>
