@@ -1,20 +1,11 @@
 // @vitest-environment node
 import { createLiveClient } from '@livedata/core'
+import { trapGlobals } from '@livedata/test-server'
 import { renderToString } from 'react-dom/server'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { LiveDataProvider, useLiveData } from '../src/index'
 
 const browserGlobals = ['window', 'document', 'navigator'] as const
-const originals = browserGlobals.map(
-  (name) => [name, Object.getOwnPropertyDescriptor(globalThis, name)] as const,
-)
-
-afterEach(() => {
-  for (const [name, descriptor] of originals) {
-    if (descriptor) Object.defineProperty(globalThis, name, descriptor)
-    else Reflect.deleteProperty(globalThis, name)
-  }
-})
 
 function Price() {
   const { data, status } = useLiveData<number>('prices', { initialData: 191.2 })
@@ -37,21 +28,18 @@ describe('server rendering', () => {
     })
     // Any read of a browser global during the render is recorded.
     const touched: string[] = []
-    for (const name of browserGlobals) {
-      Object.defineProperty(globalThis, name, {
-        configurable: true,
-        get() {
-          touched.push(name)
-          return undefined
-        },
-      })
-    }
+    const restore = trapGlobals(browserGlobals, (name) => touched.push(name))
 
-    const html = renderToString(
-      <LiveDataProvider client={client}>
-        <Price />
-      </LiveDataProvider>,
-    )
+    let html: string
+    try {
+      html = renderToString(
+        <LiveDataProvider client={client}>
+          <Price />
+        </LiveDataProvider>,
+      )
+    } finally {
+      restore()
+    }
 
     expect(html).toBe('<p>connecting<!-- -->: AAPL <!-- -->191.2</p>')
     expect(touched).toEqual([])

@@ -1,20 +1,11 @@
 // @vitest-environment node
 import { createLiveClient, type LiveEnvironment } from '@livedata/core'
+import { trapGlobals } from '@livedata/test-server'
 import { render } from 'svelte/server'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import Dashboard from './Dashboard.svelte'
 
 const browserGlobals = ['document', 'navigator', 'location'] as const
-const originals = browserGlobals.map(
-  (name) => [name, Object.getOwnPropertyDescriptor(globalThis, name)] as const,
-)
-
-afterEach(() => {
-  for (const [name, descriptor] of originals) {
-    if (descriptor) Object.defineProperty(globalThis, name, descriptor)
-    else Reflect.deleteProperty(globalThis, name)
-  }
-})
 
 describe('server rendering', () => {
   it('renders initialData with svelte/server and touches no window nor network', () => {
@@ -44,19 +35,16 @@ describe('server rendering', () => {
       },
     })
     // Any read of a browser global during the render is recorded.
-    for (const name of browserGlobals) {
-      Object.defineProperty(globalThis, name, {
-        configurable: true,
-        get() {
-          calls.push(name)
-          return undefined
-        },
-      })
-    }
+    const restore = trapGlobals(browserGlobals, (name) => calls.push(name))
 
-    const { body } = render(Dashboard, {
-      props: { client, options: { initialData: { symbol: 'AAPL', price: 191.2 } } },
-    })
+    let body: string
+    try {
+      ;({ body } = render(Dashboard, {
+        props: { client, options: { initialData: { symbol: 'AAPL', price: 191.2 } } },
+      }))
+    } finally {
+      restore()
+    }
 
     expect(body).toContain('data-status="connecting"')
     expect(body).toContain('AAPL 191.2')

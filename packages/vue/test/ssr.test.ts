@@ -1,21 +1,12 @@
 // @vitest-environment node
 import { createLiveClient } from '@livedata/core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { trapGlobals } from '@livedata/test-server'
+import { describe, expect, it } from 'vitest'
 import { createSSRApp, defineComponent, h } from 'vue'
 import { renderToString } from 'vue/server-renderer'
 import { createLiveData, useLiveData } from '../src/index'
 
 const browserGlobals = ['window', 'document', 'navigator'] as const
-const originals = browserGlobals.map(
-  (name) => [name, Object.getOwnPropertyDescriptor(globalThis, name)] as const,
-)
-
-afterEach(() => {
-  for (const [name, descriptor] of originals) {
-    if (descriptor) Object.defineProperty(globalThis, name, descriptor)
-    else Reflect.deleteProperty(globalThis, name)
-  }
-})
 
 const Price = defineComponent({
   setup() {
@@ -37,17 +28,14 @@ describe('server rendering', () => {
     const app = createSSRApp(Price).use(createLiveData(client))
     // Any read of a browser global during the render is recorded.
     const touched: string[] = []
-    for (const name of browserGlobals) {
-      Object.defineProperty(globalThis, name, {
-        configurable: true,
-        get() {
-          touched.push(name)
-          return undefined
-        },
-      })
-    }
+    const restore = trapGlobals(browserGlobals, (name) => touched.push(name))
 
-    const html = await renderToString(app)
+    let html: string
+    try {
+      html = await renderToString(app)
+    } finally {
+      restore()
+    }
 
     expect(html).toBe('<p>connecting: AAPL 191.2</p>')
     expect(touched).toEqual([])

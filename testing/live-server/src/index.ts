@@ -75,3 +75,34 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
     },
   }
 }
+
+/**
+ * Makes every read of the globals `names` report itself to `record` (and give `undefined`), to
+ * prove a server render touches no browser global. Returns the function that puts them back.
+ *
+ * @example
+ * ```ts
+ * const restore = trapGlobals(['window', 'document'], (name) => touched.push(name))
+ * try { renderToString(app) } finally { restore() }
+ * ```
+ */
+export function trapGlobals(names: readonly string[], record: (name: string) => void): () => void {
+  const originals = names.map(
+    (name) => [name, Object.getOwnPropertyDescriptor(globalThis, name)] as const,
+  )
+  for (const name of names) {
+    Object.defineProperty(globalThis, name, {
+      configurable: true,
+      get() {
+        record(name)
+        return undefined
+      },
+    })
+  }
+  return () => {
+    for (const [name, descriptor] of originals) {
+      if (descriptor) Object.defineProperty(globalThis, name, descriptor)
+      else Reflect.deleteProperty(globalThis, name)
+    }
+  }
+}
