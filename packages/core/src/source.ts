@@ -166,9 +166,17 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     return order(next, seenSplit) <= 0
   }
 
-  const { headers, fetch, WebSocket, maxMessageSize, baseUrl, shared, sendTimeout, ...rest } =
-    config.connection
-  const { maxQueuedSends, ...connectionConfig } = rest
+  const {
+    headers,
+    fetch,
+    WebSocket,
+    maxMessageSize,
+    baseUrl,
+    shared,
+    sendTimeout,
+    maxQueuedSends,
+    ...connectionConfig
+  } = config.connection
   const queue: Array<{
     data: unknown
     event?: string

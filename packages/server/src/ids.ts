@@ -11,11 +11,6 @@ export function compareIds(a: string, b: string): number {
   return Number(x[1]) - Number(y[1]) || Number(x[2]) - Number(y[2])
 }
 
-/** Whether `id` has the form of a message id. */
-export function isMessageId(id: string): boolean {
-  return ID.test(id)
-}
-
 /**
  * Makes ids that grow strictly, even when the clock stands still or steps back: the time in ms,
  * then a sequence within that ms.
