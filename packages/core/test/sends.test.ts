@@ -207,3 +207,36 @@ describe('review fixes', () => {
     ).toBe(true)
   })
 })
+
+describe('a WebSocket upgrade that never completes', () => {
+  it('is given up after openTimeout for every channel on it, and tried again on a new socket', async () => {
+    const { createServer } = await import('node:net')
+    // A proxy that takes the connection and never answers the upgrade.
+    const held = createServer(() => {})
+    const upgrades: unknown[] = []
+    held.on('connection', (socket) => upgrades.push(socket))
+    await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve))
+    defer(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of upgrades as Array<{ destroy(): void }>) socket.destroy()
+          held.close(() => resolve())
+        }),
+    )
+    const { port } = held.address() as { port: number }
+    const c = client({
+      url: `http://127.0.0.1:${port}/live`,
+      transports: ['websocket'],
+      openTimeout: 100,
+      reconnect: { minDelay: 1, maxDelay: 1, jitter: 0 },
+    })
+    const prices = c.source('prices')
+    prices.subscribe(() => {})
+    // A second channel joins the same socket later, so the two give up at different times:
+    // each retry must not find the other still holding the dead socket open.
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    c.source('news').subscribe(() => {})
+    await until(() => upgrades.length >= 3)
+    expect(prices.getSnapshot().error?.code).toBe('ERR_OPEN_TIMEOUT')
+  })
+})

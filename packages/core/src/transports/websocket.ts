@@ -237,8 +237,13 @@ export const websocket: TransportDefinition = {
     return {
       close(reason) {
         if (mux.subscriptions.get(channel) !== subscription) return
-        // Silence on one channel is silence on the socket: all of them reconnect, on a new one.
-        if (reason?.code === 'ERR_HEARTBEAT_TIMEOUT') return drop(mux, context, reason)
+        // The connection gave up on the socket itself: silence on one channel is silence on the
+        // socket, and a socket that never opened (a proxy holding the upgrade) never will. Every
+        // channel on it reconnects, on a new one.
+        const gaveUp =
+          reason?.code === 'ERR_HEARTBEAT_TIMEOUT' ||
+          (reason?.code === 'ERR_OPEN_TIMEOUT' && !mux.open)
+        if (gaveUp) return drop(mux, context, reason)
         mux.subscriptions.delete(channel)
         if (mux.subscriptions.size > 0) {
           if (mux.open) mux.socket.send(JSON.stringify({ type: 'unsubscribe', channel }))
