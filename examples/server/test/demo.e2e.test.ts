@@ -50,6 +50,14 @@ for (const { name, app, path } of APPS) {
       },
     )
 
+    it('a page opened on the iframe transport finishes loading, and prices move', async () => {
+      const { page, demo, pageErrors } = context()
+      // goto waits for the page's load event, which a frame added too early would hold forever.
+      await page.goto(new URL(`${path}?transport=iframe`, demo.url).href)
+      await expectMovingPrices(page, 'iframe')
+      expect(pageErrors).toEqual([])
+    })
+
     it('the picker switches to socket.io: prices from the socket.io server, pings acknowledged', async () => {
       const { page, serverLog, pageErrors } = context()
       await page.getByTestId('transport-picker').selectOption('socket.io')

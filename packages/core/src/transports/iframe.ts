@@ -71,9 +71,15 @@ export const iframe: TransportDefinition = {
         handlers.onMessage({ value: data, event: name ?? 'message', id })
       }
     }
+    // A page waits for its frames to load, and this one never finishes: added before the page's
+    // own load, it would hold that load (and the browser's spinner) forever.
+    const start = (): void => {
+      if (!ended) doc.body.appendChild(frame)
+    }
     const close = (): void => {
       ended = true
       removeEventListener('message', onMessage)
+      removeEventListener('load', start)
       frame.remove()
     }
     addEventListener('message', onMessage)
@@ -85,7 +91,8 @@ export const iframe: TransportDefinition = {
       handlers.onClose(new LiveDataError('ERR_CONNECTION_LOST', 'The iframe stream ended'))
     })
     frame.src = src
-    doc.body.appendChild(frame)
+    if (doc.readyState === 'complete') start()
+    else addEventListener('load', start, { once: true })
     return { close }
   },
 }
