@@ -11,7 +11,10 @@ import {
   type SocketOptions,
 } from 'socket.io-client'
 
+import { type AckOption, emitSend } from './send'
+
 export type { Socket } from 'socket.io-client'
+export type { AckOption } from './send'
 
 /**
  * Options of {@link socketIoTransport}: socket.io-client's own (`path`, `auth`, `transports`,
@@ -34,6 +37,23 @@ export interface SocketIoTransportOptions
    * package resolves; pass your own to share its instance (or to wrap it).
    */
   io?: (url: string, options: Partial<ManagerOptions & SocketOptions>) => Socket
+  /**
+   * Whether a send waits for the server's acknowledgement. Default `false`: a send resolves (with
+   * `undefined`) once emitted, as `socket.emit` does, which is what a classic server's
+   * `socket.on('say', (data) => …)` expects. `true`: every send asks for an acknowledgement and
+   * resolves with what the server passes to it, or rejects with `ERR_SEND_TIMEOUT` after the
+   * client's `sendTimeout`. A function: only the events it accepts wait.
+   *
+   * @example
+   * ```ts
+   * // the server: socket.on('order', (order, ack) => ack({ id: save(order) }))
+   * const client = createLiveClient({
+   *   register: [socketIoTransport({ ack: (event) => event === 'order' })],
+   * })
+   * const { id } = (await orders.send(order, { event: 'order' })) as { id: string }
+   * ```
+   */
+  ack?: AckOption
 }
 
 // Messages kept for one source while it reconnects; past that it is told of a gap instead.
@@ -100,7 +120,7 @@ function createLink(
   options: SocketIoTransportOptions,
   key: string,
 ): Link {
-  const { io = defaultIo, ...socketOptions } = options
+  const { io = defaultIo, ack: _ack, ...socketOptions } = options
   // Our connection is the one reconnection policy (backoff, online, visibility): socket.io's is
   // off, and we reconnect this same Socket, whose session id lets the server recover its state.
   const socket = io(context.url, {
@@ -166,7 +186,7 @@ function createLink(
  * Register it with the client, then give a plain source a socket.io server's `url`,
  * `transport: 'socket.io'` and the `event` it emits: each emit becomes a message, its first
  * argument the data. Sources on the same server share one socket; `send` emits the source's event
- * (or `options.event`) and resolves once the server acknowledges it.
+ * (or `options.event`) and resolves once emitted, or, with `ack`, once the server acknowledges it.
  *
  * @example
  * ```ts
@@ -190,6 +210,7 @@ export function socketIoTransport(options: SocketIoTransportOptions = {}): Trans
   // Sources share a socket only through the same transport: other options (auth, query) mean
   // another connection.
   const instance = ++instances
+  const ack = options.ack ?? false
   return {
     name: 'socket.io',
     // socket.io pings on its own and reports a dead connection as a `ping timeout` disconnect.
@@ -242,31 +263,7 @@ export function socketIoTransport(options: SocketIoTransportOptions = {}): Trans
           if (members.size === 0) context.shared.delete(key)
         },
         send(data, sendEvent) {
-          return new Promise<unknown>((resolve, reject) => {
-            if (!socket.connected) {
-              return reject(
-                new LiveDataError('ERR_SEND_FAILED', 'The socket.io socket is not open'),
-              )
-            }
-            const ms = context.sendTimeout
-            socket
-              .timeout(ms)
-              .emit(sendEvent ?? event, data, (error: Error | null, acknowledgement?: unknown) => {
-                if (!error) return resolve(acknowledgement)
-                // socket.io fails an unanswered send on a timeout, and at once on a disconnect.
-                reject(
-                  socket.connected
-                    ? new LiveDataError('ERR_SEND_TIMEOUT', `No acknowledgement within ${ms} ms`)
-                    : new LiveDataError(
-                        'ERR_SEND_FAILED',
-                        'The socket closed before the server acknowledged',
-                        {
-                          cause: error,
-                        },
-                      ),
-                )
-              })
-          })
+          return emitSend(socket, sendEvent ?? event, data, ack, context.sendTimeout)
         },
       }
     },

@@ -93,50 +93,118 @@ describe('socket.io transport', () => {
     expect((await waitForSnapshot(chat, (s) => s.data === 7)).transport).toBe('socket.io')
   })
 
-  it('sends emit the event and resolve with the server’s acknowledgement', async () => {
-    const io = await server()
-    const received: Array<[string, unknown]> = []
-    io.io.on('connection', (socket) => {
-      socket.onAny((event: string, data: unknown, ack: (value: unknown) => void) => {
-        received.push([event, data])
-        ack({ ok: received.length })
-      })
+  describe('sends', () => {
+    it('a send to a server that never acknowledges resolves once emitted, and the server gets it', async () => {
+      const io = await server()
+      // The classic socket.io server: a listener without an acknowledgement.
+      const heard = new Promise<unknown>((resolve) =>
+        io.io.on('connection', (socket) => socket.on('chat', (data: unknown) => resolve(data))),
+      )
+      // A sendTimeout far below the test's own: a send that waited for an acknowledgement would
+      // reject with ERR_SEND_TIMEOUT instead of resolving.
+      const chat = list(client({ sendTimeout: 1000 }), io)
+      await open(chat)
+      expect(await chat.send({ text: 'hi' })).toBeUndefined()
+      expect(await heard).toEqual({ text: 'hi' })
     })
-    const chat = list(client(), io)
-    await open(chat)
-    expect(await chat.send({ text: 'hi' })).toEqual({ ok: 1 })
-    expect(await chat.send(2, { event: 'say' })).toEqual({ ok: 2 })
-    expect(received).toEqual([
-      ['chat', { text: 'hi' }],
-      ['say', 2],
-    ])
-  })
 
-  it('an unacknowledged send fails with ERR_SEND_TIMEOUT after sendTimeout', async () => {
-    const io = await server()
-    const heard = new Promise<unknown>((resolve) =>
-      io.io.on('connection', (socket) => socket.on('chat', (data: unknown) => resolve(data))),
-    )
-    const chat = list(client({ sendTimeout: 100 }), io)
-    await open(chat)
-    const error = await chat.send('anyone?').catch((e: unknown) => e)
-    expect(await heard).toBe('anyone?')
-    expect(isLiveDataError(error, 'ERR_SEND_TIMEOUT')).toBe(true)
-  })
+    it('with ack: true, sends resolve with the server’s acknowledgement', async () => {
+      const io = await server()
+      const received: Array<[string, unknown]> = []
+      io.io.on('connection', (socket) => {
+        socket.onAny((event: string, data: unknown, ack: (value: unknown) => void) => {
+          received.push([event, data])
+          ack({ ok: received.length })
+        })
+      })
+      const chat = list(client({ register: [socketIoTransport({ ack: true })] }), io)
+      await open(chat)
+      expect(await chat.send({ text: 'hi' })).toEqual({ ok: 1 })
+      expect(await chat.send(2, { event: 'say' })).toEqual({ ok: 2 })
+      expect(received).toEqual([
+        ['chat', { text: 'hi' }],
+        ['say', 2],
+      ])
+    })
 
-  it('sends made while connecting wait, then go out once the socket opens', async () => {
-    const io = await server()
-    const received: unknown[] = []
-    io.io.on('connection', (socket) =>
-      socket.on('chat', (data: unknown, ack: () => void) => {
-        received.push(data)
-        ack()
-      }),
-    )
-    const chat = list(client(), io)
-    expect(chat.getSnapshot().status).toBe('connecting')
-    await Promise.all([chat.send(1), chat.send(2)])
-    expect(received).toEqual([1, 2])
+    it('with ack: true, an unacknowledged send fails with ERR_SEND_TIMEOUT after sendTimeout', async () => {
+      const io = await server()
+      const heard = new Promise<unknown>((resolve) =>
+        io.io.on('connection', (socket) => socket.on('chat', (data: unknown) => resolve(data))),
+      )
+      const c = client({ sendTimeout: 100, register: [socketIoTransport({ ack: true })] })
+      const chat = list(c, io)
+      await open(chat)
+      const error = await chat.send('anyone?').catch((e: unknown) => e)
+      expect(await heard).toBe('anyone?')
+      expect(isLiveDataError(error, 'ERR_SEND_TIMEOUT')).toBe(true)
+    })
+
+    it('with an ack function, only the events it accepts wait for an acknowledgement', async () => {
+      const io = await server()
+      const received: Array<[string, unknown]> = []
+      io.io.on('connection', (socket) => {
+        socket.on('order', (data: unknown, ack: (value: unknown) => void) => {
+          received.push(['order', data])
+          ack({ id: 7 })
+        })
+        socket.on('typing', (data: unknown) => received.push(['typing', data]))
+      })
+      const ack = (event: string) => event === 'order'
+      const chat = list(client({ register: [socketIoTransport({ ack })], sendTimeout: 1000 }), io)
+      await open(chat)
+      expect(await chat.send(true, { event: 'typing' })).toBeUndefined()
+      expect(await chat.send({ qty: 1 }, { event: 'order' })).toEqual({ id: 7 })
+      expect(received).toEqual([
+        ['typing', true],
+        ['order', { qty: 1 }],
+      ])
+    })
+
+    it('a value socket.io cannot encode rejects with ERR_SEND_FAILED, and the socket goes on', async () => {
+      const io = await server()
+      const heard = new Promise<unknown>((resolve) =>
+        io.io.on('connection', (socket) => socket.on('chat', (data: unknown) => resolve(data))),
+      )
+      const chat = list(client(), io)
+      await open(chat)
+      const cycle: { self?: unknown } = {}
+      cycle.self = cycle
+      const error = await chat.send(cycle).catch((e: unknown) => e)
+      expect(isLiveDataError(error, 'ERR_SEND_FAILED')).toBe(true)
+      await chat.send('next')
+      expect(await heard).toBe('next')
+      expect(chat.getSnapshot().status).toBe('open')
+    })
+
+    it('sends made while connecting wait, then go out in order once the socket opens', async () => {
+      const io = await server()
+      const received: unknown[] = []
+      io.io.on('connection', (socket) => socket.on('chat', (data: unknown) => received.push(data)))
+      const chat = list(client(), io)
+      expect(chat.getSnapshot().status).toBe('connecting')
+      await Promise.all([chat.send(1), chat.send(2)])
+      await vi.waitFor(() => expect(received).toEqual([1, 2]))
+    })
+
+    it('a send while the server is down waits in the queue, not in socket.io, and times out', async () => {
+      const first = await server()
+      const chat = list(client({ sendTimeout: 200 }), first)
+      await open(chat)
+      await first.close()
+      await waitForSnapshot(chat, (s) => s.status === 'reconnecting')
+      const error = await chat.send('lost').catch((e: unknown) => e)
+      expect(isLiveDataError(error, 'ERR_SEND_TIMEOUT')).toBe(true)
+      // Back on the same port: a send socket.io had buffered would arrive now. None must.
+      const second = await server({}, first.port)
+      const received: unknown[] = []
+      second.io.on('connection', (socket) =>
+        socket.on('chat', (data: unknown) => received.push(data)),
+      )
+      await open(chat)
+      await chat.send('after')
+      await vi.waitFor(() => expect(received).toEqual(['after']))
+    })
   })
 
   it('goes reconnecting, then open, when the server restarts, and events flow again', async () => {
