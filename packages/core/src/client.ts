@@ -1,11 +1,12 @@
 import { DEFAULT_RECONNECT, type ReconnectPolicy } from './backoff'
+import { splitBase } from './credentials'
 import { browserEnvironment, globalTimers } from './environment'
 import { LiveDataError } from './errors'
+import { warnOnOtherOptions } from './options-warning'
 import { createSource, type InternalSource } from './source'
 import type {
   LiveClient,
   LiveClientOptions,
-  LiveSource,
   SourceOptions,
   TransportDefinition,
   TransportName,
@@ -45,10 +46,16 @@ function resolveTransport(
   registry: TransportRegistry,
 ): TransportDefinition {
   const found = typeof entry === 'string' ? registry[entry] : entry
-  check(
-    found?.connect,
-    `Unknown transport "${String(entry)}": pass a transport object from '@livedata/core'`,
-  )
+  if (!found?.connect) {
+    const names = Object.keys(registry)
+    const known = names.length ? `use one of ${names.map((n) => `"${n}"`).join(', ')}, or ` : ''
+    check(
+      false,
+      entry === 'socket.io'
+        ? `Unknown transport "socket.io": it is not built in; import { socketIo } from '@livedata/socket.io' and pass createLiveClient({ register: [socketIo] })`
+        : `Unknown transport "${String(entry)}": ${known}pass a transport object (import { sse } from '@livedata/core')`,
+    )
+  }
   return found as TransportDefinition
 }
 
@@ -79,6 +86,13 @@ export function createClientFactory(registry: TransportRegistry) {
       ['maxQueuedSends', options.maxQueuedSends, 0, INF],
       ['sendTimeout', options.sendTimeout, 1, INF],
     ])
+    for (const name of ['headers', 'query'] as const) {
+      const value = options[name]
+      check(
+        value === undefined || typeof value === 'object' || typeof value === 'function',
+        `${name} must be an object or a function that returns one`,
+      )
+    }
     const preference = options.transports ?? DEFAULT_TRANSPORTS.filter((name) => registry[name])
     check(preference.length, 'transports must list at least one transport')
     const transports = preference.map((entry) => resolveTransport(entry, registry))
@@ -88,8 +102,10 @@ export function createClientFactory(registry: TransportRegistry) {
     }
     policy.maxDelay = clampDelay(policy.maxDelay)
     const timers = options.timers ?? globalTimers
-    const base = url?.replace(/\/+$/, '')
+    // A base URL may carry a query of its own (`/live?token=abc`): channels go into the path.
+    const { path: base, search } = splitBase(url ?? '')
     const sources = new Map<string, InternalSource<unknown>>()
+    const warned = new Set<string>()
     let closed = false
 
     const connection = {
@@ -103,6 +119,8 @@ export function createClientFactory(registry: TransportRegistry) {
       environment: options.environment ?? browserEnvironment(),
       random: options.random ?? Math.random,
       headers: options.headers,
+      query: options.query,
+      credentials: options.credentials,
       // Looked up at call time, so that a polyfill or a test's stub installed later applies.
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: unknown }).WebSocket,
@@ -110,7 +128,7 @@ export function createClientFactory(registry: TransportRegistry) {
       openTimeout: clampDelay(options.openTimeout ?? 10_000),
       sendTimeout: clampDelay(options.sendTimeout ?? 10_000),
       maxQueuedSends: options.maxQueuedSends ?? 100,
-      baseUrl: base ?? '',
+      baseUrl: base + search,
       // Per client: one WebSocket for all its sources, and the transport that worked last.
       shared: new Map<string, unknown>(),
       memory: { preferred: null },
@@ -120,44 +138,58 @@ export function createClientFactory(registry: TransportRegistry) {
       get closed() {
         return closed
       },
-      source<T, M = T>(channel: string, sourceOptions: SourceOptions<T, M> = {}): LiveSource<T> {
+      source: ((channel: string, sourceOptions: SourceOptions<unknown, unknown> = {}) => {
         const plain = sourceOptions.url
         check(typeof channel === 'string' && channel, 'source(channel) needs a non-empty string')
         check(
           plain === undefined ? base : typeof plain === 'string' && plain,
           `source "${channel}" has no URL: give createLiveClient a url, or the source a plain url`,
         )
-        let source = sources.get(channel) as InternalSource<T> | undefined
-        if (!source) {
-          source = createSource<T, M>({
-            key: channel,
-            url: plain ?? `${base}/${encodeURIComponent(channel)}`,
-            channel: plain === undefined,
-            options: sourceOptions,
-            connection: {
-              ...connection,
-              transports:
-                plain === undefined
-                  ? transports
-                  : [
-                      resolveTransport(
-                        sourceOptions.transport ?? (/^wss?:/i.test(plain) ? 'websocket' : 'sse'),
-                        {
-                          ...registry,
-                          ...Object.fromEntries(
-                            [...transports, ...(options.register ?? [])].map((t) => [t.name, t]),
-                          ),
-                        },
-                      ),
-                    ],
-            },
-            disconnectDelay: clampDelay(options.disconnectDelay ?? 1000),
-            timers,
-            isClosed: () => closed,
-          })
-          sources.set(channel, source as InternalSource<unknown>)
+        const { replay, gap } = sourceOptions
+        check(
+          replay === undefined || (Number.isInteger(replay) && replay >= 1),
+          `replay must be an integer from 1, got ${replay}`,
+        )
+        check(
+          gap === undefined || gap === 'reset' || gap === 'keep',
+          `gap must be 'reset' or 'keep', got ${String(gap)}`,
+        )
+        const existing = sources.get(channel)
+        if (existing) {
+          warnOnOtherOptions(channel, existing.options, sourceOptions, warned)
+          return existing
         }
+        const source = createSource({
+          key: channel,
+          url: plain ?? `${base}/${encodeURIComponent(channel)}${search}`,
+          channel: plain === undefined,
+          options: sourceOptions,
+          connection: {
+            ...connection,
+            transports:
+              plain === undefined
+                ? transports
+                : [
+                    resolveTransport(
+                      sourceOptions.transport ?? (/^wss?:/i.test(plain) ? 'websocket' : 'sse'),
+                      {
+                        ...registry,
+                        ...Object.fromEntries(
+                          [...transports, ...(options.register ?? [])].map((t) => [t.name, t]),
+                        ),
+                      },
+                    ),
+                  ],
+          },
+          disconnectDelay: clampDelay(options.disconnectDelay ?? 1000),
+          timers,
+          isClosed: () => closed,
+        })
+        sources.set(channel, source)
         return source
+      }) as LiveClient['source'],
+      reconnect() {
+        for (const source of sources.values()) source.reconnect()
       },
       close() {
         closed = true

@@ -1,5 +1,7 @@
 import { backoffDelay, type ReconnectPolicy } from './backoff'
-import { LiveDataError } from './errors'
+import { moreRelevant } from './error-relevance'
+import { LiveDataError, toLiveDataError } from './errors'
+import { isFinalRefusal } from './server-error'
 import type {
   LiveEnvironment,
   LiveStatus,
@@ -49,6 +51,11 @@ export interface Connection {
   start(): void
   /** Disconnects and stays `closed` (with `error`, if given) until started again. */
   stop(error?: LiveDataError): void
+  /**
+   * Connects again now, from the preferred transport with the attempt count reset (fresh headers
+   * and query); starts a connection that a final error stopped.
+   */
+  restart(): void
   /** The open transport's own way to send, if it has one (a WebSocket does). */
   sender(): TransportConnection['send']
 }
@@ -77,8 +84,11 @@ export function createConnection(
   let wasVisible = true
   let retryHint: number | null = null
   let transportIndex = 0
-  // Transports tried since the last one that opened, or since the round began.
+  // Transports tried since the last one that opened, or since the round began; the round's most
+  // relevant error so far, and whether any of its failures was worth a retry.
   let tried = 0
+  let roundError: LiveDataError | null = null
+  let roundRetryable = false
   let state: ConnectionState = { status: 'connecting', transport: null, attempt: 0, error: null }
 
   const setState = (patch: Partial<ConnectionState>): void => {
@@ -115,16 +125,25 @@ export function createConnection(
 
   const closed = (opened: boolean, error?: LiveDataError): void => {
     teardown(error)
-    const reason = error ?? new LiveDataError('ERR_CONNECTION_LOST', 'The server ended the stream')
-    // A transport that never opened may be blocked here: the next one gets its turn at once.
-    const count = config.transports.length
-    if (!opened && ++tried < count) {
-      transportIndex = (transportIndex + 1) % count
-      setState({ error: reason })
-      connect()
-      return
+    let reason = error ?? new LiveDataError('ERR_CONNECTION_LOST', 'The server ended the stream')
+    // The origin, the host or authorize said no: no other transport, no retry can change that.
+    if (isFinalRefusal(reason)) return stop(reason)
+    if (!opened) {
+      roundRetryable ||= reason.retryable
+      reason = roundError = moreRelevant(roundError, reason)
+      // A transport that never opened may be blocked here: the next one gets its turn at once.
+      const count = config.transports.length
+      if (++tried < count) {
+        transportIndex = (transportIndex + 1) % count
+        setState({ error: reason })
+        connect()
+        return
+      }
+      // Every transport failed, none in a way a retry could fix (a 404, a wrong content type).
+      if (!roundRetryable) return stop(reason)
+    } else if (!reason.retryable) {
+      return stop(reason)
     }
-    if (!reason.retryable) return stop(reason)
     const attempt = state.attempt + 1
     if (attempt > policy.maxAttempts) {
       return stop(
@@ -134,7 +153,7 @@ export function createConnection(
         }),
       )
     }
-    tried = 0
+    newRound()
     if (!opened) transportIndex = firstTransport()
     const online = environment.isOnline()
     setState({ status: online ? 'reconnecting' : 'offline', attempt, error: reason })
@@ -170,6 +189,12 @@ export function createConnection(
     }
   }
 
+  const newRound = (): void => {
+    tried = 0
+    roundError = null
+    roundRetryable = false
+  }
+
   // The transport that worked last, for this client, is where every (re)connect starts.
   const firstTransport = (): number =>
     Math.max(
@@ -197,6 +222,7 @@ export function createConnection(
       onOpen() {
         if (!live() || opened) return
         opened = true
+        newRound()
         timers.clearTimeout(openTimer)
         if (config.transports.length > 1) config.memory.preferred = transport.name
         setState({ status: 'open', attempt: 0, error: null })
@@ -244,7 +270,10 @@ export function createConnection(
       },
       (cause: unknown) => {
         if (live()) {
-          closed(false, new LiveDataError('ERR_INVALID_OPTIONS', 'headers() failed', { cause }))
+          closed(
+            false,
+            toLiveDataError(cause, 'ERR_INVALID_OPTIONS', 'headers() or query() failed'),
+          )
         }
       },
     )
@@ -274,19 +303,29 @@ export function createConnection(
     }
   }
 
+  const start = (): void => {
+    if (running) return
+    running = true
+    newRound()
+    transportIndex = firstTransport()
+    wasOnline = environment.isOnline()
+    wasVisible = environment.isVisible()
+    stopEnvironment = environment.subscribe(onEnvironmentChange)
+    setState({ status: wasOnline ? 'connecting' : 'offline', attempt: 0, error: null })
+    if (wasOnline) connect()
+  }
+
   return {
-    start() {
-      if (running) return
-      running = true
-      tried = 0
-      transportIndex = firstTransport()
-      wasOnline = environment.isOnline()
-      wasVisible = environment.isVisible()
-      stopEnvironment = environment.subscribe(onEnvironmentChange)
-      setState({ status: wasOnline ? 'connecting' : 'offline', attempt: 0, error: null })
-      if (wasOnline) connect()
-    },
+    start,
     stop,
+    restart() {
+      if (running) {
+        teardown()
+        stopEnvironment?.()
+        running = false
+      }
+      start()
+    },
     sender() {
       return state.status === 'open' ? handle?.send : undefined
     },

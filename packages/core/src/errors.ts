@@ -33,6 +33,11 @@ export type LiveDataErrorCode =
   | 'ERR_REFUSED'
   /** A `send` could not be delivered. */
   | 'ERR_SEND_FAILED'
+  /**
+   * A `send` was given a payload JSON cannot carry (`undefined`, a function, a symbol, a bigint,
+   * a cycle); it was not sent. Not retryable.
+   */
+  | 'ERR_INVALID_PAYLOAD'
   /** A `send` got no answer, or waited in the queue, longer than `sendTimeout`. */
   | 'ERR_SEND_TIMEOUT'
   /** `maxQueuedSends` sends are already waiting for the connection. */
@@ -48,6 +53,8 @@ export interface LiveDataErrorOptions {
   status?: number
   /** Whether retrying the same request can succeed. Defaults to `true`. */
   retryable?: boolean
+  /** The code of the server's error answer (`ERR_FORBIDDEN`, say), when it gave one. */
+  serverCode?: string
 }
 
 /**
@@ -57,6 +64,7 @@ export interface LiveDataErrorOptions {
  * ```ts
  * const { error } = prices.getSnapshot()
  * if (error?.code === 'ERR_HTTP_STATUS' && error.status === 401) login()
+ * if (error?.serverCode === 'ERR_FORBIDDEN') showAccessDenied(error.message)
  * ```
  */
 export class LiveDataError extends Error {
@@ -66,6 +74,12 @@ export class LiveDataError extends Error {
   readonly status: number | undefined
   /** Whether a retry of the same request can succeed (a 404 cannot, a 503 can). */
   readonly retryable: boolean
+  /**
+   * The code the server gave in its error answer (`{"error":{"code":"ERR_FORBIDDEN",…}}` over
+   * HTTP, an `error` frame over the WebSocket), `undefined` when it gave none. Its `message` is
+   * in this error's `message`.
+   */
+  readonly serverCode: string | undefined
 
   constructor(code: LiveDataErrorCode, message: string, options: LiveDataErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
@@ -73,6 +87,7 @@ export class LiveDataError extends Error {
     this.code = code
     this.status = options.status
     this.retryable = options.retryable ?? true
+    this.serverCode = options.serverCode
   }
 }
 

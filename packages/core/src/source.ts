@@ -1,11 +1,15 @@
 import { type ConnectionConfig, createConnection } from './connection'
+import { resolveHeaders, resolveQuery, withQuery } from './credentials'
 import { LiveDataError, type LiveDataErrorCode, toLiveDataError } from './errors'
+import { httpSend } from './http-send'
+import { payloadText } from './send-payload'
 import type {
   HeadersOption,
   LiveSchema,
   LiveSnapshot,
   LiveSource,
   LiveTimers,
+  QueryOption,
   SendOptions,
   SourceOptions,
 } from './types'
@@ -49,6 +53,8 @@ export interface SourceConfig<T, M> {
   options: SourceOptions<T, M>
   connection: Omit<ConnectionConfig, 'context'> & {
     headers: HeadersOption | undefined
+    query: QueryOption | undefined
+    credentials: RequestCredentials | undefined
     fetch: typeof fetch
     WebSocket: unknown
     maxMessageSize: number
@@ -63,9 +69,13 @@ export interface SourceConfig<T, M> {
   isClosed(): boolean
 }
 
-/** A source as the client holds it: the public API plus `close`. */
+/** A source as the client holds it: the public API plus what only the client calls. */
 export interface InternalSource<T> extends LiveSource<T> {
+  /** The options it was created with. */
+  readonly options: SourceOptions<T, unknown>
   close(): void
+  /** Connects again now if anyone subscribes (see `client.reconnect()`). */
+  reconnect(): void
 }
 
 function validate<M>(schema: LiveSchema<M>, value: unknown): M {
@@ -79,23 +89,21 @@ function validate<M>(schema: LiveSchema<M>, value: unknown): M {
   return result.value as M
 }
 
-const resolveHeaders = async (headers: HeadersOption | undefined) =>
-  typeof headers === 'function' ? headers() : { ...headers }
-
 /**
  * Creates the live value of one channel: listeners, the immutable snapshot, parse → schema →
  * reduce with de-duplication by id, and sends.
  */
 export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSource<T> {
   const { key, options, timers, url, channel } = config
-  const reduce = options.reduce ?? ((_previous: T | undefined, data: M) => data as unknown as T)
+  const reduce = options.reduce ?? ((_previous: T, data: M) => data as unknown as T)
+  const initialData = options.initialData as T
   const parse = options.parse ?? (channel ? JSON.parse : (text: string) => text)
   // Channels of our server deliver every event; a plain endpoint only its unnamed ones.
   const wanted = options.event ?? (channel ? undefined : 'message')
   const listeners = new Set<() => void>()
   const serverSnapshot: LiveSnapshot<T> = Object.freeze({
     status: 'connecting',
-    data: options.initialData,
+    data: initialData,
     error: null,
     transport: null,
     lastEventId: null,
@@ -168,6 +176,8 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
 
   const {
     headers,
+    query,
+    credentials,
     fetch,
     WebSocket,
     maxMessageSize,
@@ -179,6 +189,7 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
   } = config.connection
   const queue: Array<{
     data: unknown
+    text: string
     event?: string
     /** Stops the item's deadline: it is on its way, and its own answer decides. */
     start(): void
@@ -189,37 +200,49 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
   const connection = createConnection(
     {
       ...connectionConfig,
-      context: async () => ({
-        url,
-        baseUrl,
-        key,
-        event: options.event,
-        channel,
-        lastEventId: state.lastEventId,
-        headers: await resolveHeaders(headers),
-        fetch,
-        WebSocket,
-        maxMessageSize,
-        interval: options.interval ?? 2000,
-        pollWhenHidden: options.pollWhenHidden ?? false,
-        sendTimeout,
-        timers,
-        environment: connectionConfig.environment,
-        shared,
-      }),
+      context: async () => {
+        const [resolvedHeaders, resolvedQuery] = await Promise.all([
+          resolveHeaders(headers),
+          resolveQuery(query),
+        ])
+        return {
+          // The client's query goes to its server only, never to a plain endpoint.
+          url: channel ? withQuery(url, resolvedQuery) : url,
+          baseUrl: withQuery(baseUrl, resolvedQuery),
+          key,
+          event: options.event,
+          channel,
+          lastEventId: state.lastEventId,
+          headers: resolvedHeaders,
+          query: resolvedQuery,
+          credentials,
+          replay: channel ? options.replay : undefined,
+          fetch,
+          WebSocket,
+          maxMessageSize,
+          interval: options.interval ?? 2000,
+          pollWhenHidden: options.pollWhenHidden ?? false,
+          sendTimeout,
+          timers,
+          environment: connectionConfig.environment,
+          shared,
+        }
+      },
     },
     {
       onState(state) {
         update(state)
         if (state.status === 'open') void flush()
       },
-      // History no longer reaches back: the server replays all it holds next, and the data is
-      // rebuilt from initialData over it rather than folded onto a state with a hole in it.
+      // History no longer reaches back: the server replays all it holds next. With `gap: 'reset'`
+      // the data is rebuilt from initialData over it rather than folded onto a state with a hole
+      // in it; with 'keep' the replay is folded onto the data as it is (a chat keeps its lines).
       // The old id is no reference any more either: what follows is taken as it comes.
-      onGap: (replay = true) =>
-        update(
-          replay ? { gap: true, data: options.initialData, lastEventId: null } : { gap: true },
-        ),
+      onGap(replay = true) {
+        if (!replay) return update({ gap: true })
+        const keep = options.gap === 'keep'
+        update({ gap: true, data: keep ? state.data : initialData, lastEventId: null })
+      },
       onError: (error) => update({ error }),
       // Only a source that has nothing yet takes a cursor: past that, its own last id is the truth.
       onCursor(id) {
@@ -252,26 +275,31 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
   )
 
   /** Sends at once: over the open transport when it can carry sends, else by HTTP POST. */
-  const deliver = async (data: unknown, event: string | undefined): Promise<unknown> => {
+  const deliver = async (data: unknown, text: string, event: string | undefined) => {
     const overSocket = connection.sender()
     if (overSocket) return overSocket(data, event)
-    const failed = (message: string, extra?: { cause?: unknown; status?: number }) =>
-      new LiveDataError('ERR_SEND_FAILED', `Send on "${key}" failed: ${message}`, extra)
-    if (!channel) throw failed('not connected, and a plain endpoint takes no POST')
-    let response: Response
-    try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', ...(await resolveHeaders(headers)) },
-        body: JSON.stringify({ data, event }),
-      })
-    } catch (cause) {
-      throw failed(cause instanceof Error ? cause.message : String(cause), { cause })
+    if (!channel) {
+      throw new LiveDataError(
+        'ERR_SEND_FAILED',
+        `Send on "${key}" failed: not connected, and a plain endpoint takes no POST`,
+      )
     }
-    if (!response.ok) {
-      const body = await response.text().catch(() => '')
-      throw failed(`${response.status} ${body}`, { status: response.status })
-    }
+    return httpSend({
+      async request() {
+        const [resolvedHeaders, resolvedQuery] = await Promise.all([
+          resolveHeaders(headers),
+          resolveQuery(query),
+        ])
+        return { url: withQuery(url, resolvedQuery), headers: resolvedHeaders }
+      },
+      key,
+      text,
+      event,
+      credentials,
+      fetch,
+      timers,
+      timeout: sendTimeout,
+    })
   }
 
   /** Sends what waited, one after the other so that order holds, while the source stays open. */
@@ -283,7 +311,7 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
       const item = queue.shift()!
       item.start()
       try {
-        item.done(undefined, await deliver(item.data, item.event))
+        item.done(undefined, await deliver(item.data, item.text, item.event))
       } catch (error) {
         item.done(error ?? new LiveDataError('ERR_SEND_FAILED', 'Send failed'))
       }
@@ -313,6 +341,13 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
       if (config.isClosed()) {
         return Promise.reject(new LiveDataError('ERR_CLOSED', 'The client is closed'))
       }
+      // A payload JSON cannot carry fails here, alone: it never reaches the server or the queue.
+      let text: string
+      try {
+        text = payloadText(data, key)
+      } catch (error) {
+        return Promise.reject(error)
+      }
       const { status } = state
       // Waiting for a connection that is on its way, or behind sends that wait: queue, in order,
       // bounded, with a deadline.
@@ -331,6 +366,7 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
           }, sendTimeout)
           const item = {
             data,
+            text,
             event: sendOptions.event,
             start: () => timers.clearTimeout(timer),
             done(error: unknown, acknowledgement?: unknown) {
@@ -342,11 +378,15 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
           if (!waiting) void flush()
         })
       }
-      return deliver(data, sendOptions.event)
+      return deliver(data, text, sendOptions.event)
     },
+    options: options as SourceOptions<T, unknown>,
     close() {
       timers.clearTimeout(stopTimer)
       connection.stop()
+    },
+    reconnect() {
+      if (listeners.size > 0 && !config.isClosed()) connection.restart()
     },
   }
 }

@@ -16,8 +16,11 @@ export type TransportName =
 export interface LiveSnapshot<T> {
   /** Where the connection stands. */
   readonly status: LiveStatus
-  /** The data so far: `initialData`, then whatever `reduce` made of the messages. */
-  readonly data: T | undefined
+  /**
+   * The data so far: `initialData`, then whatever `reduce` made of the messages. `T` includes
+   * `undefined` for a source created without `initialData`.
+   */
+  readonly data: T
   /** The last error, `null` while healthy. Kept through `reconnecting`, cleared on `open`. */
   readonly error: LiveDataError | null
   /** The transport in use or being tried, `null` before the first connect. */
@@ -60,11 +63,33 @@ export interface SourceOptions<T, M = T> {
   initialData?: T
   /**
    * Folds a message into the data. Defaults to "the latest message replaces the data".
-   * @example reduce: (list = [], item) => [...list, item].slice(-50)
+   * `previous` is `T`: with `initialData` it is never `undefined`.
+   * @example reduce: (list, item) => [...list, item].slice(-50) // with initialData: []
    */
-  reduce?: (previous: T | undefined, data: M, message: LiveMessage) => T
-  /** Validates each parsed payload; a failure becomes `ERR_SCHEMA` and the message is skipped. */
+  reduce?: (previous: T, data: M, message: LiveMessage) => T
+  /**
+   * Validates each parsed payload; a failure becomes `ERR_SCHEMA` and the message is skipped.
+   * Without `reduce`, the schema's output type is the source's data type.
+   * @example client.source('prices', { schema: PriceSchema }) // LiveSource<Price | undefined>
+   */
   schema?: LiveSchema<M>
+  /**
+   * A backlog on subscribe: a source that has no id yet asks @livedata/server for the last
+   * `replay` messages the channel holds (capped by the server's `history`), so a late joiner of
+   * a chat sees the recent messages. A source that resumes from an id gets what it missed
+   * instead. Channels only; an integer from 1.
+   * @example client.source('chat', { initialData: [], reduce: append, replay: 50 })
+   */
+  replay?: number
+  /**
+   * What a gap (history no longer reaches back to the source's last id) does to `data`:
+   * `'reset'` (default) rebuilds it from `initialData` over what the server replays, right for
+   * a channel whose messages each carry a whole state; `'keep'` keeps the data and folds the
+   * replay onto it, right for a chat that should not go blank. `gap: true` in the snapshot
+   * either way.
+   * @example client.source('chat', { initialData: [], reduce: append, gap: 'keep' })
+   */
+  gap?: 'reset' | 'keep'
   /**
    * Only messages with this event name reach the source. Defaults to every event of a channel
    * on @livedata/server, and to unnamed (`message`) events of a plain endpoint.
@@ -130,9 +155,21 @@ export type HeadersOption =
   | Record<string, string>
   | (() => Record<string, string> | Promise<Record<string, string>>)
 
+/**
+ * Query parameters added to every request URL, or a function called on every connect (for a
+ * fresh token).
+ */
+export type QueryOption =
+  | Record<string, string>
+  | (() => Record<string, string> | Promise<Record<string, string>>)
+
 /** Options of `createLiveClient`. */
 export interface LiveClientOptions {
-  /** The base URL of a @livedata/server endpoint, e.g. `http://localhost:3000/live`. */
+  /**
+   * The base URL of a @livedata/server endpoint, e.g. `http://localhost:3000/live`. It may carry
+   * a query of its own (`/live?token=abc`): every transport keeps it, the channel goes into the
+   * path (`/live/news?token=abc`).
+   */
   url?: string
   /** Transports in order of preference. Default: every transport the client knows. */
   transports?: ReadonlyArray<TransportName | TransportDefinition>
@@ -155,8 +192,26 @@ export interface LiveClientOptions {
   maxQueuedSends?: number
   /** How long a send may wait (queued, or for the server's answer), in ms. Default 10 000. */
   sendTimeout?: number
-  /** Extra request headers. */
+  /**
+   * Request headers (a bearer token, say): an object, or a function (sync or async) called on
+   * every connect and every HTTP send. They go on every HTTP request, and over the WebSocket,
+   * which cannot carry headers from a browser, in a `hello` first frame.
+   * @example headers: async () => ({ authorization: `Bearer ${await getToken()}` })
+   */
   headers?: HeadersOption
+  /**
+   * Query parameters added to every request URL: SSE, polls, sends, the WebSocket upgrade and
+   * the iframe's `src`. An object, or a function (sync or async) called on every connect.
+   * @example query: () => ({ token: session.token })
+   */
+  query?: QueryOption
+  /**
+   * Whether `fetch` sends cookies (SSE, polls and HTTP sends); `'include'` for cookies on a
+   * cross-origin server. The WebSocket and the iframe always carry the browser's cookies for
+   * their URL. Default: `fetch`'s own (`'same-origin'`).
+   * @example credentials: 'include'
+   */
+  credentials?: RequestCredentials
   /** The `fetch` to use. Default: the global one. */
   fetch?: typeof fetch
   /** The `WebSocket` constructor to use. Default: the global one. */
@@ -221,6 +276,15 @@ export interface TransportContext {
   lastEventId: string | null
   /** Headers resolved for this connect. */
   headers: Record<string, string>
+  /**
+   * The client's `query` resolved for this connect, as `name=value&…` (already encoded), `''`
+   * when none. Channel transports add it to every URL they request.
+   */
+  query: string
+  /** The client's `credentials` option, for every `fetch`. */
+  credentials: RequestCredentials | undefined
+  /** The source's `replay` option: a backlog to ask for when `lastEventId` is `null`. */
+  replay: number | undefined
   /** The `fetch` to use. */
   fetch: typeof fetch
   /** The `WebSocket` constructor, if any. */
@@ -271,7 +335,7 @@ export interface SendOptions {
  * One live value: subscribe to it, read its snapshot, send on its channel. Its methods are bound:
  * pass `source.subscribe` or `source.getSnapshot` around detached (as `useSyncExternalStore` does).
  */
-export interface LiveSource<T> {
+export interface LiveSource<T, Send = unknown, Ack = unknown> {
   /** The channel name, or the key of a plain endpoint. */
   readonly key: string
   /**
@@ -285,18 +349,59 @@ export interface LiveSource<T> {
   getServerSnapshot(): LiveSnapshot<T>
   /**
    * Sends `data` on the source's channel; resolves when the server accepted it, with its
-   * acknowledgement where the transport carries one (socket.io), else `undefined`.
+   * acknowledgement where the transport carries one (socket.io), else `undefined`. A payload
+   * JSON cannot carry (`undefined`, a function, a symbol, a bigint, a cycle) is rejected at once
+   * with `ERR_INVALID_PAYLOAD` and never sent.
+   * @example await chat.send({ text: 'hi' }, { event: 'say' })
    */
-  send(data: unknown, options?: SendOptions): Promise<unknown>
+  send(data: Send, options?: SendOptions): Promise<Ack>
 }
 
 /** A client: one per app, shared by every source. */
 export interface LiveClient {
   /**
    * Returns the source named `channel`: the same one every time for the same name, whatever the
-   * options (they apply when it is created), so give a plain endpoint a name of its own.
+   * options (they apply when it is created; in development a second call with other options
+   * warns), so give a plain endpoint a name of its own. With `initialData`, `data` is `T`;
+   * without, `T | undefined`. `Send` and `Ack` type `send`.
+   *
+   * @example
+   * ```ts
+   * const feed = client.source<Item[], Item>('feed', { initialData: [], reduce: (l, i) => [...l, i] })
+   * const prices = client.source('prices', { schema: PriceSchema }) // LiveSource<Price | undefined>
+   * const chat = client.source<Line[], Line, Draft>('chat', { initialData: [], replay: 50 })
+   * ```
+   *
+   * The overloads: `schema` with `initialData` (`data` is the schema's output), `initialData`,
+   * `schema` alone, neither. Each takes `<T, M, Send, Ack>` (the schema ones ignore `M`), so that
+   * explicit type arguments mean the same whichever applies.
    */
-  source<T, M = T>(channel: string, options?: SourceOptions<T, M>): LiveSource<T>
+  source<T, _M = T, Send = unknown, Ack = unknown>(
+    channel: string,
+    options: SourceOptions<T, T> & { initialData: T; schema: LiveSchema<T>; reduce?: undefined },
+  ): LiveSource<T, Send, Ack>
+  /** A source with `initialData`: `data` is `T`, and so is `reduce`'s `previous`. */
+  source<T, M = T, Send = unknown, Ack = unknown>(
+    channel: string,
+    options: SourceOptions<T, M> & { initialData: T },
+  ): LiveSource<T, Send, Ack>
+  /** A source whose `schema` gives its data type (no `reduce`): `data` is its output or `undefined`. */
+  source<T, _M = T, Send = unknown, Ack = unknown>(
+    channel: string,
+    options: SourceOptions<T | undefined, T> & { schema: LiveSchema<T>; reduce?: undefined },
+  ): LiveSource<T | undefined, Send, Ack>
+  /** A source without `initialData`: `data` is `undefined` until the first message. */
+  source<T, M = T, Send = unknown, Ack = unknown>(
+    channel: string,
+    options?: SourceOptions<T | undefined, M>,
+  ): LiveSource<T | undefined, Send, Ack>
+  /**
+   * Restarts the connection of every running source now, with fresh `headers` and `query` and
+   * the attempt count reset; sources that a final error (`ERR_FORBIDDEN`, say) closed come back
+   * too, as long as someone subscribes. Call it after a token refresh or a login.
+   * @example await refreshToken(); client.reconnect()
+   */
+  reconnect(): void
   /** Closes every source; further subscriptions stay `closed`. */
   close(): void
   /** Whether `close()` was called. */

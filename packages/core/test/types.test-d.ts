@@ -5,6 +5,7 @@ import {
   type LiveSnapshot,
   type LiveSource,
   type LiveStatus,
+  type StandardSchemaLike,
 } from '../src/index'
 
 interface Price {
@@ -14,33 +15,69 @@ interface Price {
 
 const client = createLiveClient({ url: 'http://localhost:3000/live' })
 
+/** A Standard Schema as zod or valibot export one, reduced to its type. */
+declare const PriceSchema: StandardSchemaLike<Price>
+declare const ListSchema: StandardSchemaLike<Price[]>
+
 describe('public types', () => {
-  it('a source carries its data type into the snapshot', () => {
+  it('a source without initialData has data T | undefined', () => {
     const prices = client.source<Price>('prices')
-    expectTypeOf(prices).toEqualTypeOf<LiveSource<Price>>()
+    expectTypeOf(prices).toEqualTypeOf<LiveSource<Price | undefined>>()
     expectTypeOf(prices.getSnapshot().data).toEqualTypeOf<Price | undefined>()
+    expectTypeOf(prices.getServerSnapshot().data).toEqualTypeOf<Price | undefined>()
     expectTypeOf(prices.getSnapshot().status).toEqualTypeOf<LiveStatus>()
     expectTypeOf(prices.getSnapshot().error).toEqualTypeOf<LiveDataError | null>()
+    expectTypeOf(prices.getSnapshot().error?.serverCode).toEqualTypeOf<string | undefined>()
   })
 
-  it('reduce folds messages of type M into data of type T', () => {
+  it('a source with initialData has data T, inferred from it', () => {
+    const prices = client.source('prices', { initialData: [] as Price[] })
+    expectTypeOf(prices).toEqualTypeOf<LiveSource<Price[]>>()
+    expectTypeOf(prices.getSnapshot().data).toEqualTypeOf<Price[]>()
+    const explicit = client.source<Price[]>('explicit', { initialData: [] })
+    expectTypeOf(explicit.getSnapshot().data).toEqualTypeOf<Price[]>()
+  })
+
+  it('reduce folds messages of type M into data of type T; previous is T with initialData', () => {
     const feed = client.source<Price[], Price>('feed', {
       initialData: [],
       reduce: (list, price, message) => {
-        expectTypeOf(list).toEqualTypeOf<Price[] | undefined>()
+        expectTypeOf(list).toEqualTypeOf<Price[]>()
         expectTypeOf(price).toEqualTypeOf<Price>()
         expectTypeOf(message.id).toEqualTypeOf<string | null>()
-        return [...(list ?? []), price]
+        return [...list, price]
       },
     })
     expectTypeOf(feed.getSnapshot()).toEqualTypeOf<LiveSnapshot<Price[]>>()
   })
 
+  it('reduce without initialData sees previous as T | undefined', () => {
+    const feed = client.source<Price[], Price>('feed', {
+      reduce: (list, price) => {
+        expectTypeOf(list).toEqualTypeOf<Price[] | undefined>()
+        return [...(list ?? []), price]
+      },
+    })
+    expectTypeOf(feed.getSnapshot().data).toEqualTypeOf<Price[] | undefined>()
+  })
+
   it('rejects a reduce that returns the wrong type', () => {
     client.source<number[], number>('n', {
+      initialData: [],
       // @ts-expect-error reduce must return number[]
       reduce: (_list, n) => n,
     })
+  })
+
+  it('a schema infers the data type', () => {
+    const prices = client.source('prices', { schema: PriceSchema })
+    expectTypeOf(prices).toEqualTypeOf<LiveSource<Price | undefined>>()
+    const counts = client.source('counts', { schema: (value: unknown) => Number(value) })
+    expectTypeOf(counts.getSnapshot().data).toEqualTypeOf<number | undefined>()
+    const withData = client.source('with-data', { schema: PriceSchema, initialData: null })
+    expectTypeOf(withData.getSnapshot().data).toEqualTypeOf<Price | null>()
+    const list = client.source('list', { schema: ListSchema, initialData: [] })
+    expectTypeOf(list.getSnapshot().data).toEqualTypeOf<Price[]>()
   })
 
   it('a schema function decides the message type', () => {
@@ -49,10 +86,38 @@ describe('public types', () => {
     client.source<number>('n', { schema: (value: unknown) => String(value) })
   })
 
+  it('send is typed by Send and resolves with Ack', () => {
+    interface Draft {
+      text: string
+    }
+    const chat = client.source<Price[], Price, Draft, { id: string }>('chat', { initialData: [] })
+    expectTypeOf(chat.send).parameter(0).toEqualTypeOf<Draft>()
+    expectTypeOf(chat.send({ text: 'hi' })).toEqualTypeOf<Promise<{ id: string }>>()
+    // @ts-expect-error a typo in the payload
+    chat.send({ txt: 'hi' })
+    const schemaChat = client.source<Price, Price, Draft>('schema-chat', { schema: PriceSchema })
+    expectTypeOf(schemaChat.send).parameter(0).toEqualTypeOf<Draft>()
+    const untyped = client.source('untyped')
+    expectTypeOf(untyped.send(1)).toEqualTypeOf<Promise<unknown>>()
+  })
+
   it('only known transports are accepted by name', () => {
     createLiveClient({ transports: ['sse', 'websocket'] })
     // @ts-expect-error not a transport
     createLiveClient({ transports: ['carrier-pigeon'] })
+  })
+
+  it('replay, gap, query, credentials and reconnect', () => {
+    const c = createLiveClient({
+      url: '/live?token=abc',
+      query: async () => ({ token: 'fresh' }),
+      credentials: 'include',
+      headers: () => ({ authorization: 'Bearer x' }),
+    })
+    c.source('chat', { replay: 50, gap: 'keep' })
+    // @ts-expect-error gap is 'reset' or 'keep'
+    c.source('chat', { gap: 'drop' })
+    expectTypeOf(c.reconnect).toEqualTypeOf<() => void>()
   })
 
   it('subscribe returns the unsubscribe function and send a promise', () => {

@@ -1,4 +1,5 @@
 import { LiveDataError } from '../errors'
+import { readServerError, serverError } from '../server-error'
 import type { TransportContext } from '../types'
 
 /** Appends one query parameter to a URL that may already have some. */
@@ -6,14 +7,32 @@ export const withParam = (url: string, name: string, value: string): string =>
   `${url}${url.includes('?') ? '&' : '?'}${name}=${encodeURIComponent(value)}`
 
 /**
- * GETs `url` with the context's headers. A request that gets no answer, or an answer outside
- * 2xx and 304, throws a `LiveDataError`: 408, 429 and 5xx are worth retrying, other 4xx not.
+ * The resume parameters of a channel request: the id to resume after, else the source's backlog
+ * (`replay`), so that a fresh subscriber sees the channel's latest messages.
+ */
+export function withResume(url: string, context: TransportContext, id = context.lastEventId) {
+  if (id) return withParam(url, 'lastEventId', id)
+  return context.replay ? withParam(url, 'replay', String(context.replay)) : url
+}
+
+/**
+ * What an error names: the channel of @livedata/server, or a plain endpoint's URL without its
+ * query (which may hold a token).
+ */
+export const subjectOf = (context: TransportContext): string =>
+  context.channel ? `"${context.key}"` : (context.url.split('?')[0] as string)
+
+/**
+ * GETs `url` with the context's headers and credentials. A request that gets no answer, or an
+ * answer outside 2xx and 304, throws a `LiveDataError` saying what the server said: 408, 429 and
+ * 5xx are worth retrying, other 4xx not.
  */
 export async function get(
   context: TransportContext,
   url: string,
   headers: Record<string, string>,
   signal: AbortSignal,
+  transport: string,
 ): Promise<Response> {
   let response: Response
   try {
@@ -21,15 +40,23 @@ export async function get(
       headers: { ...headers, ...context.headers },
       signal,
       cache: 'no-store',
+      credentials: context.credentials,
     })
   } catch (cause) {
-    throw new LiveDataError('ERR_NETWORK', `${url} unreachable`, { cause })
+    throw new LiveDataError(
+      'ERR_NETWORK',
+      `Cannot reach the server for ${subjectOf(context)} over ${transport}`,
+      { cause },
+    )
   }
   const { status } = response
   if (response.ok || status === 304) return response
-  response.body?.cancel().catch(() => {})
-  throw new LiveDataError('ERR_HTTP_STATUS', `${url} answered ${status}`, {
+  const retryable = status === 408 || status === 429 || status > 499
+  throw serverError(
+    'ERR_HTTP_STATUS',
+    subjectOf(context),
     status,
-    retryable: status === 408 || status === 429 || status > 499,
-  })
+    await readServerError(response),
+    retryable,
+  )
 }

@@ -1,6 +1,6 @@
 import { LiveDataError } from '../errors'
 import type { TransportDefinition } from '../types'
-import { withParam } from './http'
+import { withParam, withResume } from './http'
 
 /** What the server's document posts to the page; see docs/protocol.md. */
 interface FrameMessage {
@@ -41,9 +41,14 @@ export const iframe: TransportDefinition = {
       )
     }
     const nonce = makeNonce()
-    let src = withParam(context.url, 'transport', 'iframe')
-    src = withParam(withParam(src, 'origin', page.origin), 'nonce', nonce)
-    if (context.lastEventId) src = withParam(src, 'lastEventId', context.lastEventId)
+    const src = withResume(
+      withParam(
+        withParam(withParam(context.url, 'transport', 'iframe'), 'origin', page.origin),
+        'nonce',
+        nonce,
+      ),
+      context,
+    )
 
     const frame = doc.createElement('iframe')
     frame.setAttribute('sandbox', 'allow-scripts')

@@ -1,6 +1,6 @@
 import { LiveDataError } from '../errors'
 import type { TransportContext, TransportDefinition, TransportHandlers } from '../types'
-import { get, withParam } from './http'
+import { get, subjectOf, withParam, withResume } from './http'
 
 /** The answer of @livedata/server to a poll; see docs/protocol.md. */
 interface PollAnswer {
@@ -22,6 +22,7 @@ function pollLoop(
   // One controller per request: a signal shared by thousands of requests collects a listener
   // from each of them.
   let controller = new AbortController()
+  const name = long ? 'long-polling' : 'polling'
   const { timers, environment } = context
   let ended = false
   let opened = false
@@ -45,8 +46,7 @@ function pollLoop(
 
   const requestUrl = (): string => {
     if (!context.channel) return context.url
-    const url = withParam(context.url, 'transport', long ? 'long-polling' : 'polling')
-    return cursor ? withParam(url, 'lastEventId', cursor) : url
+    return withResume(withParam(context.url, 'transport', name), context, cursor)
   }
 
   const deliver = (text: string): void => {
@@ -75,7 +75,7 @@ function pollLoop(
     let response: Response
     try {
       controller = new AbortController()
-      response = await get(context, url, headers, controller.signal)
+      response = await get(context, url, headers, controller.signal, name)
     } catch (error) {
       return end(error as LiveDataError)
     }
@@ -104,10 +104,11 @@ function pollLoop(
         } catch (cause) {
           // A channel answer that is not our JSON: the server is not @livedata's.
           return end(
-            new LiveDataError('ERR_PARSE', `${url} did not answer a poll in JSON`, {
-              cause,
-              retryable: false,
-            }),
+            new LiveDataError(
+              'ERR_PARSE',
+              `The server did not answer a poll for ${subjectOf(context)} in JSON (${name})`,
+              { cause, retryable: false },
+            ),
           )
         }
       }

@@ -1,7 +1,7 @@
 import { LiveDataError } from '../errors'
 import { createSseParser } from '../sse-parser'
 import type { TransportDefinition } from '../types'
-import { get, withParam } from './http'
+import { get, subjectOf, withResume } from './http'
 
 /** Event names @livedata/server reserves for control messages; never delivered as data. */
 const CONTROL_PREFIX = 'livedata.'
@@ -30,17 +30,14 @@ export const sse: TransportDefinition = {
 
     const { lastEventId } = context
     // Channels resume through the query (no CORS preflight); plain endpoints get the standard header.
-    const url =
-      context.channel && lastEventId
-        ? withParam(context.url, 'lastEventId', lastEventId)
-        : context.url
+    const url = context.channel ? withResume(context.url, context) : context.url
     const headers: Record<string, string> = { Accept: 'text/event-stream' }
     if (!context.channel && lastEventId) headers['Last-Event-ID'] = lastEventId
 
     const run = async (): Promise<void> => {
       let response: Response
       try {
-        response = await get(context, url, headers, controller.signal)
+        response = await get(context, url, headers, controller.signal, 'sse')
       } catch (error) {
         return end(error as LiveDataError)
       }
@@ -48,9 +45,11 @@ export const sse: TransportDefinition = {
       if (!/^text\/event-stream/i.test(type) || !response.body) {
         response.body?.cancel().catch(() => {})
         return end(
-          new LiveDataError('ERR_CONTENT_TYPE', `${url} sent "${type}", not text/event-stream`, {
-            retryable: false,
-          }),
+          new LiveDataError(
+            'ERR_CONTENT_TYPE',
+            `The server sent "${type.slice(0, 100)}", not text/event-stream, for ${subjectOf(context)} over sse`,
+            { retryable: false },
+          ),
         )
       }
 

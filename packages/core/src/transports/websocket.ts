@@ -1,4 +1,5 @@
 import { LiveDataError } from '../errors'
+import { isRefusalCode, serverError } from '../server-error'
 import type {
   TransportConnection,
   TransportContext,
@@ -38,6 +39,8 @@ interface ServerFrame {
 interface Subscription {
   handlers: TransportHandlers
   lastEventId: string | null
+  /** The backlog to ask for when there is no id to resume after. */
+  replay: number | undefined
 }
 
 /** The one socket a client opens to @livedata/server, carrying every channel. */
@@ -46,7 +49,7 @@ interface Multiplexer {
   socket: Socket
   open: boolean
   subscriptions: Map<string, Subscription>
-  pending: Map<number, { settle(error?: LiveDataError): void }>
+  pending: Map<number, { channel: string; settle(error?: LiveDataError): void }>
   nextRef: number
 }
 
@@ -84,7 +87,10 @@ const lost = (code: number, opened: boolean): LiveDataError =>
 
 function multiplexer(context: TransportContext): Multiplexer {
   const url = socketUrl(context.baseUrl)
-  const key = `websocket ${url}`
+  // Sources share a socket when they would open the same one: the same URL (with its query) and
+  // the same credentials. After a token refresh, sources move to a new socket as they reconnect,
+  // and the old one closes when the last of them has left.
+  const key = `websocket ${url} ${JSON.stringify(context.headers)}`
   const existing = context.shared.get(key) as Multiplexer | undefined
   if (existing) return existing
   const socket = openSocket(context, url)
@@ -99,6 +105,10 @@ function multiplexer(context: TransportContext): Multiplexer {
   context.shared.set(key, mux)
   socket.onopen = () => {
     mux.open = true
+    // What a browser cannot put on the upgrade: the server applies it to every frame after it.
+    if (Object.keys(context.headers).length > 0) {
+      socket.send(JSON.stringify({ type: 'hello', headers: context.headers }))
+    }
     for (const [channel, subscription] of mux.subscriptions) {
       subscribeFrame(mux, channel, subscription)
     }
@@ -136,25 +146,42 @@ function multiplexer(context: TransportContext): Multiplexer {
       case 'ack':
         mux.pending.get(frame.ref as number)?.settle()
         break
-      case 'error': {
-        const status = frame.code === 'ERR_FORBIDDEN' ? 403 : 400
-        const message = `The server said: ${frame.message ?? frame.code}`
-        if (frame.ref !== undefined) {
-          mux.pending
-            .get(frame.ref)
-            ?.settle(new LiveDataError('ERR_SEND_FAILED', message, { status }))
-        } else {
-          // A refused subscription fails like a 403 would over HTTP: for good.
-          handlers?.onClose(
-            new LiveDataError('ERR_HTTP_STATUS', message, { status, retryable: false }),
-          )
-        }
-      }
+      case 'error':
+        routeError(mux, frame)
     }
   }
   socket.onclose = ({ code }) => drop(mux, context, lost(code, mux.open))
   socket.onerror = () => {}
   return mux
+}
+
+/**
+ * An `error` frame answers what it names (docs/protocol.md): with `ref`, that send fails; with a
+ * channel and no ref, that subscription is refused (for good if the server said no, else the
+ * next transport is tried); with neither, a frame the server could not place: each channel hears
+ * of it, nothing closes.
+ */
+function routeError(mux: Multiplexer, frame: ServerFrame): void {
+  const said = {
+    code: typeof frame.code === 'string' ? frame.code.slice(0, 64) : undefined,
+    message: typeof frame.message === 'string' ? frame.message.slice(0, 300) : undefined,
+  }
+  // A refusal by the origin, the host or `authorize` reads as the 403 it is over HTTP.
+  const status = isRefusalCode(said.code) ? 403 : undefined
+  if (frame.ref !== undefined) {
+    const pending = mux.pending.get(frame.ref)
+    const subject = `a send on "${pending?.channel}"`
+    pending?.settle(serverError('ERR_SEND_FAILED', subject, status, said, false))
+    return
+  }
+  if (frame.channel !== undefined) {
+    const code = status ? 'ERR_HTTP_STATUS' : 'ERR_REFUSED'
+    const refused = serverError(code, `"${frame.channel}"`, status, said, false)
+    mux.subscriptions.get(frame.channel)?.handlers.onClose(refused)
+    return
+  }
+  const error = serverError('ERR_REFUSED', 'a frame of this client', undefined, said, true)
+  for (const { handlers } of mux.subscriptions.values()) handlers.onError(error)
 }
 
 /**
@@ -177,9 +204,14 @@ function drop(
 }
 
 function subscribeFrame(mux: Multiplexer, channel: string, subscription: Subscription): void {
-  mux.socket.send(
-    JSON.stringify({ type: 'subscribe', channel, lastEventId: subscription.lastEventId }),
-  )
+  const { lastEventId, replay } = subscription
+  const frame = {
+    type: 'subscribe',
+    channel,
+    lastEventId,
+    replay: lastEventId ? undefined : replay,
+  }
+  mux.socket.send(JSON.stringify(frame))
 }
 
 /** A plain WebSocket nobody wrote for @livedata: each text frame is a message. */
@@ -231,7 +263,11 @@ export const websocket: TransportDefinition = {
     if (!context.channel) return plainSocket(context, handlers)
     const mux = multiplexer(context)
     const channel = context.key
-    const subscription: Subscription = { handlers, lastEventId: context.lastEventId }
+    const subscription: Subscription = {
+      handlers,
+      lastEventId: context.lastEventId,
+      replay: context.replay,
+    }
     mux.subscriptions.set(channel, subscription)
     if (mux.open) subscribeFrame(mux, channel, subscription)
     return {
@@ -258,11 +294,12 @@ export const websocket: TransportDefinition = {
             return reject(new LiveDataError('ERR_SEND_FAILED', 'The WebSocket is not open'))
           }
           const ref = ++mux.nextRef
-          const timer = context.timers.setTimeout(
-            () => mux.pending.get(ref)?.settle(new LiveDataError('ERR_SEND_TIMEOUT', 'No answer')),
-            context.sendTimeout,
-          )
+          const timer = context.timers.setTimeout(() => {
+            const message = `No answer to a send on "${channel}" within ${context.sendTimeout} ms`
+            mux.pending.get(ref)?.settle(new LiveDataError('ERR_SEND_TIMEOUT', message))
+          }, context.sendTimeout)
           mux.pending.set(ref, {
+            channel,
             settle(error) {
               mux.pending.delete(ref)
               context.timers.clearTimeout(timer)

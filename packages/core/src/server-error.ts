@@ -1,0 +1,92 @@
+import { LiveDataError, type LiveDataErrorCode } from './errors'
+
+/** What @livedata/server says in an error answer: `{"error":{"code","message"}}`. */
+export interface ServerError {
+  code?: string
+  message?: string
+}
+
+// An error body is a sentence; past this much it is not one of ours, and is not read further.
+const MAX_BODY = 8192
+// A message quoted from the server is cut here: it is for people, not a channel for data.
+const MAX_MESSAGE = 300
+
+/** The server refusals no other transport, and no retry, can turn into a yes. */
+const FINAL = ['ERR_ORIGIN', 'ERR_HOST', 'ERR_FORBIDDEN']
+
+/**
+ * Whether `error` is a refusal that no fallback and no retry can fix (the origin, the host or
+ * `authorize` said no): the source closes with it until `client.reconnect()`.
+ *
+ * @example
+ * ```ts
+ * isFinalRefusal(new LiveDataError('ERR_HTTP_STATUS', '…', { serverCode: 'ERR_FORBIDDEN' })) // true
+ * ```
+ */
+export const isFinalRefusal = (error: LiveDataError): boolean => isRefusalCode(error.serverCode)
+
+/** Whether a server's error code is one of the final refusals. */
+export const isRefusalCode = (code: string | undefined): boolean => FINAL.includes(code as string)
+
+/**
+ * Reads the `{error:{code,message}}` body of an error answer, at most 8 KiB of it. Anything else
+ * (an HTML error page, a proxy's text, no body) gives `{}`: it is never pasted into a message.
+ */
+export async function readServerError(response: Response): Promise<ServerError> {
+  const type = response.headers.get('content-type') ?? ''
+  if (!/json/i.test(type) || !response.body) {
+    response.body?.cancel().catch(() => {})
+    return {}
+  }
+  try {
+    const reader = response.body.getReader()
+    const decoder = new TextDecoder()
+    let text = ''
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      text += decoder.decode(value, { stream: true })
+      if (text.length > MAX_BODY) {
+        reader.cancel().catch(() => {})
+        return {}
+      }
+    }
+    const { error } = JSON.parse(text) as { error?: ServerError }
+    return {
+      code: typeof error?.code === 'string' ? error.code.slice(0, 64) : undefined,
+      message: typeof error?.message === 'string' ? error.message.slice(0, MAX_MESSAGE) : undefined,
+    }
+  } catch {
+    return {}
+  }
+}
+
+/**
+ * The error for a server's answer outside 2xx, or an `error` frame: it names `subject` (the
+ * channel, a send on it, or a plain endpoint's URL), says what the server said and keeps its code
+ * as `serverCode`. `status` is the HTTP status, if any.
+ *
+ * @example
+ * ```ts
+ * serverError('ERR_HTTP_STATUS', '"news"', 403, { code: 'ERR_FORBIDDEN', message: 'No' }, false)
+ * // The server refused "news" (403 ERR_FORBIDDEN): No
+ * ```
+ */
+export function serverError(
+  code: LiveDataErrorCode,
+  subject: string,
+  status: number | undefined,
+  server: ServerError,
+  retryable: boolean,
+): LiveDataError {
+  const label = [status, server.code].filter((part) => part !== undefined).join(' ')
+  const refused = status === 401 || status === 403 || isRefusalCode(server.code)
+  const head = refused
+    ? `The server refused ${subject} (${label})`
+    : `The server answered ${label} for ${subject}`
+  return new LiveDataError(code, server.message ? `${head}: ${server.message}` : head, {
+    status,
+    serverCode: server.code,
+    retryable,
+  })
+}
