@@ -1,9 +1,25 @@
 import { History, type Replay, type StoredMessage } from './history'
 
+/** Where a subscriber starts. */
+export interface SubscribeOptions {
+  /** The id of the last message the subscriber has, to resume after; `null` for none. */
+  lastEventId: string | null
+  /**
+   * For a subscriber without an id: how many of the latest messages to replay first (a chat
+   * room's recent lines). 0 or absent for none; more than history holds gives what it holds.
+   */
+  replay?: number
+}
+
 /** A replay, and the id the subscriber now stands at. */
 export interface Subscription extends Replay {
   /** The id of the last message replayed, else the id resumed from, else the channel's newest. */
   cursor: string
+  /**
+   * Whether the subscriber must be told its cursor: it gave no id and got no backlog. A cursor
+   * sent beside a backlog would be newer than the backlog, and the client would drop it as seen.
+   */
+  tellCursor: boolean
 }
 
 /** Something that receives a channel's messages: one client connection on some transport. */
@@ -12,10 +28,21 @@ export interface Subscriber {
   deliver(message: StoredMessage): void
 }
 
+const BACKLOG = /^\d{1,9}$/
+
+/**
+ * The backlog a client asks for (`?replay=<n>` or a frame's `"replay": n`): a positive integer,
+ * else 0 (anything else is ignored, as the protocol says).
+ */
+export function backlogSize(raw: unknown): number {
+  if (typeof raw === 'number') return Number.isSafeInteger(raw) && raw > 0 ? raw : 0
+  return typeof raw === 'string' && BACKLOG.test(raw) ? Number(raw) : 0
+}
+
 /** One named stream: its history and the connections that follow it. */
 export class Channel {
   readonly history: History
-  readonly subscribers = new Set<Subscriber>()
+  private readonly subscribers = new Set<Subscriber>()
 
   constructor(
     readonly name: string,
@@ -33,25 +60,29 @@ export class Channel {
   }
 
   /**
-   * Subscribes from `lastEventId`: the replay is computed and the subscriber added in one
-   * synchronous step, so no message can fall between the two.
+   * Subscribes from `options.lastEventId` (or with a backlog): the replay is computed and the
+   * subscriber added in one synchronous step, so no message can fall between the two.
    */
-  subscribe(subscriber: Subscriber, lastEventId: string | null): Subscription {
+  subscribe(subscriber: Subscriber, options: SubscribeOptions): Subscription {
     this.subscribers.add(subscriber)
-    return this.replay(lastEventId)
+    return this.replay(options)
   }
 
-  /** What a subscriber resuming from `lastEventId` is owed, without subscribing it. */
-  replay(lastEventId: string | null): Subscription {
-    if (lastEventId === null) return { messages: [], gap: false, cursor: this.history.cursor() }
-    const replay = this.history.since(lastEventId)
+  /** What a subscriber starting from `options` is owed, without subscribing it. */
+  replay({ lastEventId, replay = 0 }: SubscribeOptions): Subscription {
+    if (lastEventId === null) {
+      const messages = replay > 0 ? this.history.last(replay) : []
+      const cursor = messages.at(-1)?.id ?? this.history.cursor()
+      return { messages, gap: false, cursor, tellCursor: messages.length === 0 }
+    }
+    const replayed = this.history.since(lastEventId)
     // After a gap the id asked for means nothing here: the client stands where history ends.
-    const fallback = replay.gap ? this.history.cursor() : lastEventId
-    return { ...replay, cursor: replay.messages.at(-1)?.id ?? fallback }
+    const fallback = replayed.gap ? this.history.cursor() : lastEventId
+    return { ...replayed, cursor: replayed.messages.at(-1)?.id ?? fallback, tellCursor: false }
   }
 
   unsubscribe(subscriber: Subscriber): void {
-    this.subscribers.delete(subscriber)
+    if (!this.subscribers.delete(subscriber)) return
     // A name a client made up, and nobody published on, must not stay in memory forever.
     if (this.subscribers.size === 0 && this.history.length === 0) this.onIdle?.(this)
   }

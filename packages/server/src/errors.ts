@@ -1,4 +1,8 @@
-/** The stable codes of {@link LiveServerError}. */
+/**
+ * The stable codes of {@link LiveServerError}: what `createLiveServer` and `live.publish` throw on
+ * misuse, what `onError` reports, and the `error.code` of the server's error answers on the wire
+ * (see docs/protocol.md).
+ */
 export type LiveServerErrorCode =
   /** An option of `createLiveServer` is invalid. */
   | 'ERR_INVALID_OPTIONS'
@@ -8,14 +12,54 @@ export type LiveServerErrorCode =
   | 'ERR_INVALID_EVENT'
   /** A payload cannot be serialized to JSON. */
   | 'ERR_INVALID_PAYLOAD'
-  /** A payload exceeds `maxPayload`. */
+  /** A payload, published or sent, exceeds `maxPayload`. */
   | 'ERR_PAYLOAD_TOO_LARGE'
   /** The server was closed. */
   | 'ERR_CLOSED'
+  /** A request's `Origin` (or an iframe's `origin` parameter) is not in `origins`: 403. */
+  | 'ERR_ORIGIN'
+  /** A request's `Host` is not allowed (`allowedHosts`, the DNS-rebinding defence): 403. */
+  | 'ERR_HOST'
+  /** `authorize` refused a subscription or a send: 403. */
+  | 'ERR_FORBIDDEN'
+  /** A malformed request: a target no URL parser takes, an iframe without a valid origin or nonce: 400. */
+  | 'ERR_INVALID_REQUEST'
+  /** A WebSocket frame the server cannot use: not JSON, not an object, a wrong field, a bad `hello`. */
+  | 'ERR_INVALID_FRAME'
+  /** A send's body is not JSON: 400. */
+  | 'ERR_INVALID_JSON'
+  /** A send's body is not an object with a `data` field: 400. */
+  | 'ERR_INVALID_MESSAGE'
+  /** A send's body did not arrive within `bodyTimeout`: 408, and the connection is closed. */
+  | 'ERR_BODY_TIMEOUT'
+  /** The client went away before its send's body arrived. Reported only: nobody is left to answer. */
+  | 'ERR_BODY_ABORTED'
+  /** The body was already read by middleware that left no `request.body`: 400. */
+  | 'ERR_BODY_CONSUMED'
+  /** A transport this server does not offer: 404 (a refused upgrade for WebSocket). */
+  | 'ERR_TRANSPORT'
+  /** A path outside the base path, on a server with no other handler: 404. */
+  | 'ERR_NOT_FOUND'
+  /** A method other than GET, POST and OPTIONS: 405. */
+  | 'ERR_METHOD'
+  /** Past a per-socket limit: 1,000 channels, or 256 frames waiting to be handled. */
+  | 'ERR_TOO_MANY'
+  /**
+   * A connection fell too far behind: more than `maxBufferedBytes` unread and a whole history
+   * waiting, or answers to its bad frames piling up unread. It is closed; an honest client
+   * resumes from its last id.
+   */
+  | 'ERR_SLOW_CLIENT'
+  /** A `message` listener threw or rejected: the send is answered 500 (or an error frame). */
+  | 'ERR_LISTENER'
+  /** `authorize` threw or rejected: the request is refused (403) as if it had said no. */
+  | 'ERR_AUTHORIZE'
+  /** Something failed inside the server while serving one request or socket, which was ended. */
+  | 'ERR_INTERNAL'
 
 /**
- * An error thrown by @livedata/server on misuse, with a stable `code` and a sentence that says
- * what is wrong.
+ * An error of @livedata/server, with a stable `code` and a sentence that says what is wrong:
+ * thrown on misuse, and handed to `onError` for what went wrong while serving.
  *
  * @example
  * ```ts

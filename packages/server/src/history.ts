@@ -99,6 +99,13 @@ export class History {
     return { messages, gap }
   }
 
+  /** The last `count` messages (fewer if history holds fewer), oldest first. */
+  last(count: number): StoredMessage[] {
+    const messages: StoredMessage[] = []
+    for (let i = Math.max(0, this.size - count); i < this.size; i++) messages.push(this.at(i))
+    return messages
+  }
+
   /** Where a fresh subscriber stands: the newest id, or {@link ORIGIN_ID} when there is none. */
   cursor(): string {
     return this.newest()?.id ?? ORIGIN_ID

@@ -1,8 +1,13 @@
 import type { IncomingMessage } from 'node:http'
 import type { Channel } from './channel'
+import type { HeaderMap } from './headers'
+import type { ErrorHandler } from './report'
 
 /** The transports a server can offer. */
 export type ServerTransport = 'websocket' | 'sse' | 'long-polling' | 'polling' | 'iframe'
+
+/** What carried a request: a subscribing transport, or `'http'` for a send by POST. */
+export type RequestTransport = ServerTransport | 'http'
 
 /** Every transport, in the order clients prefer them by default. */
 export const SERVER_TRANSPORTS: readonly ServerTransport[] = [
@@ -25,7 +30,15 @@ export interface AuthorizeContext {
   channel: string
   /** `subscribe` to receive, `send` to publish a client message. */
   action: 'subscribe' | 'send'
-  /** The HTTP request (for WebSocket, the upgrade request), for its cookies, headers and URL. */
+  /** The transport that asks: the one subscribing, or `'http'` for a POST send. */
+  transport: RequestTransport
+  /**
+   * The request's headers, lowercase names. For WebSocket: the upgrade request's, with those of
+   * the client's `hello` frame over them (a bearer token a browser cannot put on an upgrade),
+   * except the names a browser controls (`host`, `origin`, `cookie`, `sec-*`, …).
+   */
+  headers: HeaderMap
+  /** The HTTP request (for WebSocket, the upgrade request), for its cookies, address and URL. */
   request: IncomingMessage
 }
 
@@ -35,6 +48,8 @@ export interface MessageContext {
   event: string | undefined
   /** How it arrived. */
   transport: 'http' | 'websocket'
+  /** The request's headers, as in {@link AuthorizeContext.headers}. */
+  headers: HeaderMap
   /** The request that carried it (for WebSocket, the upgrade request). */
   request: IncomingMessage
 }
@@ -43,6 +58,8 @@ export interface MessageContext {
 export interface HubSettings {
   /** The reconnection delay suggested to clients, in ms. */
   retry: number
+  /** Messages kept per channel: the most a backlog (`replay`) can give. */
+  history: number
   /** Bytes a connection's socket may hold before further messages wait in its backlog. */
   maxBufferedBytes: number
   /** Messages a connection may have waiting before it is judged too slow and closed. */
@@ -51,6 +68,8 @@ export interface HubSettings {
   maxPayload: number
   /** How long a long poll is held before it is answered empty, in ms. */
   longPollTimeout: number
+  /** How long a send's body may take to arrive, in ms. */
+  bodyTimeout: number
 }
 
 /** What the server shares with its transports. */
@@ -62,10 +81,12 @@ export interface Hub {
   peek(name: string): Channel
   /** Open connections, for heartbeats and `close()`. */
   connections: Set<LiveConnection>
-  /** Asks the `authorize` hook; a hook that throws refuses. */
+  /** Asks the `authorize` hook; a hook that throws refuses, and is reported. */
   authorize(context: AuthorizeContext): Promise<boolean>
   /** Hands a client's message to every `message` listener; rejects if one of them failed. */
   receive(channel: string, data: unknown, context: MessageContext): Promise<void>
+  /** Reports what went wrong to `onError`; never throws. */
+  report: ErrorHandler
 }
 
 const CHANNEL = /^[\w.:@~-]{1,256}$/

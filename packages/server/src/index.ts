@@ -1,7 +1,11 @@
 export type { LiveServerErrorCode } from './errors'
 export { LiveServerError } from './errors'
+export type { HeaderMap } from './headers'
+export type { HostOption } from './hosts'
 export { compareIds } from './ids'
 export type { OriginOption } from './origin'
+export type { ConsoleReporterOptions, ErrorContext, ErrorHandler } from './report'
+export { consoleReporter } from './report'
 export type {
   AuthorizeContext,
   LiveServer,
@@ -9,6 +13,7 @@ export type {
   MessageContext,
   MessageListener,
   PublishOptions,
+  RequestTransport,
   ServerTransport,
 } from './server'
 export { createLiveServer } from './server'

@@ -1,59 +1,62 @@
-import type { StoredMessage } from './history'
-
 /** How one connection writes, and how it tells how much is still waiting in its socket. */
-export interface OutboxTarget {
-  /** Writes one message. */
-  send(message: StoredMessage): void
+export interface OutboxTarget<T> {
+  /** Writes one item (a message, or a ready frame). */
+  send(item: T): void
   /** Bytes written but not yet handed to the network. */
   buffered(): number
   /** The client is too far behind: end the connection (it resumes from history later). */
   overflow(): void
   /**
-   * Messages started waiting: arrange for `pump` once the socket drains. Targets with a `drain`
+   * Items started waiting: arrange for `pump` once the socket drains. Targets with a `drain`
    * event pump on it and need nothing here.
    */
   wait?(): void
 }
 
 /**
- * Flow control for one connection. Messages are written while the socket's buffer stays under
+ * Flow control for one connection. Items are written while the socket's buffer stays under
  * `highWater`; past that they wait, as references to the shared stored messages, and go out as
  * the socket drains (`pump`). A long replay therefore never sits in memory as one huge string,
- * and a client that falls more than `maxBacklog` messages behind is cut off rather than buffered
+ * and a client that falls more than `maxBacklog` items behind is cut off rather than buffered
  * without end.
  */
-export class Outbox {
-  private backlog: StoredMessage[] = []
+export class Outbox<T> {
+  private backlog: T[] = []
   private head = 0
 
   constructor(
-    private readonly target: OutboxTarget,
+    private readonly target: OutboxTarget<T>,
     private readonly highWater: number,
     private readonly maxBacklog: number,
   ) {}
 
-  /** Messages waiting to be written. */
+  /** Items waiting to be written. */
   get waiting(): number {
     return this.backlog.length - this.head
   }
 
-  push(message: StoredMessage): void {
+  /** Whether the socket holds more than `highWater` or items wait: a writer over its budget. */
+  get full(): boolean {
+    return this.waiting > 0 || this.target.buffered() > this.highWater
+  }
+
+  push(item: T): void {
     if (this.waiting === 0 && this.target.buffered() <= this.highWater) {
-      this.target.send(message)
+      this.target.send(item)
       return
     }
     if (this.waiting >= this.maxBacklog) {
       this.target.overflow()
       return
     }
-    this.backlog.push(message)
+    this.backlog.push(item)
     if (this.waiting === 1) this.target.wait?.()
   }
 
   /** Writes what waits, as far as the socket takes it; call it when the socket drained. */
   pump(): void {
     while (this.head < this.backlog.length && this.target.buffered() <= this.highWater) {
-      this.target.send(this.backlog[this.head++] as StoredMessage)
+      this.target.send(this.backlog[this.head++] as T)
     }
     if (this.head === this.backlog.length) {
       this.backlog = []

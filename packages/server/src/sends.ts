@@ -1,87 +1,120 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { type Hub, isEventName } from './hub'
+import { LiveServerError } from './errors'
+import { headersOf } from './headers'
+import { sendError } from './http-errors'
+import type { Hub } from './hub'
+import { readSendBody } from './send-body'
 
-/** Answers with a JSON error body `{"error": {"code", "message"}}`. */
-export function sendError(
-  response: ServerResponse,
-  status: number,
-  code: string,
-  message: string,
-  headers: Record<string, string> = {},
-): void {
-  if (response.headersSent) {
-    response.destroy()
-    return
-  }
-  response.writeHead(status, { ...headers, 'Content-Type': 'application/json; charset=utf-8' })
-  response.end(JSON.stringify({ error: { code, message } }))
-}
+/** How reading a body ended. */
+type BodyRead = { text: string } | { failed: 'too-large' | 'timeout' | 'aborted' }
 
-/** Reads a body up to `limit` bytes; `null` when it is larger. */
-function readBody(request: IncomingMessage, limit: number): Promise<string | null> {
-  return new Promise((resolve, reject) => {
+/**
+ * Reads a body up to `limit` bytes within `timeout` ms (0: no limit in time). Settles once, and
+ * leaves no listener that could throw later.
+ */
+function readBody(request: IncomingMessage, limit: number, timeout: number): Promise<BodyRead> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = []
     let size = 0
-    request.on('data', (chunk: Buffer) => {
+    let settled = false
+    const timer = timeout > 0 ? setTimeout(() => settle({ failed: 'timeout' }), timeout) : null
+    const onData = (chunk: Buffer): void => {
       size += chunk.length
-      if (size > limit) {
-        resolve(null)
-        request.removeAllListeners('data')
-        request.resume()
-        return
-      }
-      chunks.push(chunk)
-    })
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    request.on('error', reject)
+      if (size > limit) settle({ failed: 'too-large' })
+      else chunks.push(chunk)
+    }
+    const onEnd = (): void => settle({ text: Buffer.concat(chunks).toString('utf8') })
+    const onClose = (): void => settle({ failed: 'aborted' })
+    function settle(result: BodyRead): void {
+      if (settled) return
+      settled = true
+      if (timer) clearTimeout(timer)
+      request.off('data', onData)
+      request.off('end', onEnd)
+      request.off('close', onClose)
+      request.off('error', onClose)
+      // What is left of a refused body is read and dropped: the connection closes after the answer.
+      if ('failed' in result) request.resume()
+      resolve(result)
+    }
+    // A late error (the client resets after the answer) must find a listener.
+    request.on('error', () => {})
+    request.on('data', onData)
+    request.on('end', onEnd)
+    request.on('close', onClose)
+    request.on('error', onClose)
   })
 }
 
-/** A client's send over HTTP: `POST <path>/<channel>` with `{"data": ..., "event"?: "name"}`. */
+/** Answers, then closes the connection: what is left of the request is not worth reading. */
+function closeAfter(request: IncomingMessage, response: ServerResponse): void {
+  response.setHeader('Connection', 'close')
+  response.once('finish', () => request.socket?.destroy())
+}
+
+/**
+ * A client's send over HTTP: `POST <path>/<channel>` with `{"data": ..., "event"?: "name"}`.
+ * Middleware in front that already read the body (Express's `express.json()`) left it in
+ * `request.body`, which is used instead.
+ */
 export async function handleHttpSend(
   hub: Hub,
-  request: IncomingMessage,
+  request: IncomingMessage & { body?: unknown },
   response: ServerResponse,
   channel: string,
   cors: Record<string, string>,
 ): Promise<void> {
-  if (!(await hub.authorize({ channel, action: 'send', request }))) {
+  const headers = headersOf(request)
+  const context = { channel, transport: 'http' as const, headers, request }
+  if (!(await hub.authorize({ ...context, action: 'send' }))) {
     return sendError(response, 403, 'ERR_FORBIDDEN', `Sending on "${channel}" is not allowed`, cors)
   }
-  const { maxPayload } = hub.settings
-  const declared = Number(request.headers['content-length'] ?? 0)
-  const body = declared > maxPayload ? null : await readBody(request, maxPayload)
-  if (body === null) {
-    response.setHeader('Connection', 'close')
-    return sendError(
-      response,
-      413,
-      'ERR_PAYLOAD_TOO_LARGE',
-      `The body exceeds maxPayload (${maxPayload} bytes)`,
-      cors,
-    )
+  const { maxPayload, bodyTimeout } = hub.settings
+  const report = (error: LiveServerError) =>
+    hub.report(error, { client: true, transport: 'http', channel, request })
+  let body: unknown = request.body
+  if (body === undefined) {
+    if (request.readableEnded || request.readableDidRead) {
+      const message =
+        'The request body was already read by middleware that left no request.body; mount the live handler before body parsers'
+      report(new LiveServerError('ERR_BODY_CONSUMED', message))
+      return sendError(response, 400, 'ERR_BODY_CONSUMED', message, cors)
+    }
+    const declared = Number(request.headers['content-length'] ?? 0)
+    const read: BodyRead =
+      declared > maxPayload
+        ? { failed: 'too-large' }
+        : await readBody(request, maxPayload, bodyTimeout)
+    if ('failed' in read) {
+      if (read.failed === 'aborted') {
+        report(
+          new LiveServerError('ERR_BODY_ABORTED', 'The client went away before its body arrived'),
+        )
+        response.destroy()
+        return
+      }
+      closeAfter(request, response)
+      if (read.failed === 'timeout') {
+        const message = `The body did not arrive within bodyTimeout (${bodyTimeout} ms)`
+        report(new LiveServerError('ERR_BODY_TIMEOUT', message))
+        return sendError(response, 408, 'ERR_BODY_TIMEOUT', message, cors)
+      }
+      const message = `The body exceeds maxPayload (${maxPayload} bytes)`
+      report(new LiveServerError('ERR_PAYLOAD_TOO_LARGE', message))
+      return sendError(response, 413, 'ERR_PAYLOAD_TOO_LARGE', message, cors)
+    }
+    body = read.text
   }
-  let parsed: unknown
+  const reading = readSendBody(body, maxPayload)
+  if ('refusal' in reading) {
+    const { status, code, message } = reading.refusal
+    report(new LiveServerError(code, message))
+    if (status === 413) closeAfter(request, response)
+    return sendError(response, status, code, message, cors)
+  }
+  const { data, event } = reading.send
   try {
-    parsed = JSON.parse(body)
-  } catch {
-    return sendError(response, 400, 'ERR_INVALID_JSON', 'The body is not valid JSON', cors)
-  }
-  if (typeof parsed !== 'object' || parsed === null || !('data' in parsed)) {
-    return sendError(
-      response,
-      400,
-      'ERR_INVALID_MESSAGE',
-      'The body must be a JSON object {"data": ..., "event"?: "name"}',
-      cors,
-    )
-  }
-  const { data, event } = parsed as { data: unknown; event?: unknown }
-  if (event !== undefined && !isEventName(event)) {
-    return sendError(response, 400, 'ERR_INVALID_EVENT', 'event must be a short string', cors)
-  }
-  try {
-    await hub.receive(channel, data, { event, transport: 'http', request })
+    await hub.receive(channel, data, { event, transport: 'http', headers, request })
   } catch {
     return sendError(response, 500, 'ERR_LISTENER', 'The server failed to take the message', cors)
   }

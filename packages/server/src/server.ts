@@ -1,7 +1,10 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { Channel } from './channel'
-import { LiveServerError } from './errors'
+import { backlogSize, Channel, type SubscribeOptions } from './channel'
+import { LiveServerError, type LiveServerErrorCode } from './errors'
+import { headersOf } from './headers'
+import { createHostCheck, type HostOption, hostName } from './hosts'
+import { errorBody, sendError } from './http-errors'
 import {
   type AuthorizeContext,
   type Hub,
@@ -9,18 +12,21 @@ import {
   isEventName,
   type LiveConnection,
   type MessageContext,
+  type RequestTransport,
   SERVER_TRANSPORTS,
   type ServerTransport,
 } from './hub'
 import { createIdGenerator } from './ids'
 import { createOriginCheck, type OriginOption } from './origin'
-import { handleHttpSend, sendError } from './sends'
+import { cut, quote } from './quote'
+import { type ErrorContext, type ErrorHandler, safeReporter } from './report'
+import { handleHttpSend } from './sends'
 import { IFRAME_NONCE, serveIframe } from './transports/iframe'
 import { serveLongPoll, servePoll } from './transports/poll'
 import { serveSse } from './transports/sse'
 import { createWebSocketEndpoint } from './transports/websocket'
 
-export type { AuthorizeContext, MessageContext, ServerTransport }
+export type { AuthorizeContext, MessageContext, RequestTransport, ServerTransport }
 
 /** Options of {@link createLiveServer}. */
 export interface LiveServerOptions {
@@ -38,6 +44,17 @@ export interface LiveServerOptions {
   longPollTimeout?: number
   /** Browser origins allowed to connect. Default: the server's own origin only. */
   origins?: OriginOption
+  /**
+   * `Host` names the server answers for: the DNS-rebinding defence. By default a request that
+   * arrived on a loopback address needs a loopback host name (`localhost`, `127.0.0.1`, …) or
+   * the host of an origin in `origins`; others are not checked. Refusals are `403 ERR_HOST`.
+   * A proxy on the same machine that forwards another `Host` needs it set.
+   * @example
+   * ```ts
+   * createLiveServer({ allowedHosts: ['app.example.com', /\.example\.com$/] })
+   * ```
+   */
+  allowedHosts?: HostOption
   /** The largest payload, published or sent by a client, in bytes. Default 64 KiB. */
   maxPayload?: number
   /**
@@ -46,8 +63,37 @@ export interface LiveServerOptions {
    * and resumes later. Default 1 MiB.
    */
   maxBufferedBytes?: number
-  /** Decides per request whether it may subscribe to or send on a channel. Default: allow. */
+  /**
+   * How long a send's body (`POST`) may take to arrive, in ms; 0 turns the limit off. A slower
+   * one is answered `408 ERR_BODY_TIMEOUT` and its connection closed. Default 10 000.
+   */
+  bodyTimeout?: number
+  /**
+   * Decides per request whether it may subscribe to or send on a channel; only `true` allows.
+   * One that throws refuses (403) and is reported to `onError`. Default: allow.
+   * @example
+   * ```ts
+   * createLiveServer({
+   *   authorize: async ({ channel, headers }) =>
+   *     (await verify(headers.authorization))?.channels.includes(channel) ?? false,
+   * })
+   * ```
+   */
   authorize?: (context: AuthorizeContext) => boolean | Promise<boolean>
+  /**
+   * Receives what went wrong while serving: a client's fault (`context.client`: a bad frame, a
+   * refused origin or host, an aborted or late body) or the server's own (a `message` listener
+   * or `authorize` threw). Default: {@link consoleReporter}, one line per report, at most 20
+   * per 10 s, a stack only for the server's own faults. It must not throw.
+   * @example
+   * ```ts
+   * createLiveServer({
+   *   onError: (error, { client, channel }) =>
+   *     logger[client ? 'info' : 'error']({ code: error.code, channel, err: error }),
+   * })
+   * ```
+   */
+  onError?: (error: LiveServerError, context: ErrorContext) => void
 }
 
 /** Options of `live.publish`. */
@@ -98,7 +144,7 @@ function checkChannel(channel: unknown): asserts channel is string {
   if (!isChannelName(channel)) {
     throw new LiveServerError(
       'ERR_INVALID_CHANNEL',
-      `Channel names are 1 to 256 characters of letters, digits and _ . : @ ~ -, got ${JSON.stringify(channel)}`,
+      `Channel names are 1 to 256 characters of letters, digits and _ . : @ ~ -, got ${quote(channel)}`,
     )
   }
 }
@@ -108,7 +154,7 @@ function checkEvent(event: unknown): string | undefined {
   if (!isEventName(event) || event.startsWith('livedata.')) {
     throw new LiveServerError(
       'ERR_INVALID_EVENT',
-      `Event names are 1 to 256 characters without line breaks and must not start with "livedata.", got ${JSON.stringify(event)}`,
+      `Event names are 1 to 256 characters without line breaks and must not start with "livedata.", got ${quote(event)}`,
     )
   }
   return event
@@ -137,6 +183,12 @@ function parseTarget(target: string | undefined): URL | null {
 /** The id a request resumes after. One we never issued is never found: the client gets a gap. */
 function resumeId(raw: string | null | undefined): string | null {
   return raw === null || raw === undefined || raw === '' ? null : raw.slice(0, 64)
+}
+
+/** The name of a refused host, for its message: the parsed name, else the header cut short. */
+function describeHost(header: string | undefined): string {
+  if (header === undefined) return 'none'
+  return quote(hostName(header) ?? header)
 }
 
 const ORIGIN_PATTERN = /^https?:\/\/[^/?#\s]+$/i
@@ -173,7 +225,9 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
   const historySize = positive('history', options.history, 1000)
   const heartbeat = positive('heartbeat', options.heartbeat, 15_000)
   const originAllowed = createOriginCheck(options.origins)
+  const hostAllowed = createHostCheck(options.allowedHosts, options.origins)
   const authorize = options.authorize
+  const report: ErrorHandler = safeReporter(options.onError)
   const nextId = createIdGenerator()
   const channels = new Map<string, Channel>()
   const messageListeners = new Set<MessageListener>()
@@ -183,6 +237,8 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
   const hub: Hub = {
     settings: {
       retry: positive('retry', options.retry, 1000),
+      history: historySize,
+      bodyTimeout: positive('bodyTimeout', options.bodyTimeout, 10_000),
       maxPayload: positive('maxPayload', options.maxPayload, 64 * 1024),
       maxBufferedBytes: positive('maxBufferedBytes', options.maxBufferedBytes, 1024 * 1024),
       longPollTimeout: positive('longPollTimeout', options.longPollTimeout, 25_000),
@@ -205,7 +261,14 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
       if (!authorize) return true
       try {
         return (await authorize(context)) === true
-      } catch {
+      } catch (cause) {
+        const { channel, action, transport, request } = context
+        const error = new LiveServerError(
+          'ERR_AUTHORIZE',
+          `authorize threw for ${action} on "${channel}" (${transport}); the request was refused`,
+          { cause },
+        )
+        report(error, { client: false, channel, transport, request })
         return false
       }
     },
@@ -217,21 +280,38 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
         [...messageListeners].map(async (listener) => {
           try {
             await listener(channel, data, context)
-          } catch (error) {
-            console.error('[@livedata/server] a message listener failed:', error)
-            failure ??= error
+          } catch (cause) {
+            const { transport, request } = context
+            const error = new LiveServerError(
+              'ERR_LISTENER',
+              `a message listener failed on "${channel}"`,
+              { cause },
+            )
+            report(error, { client: false, channel, transport, request })
+            failure ??= cause
           }
         }),
       )
       if (failure !== null) throw failure
     },
+    report,
   }
   const webSocket = createWebSocketEndpoint(hub)
 
   const heartbeatTimer =
     heartbeat > 0
       ? setInterval(() => {
-          for (const connection of hub.connections) connection.heartbeat()
+          for (const connection of hub.connections) {
+            try {
+              connection.heartbeat()
+            } catch (cause) {
+              // One broken connection must not stop the others' heartbeats, nor the process.
+              connection.close()
+              report(new LiveServerError('ERR_INTERNAL', 'a heartbeat failed', { cause }), {
+                client: false,
+              })
+            }
+          }
         }, heartbeat)
       : null
   heartbeatTimer?.unref()
@@ -257,9 +337,27 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
       response,
       404,
       'ERR_TRANSPORT',
-      `This server does not offer ${transport}; it offers ${transports.join(', ')}`,
+      `This server does not offer ${quote(transport)}; it offers ${transports.join(', ')}`,
       cors,
     )
+
+  /** Answers an error that is the client's fault, and reports it. */
+  const refuse = (
+    response: ServerResponse,
+    status: number,
+    code: LiveServerErrorCode,
+    message: string,
+    context: Omit<ErrorContext, 'client'>,
+    headers: Record<string, string> = {},
+  ): void => {
+    report(new LiveServerError(code, message), { client: true, ...context })
+    sendError(response, status, code, message, headers)
+  }
+
+  const hostRefusal = (request: IncomingMessage): string =>
+    `Host ${describeHost(request.headers.host)} is not allowed; add it to the server's allowedHosts (a proxy on this machine that forwards the Host needs it too)`
+  const originRefusal = (origin: string): string =>
+    `Origin ${quote(origin)} is not allowed; add it to the server's origins`
 
   const subscribe = async (
     request: IncomingMessage,
@@ -270,11 +368,13 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
   ): Promise<void> => {
     const query = url.searchParams
     const accept = request.headers.accept ?? ''
-    const transport =
+    const asked =
       query.get('transport') ?? (accept.includes('application/json') ? 'polling' : 'sse')
-    if (!offered.has(transport as ServerTransport) || transport === 'websocket') {
-      return notOffered(response, transport, cors)
+    if (!offered.has(asked as ServerTransport) || asked === 'websocket') {
+      return notOffered(response, asked, cors)
     }
+    const transport = asked as Exclude<ServerTransport, 'websocket'>
+    const context = { transport, channel, request }
     let pageOrigin = ''
     if (transport === 'iframe') {
       // Navigations carry no Origin header: the page names its origin, and it is checked the same.
@@ -286,18 +386,20 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
         normalizeOrigin(pageOrigin) !== pageOrigin ||
         !IFRAME_NONCE.test(nonce)
       ) {
-        return sendError(
+        return refuse(
           response,
           400,
           'ERR_INVALID_REQUEST',
           'The iframe transport needs origin=<page origin> and nonce=<8 to 64 of A-Z a-z 0-9 _ ->',
+          context,
         )
       }
       if (!originAllowed(pageOrigin, request)) {
-        return sendError(response, 403, 'ERR_ORIGIN', `Origin ${pageOrigin} is not allowed`)
+        return refuse(response, 403, 'ERR_ORIGIN', originRefusal(pageOrigin), context)
       }
     }
-    if (!(await hub.authorize({ channel, action: 'subscribe', request }))) {
+    const headers = headersOf(request)
+    if (!(await hub.authorize({ ...context, action: 'subscribe', headers }))) {
       return sendError(
         response,
         403,
@@ -310,21 +412,31 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
     if (response.destroyed || request.socket.destroyed) return
     const header = request.headers['last-event-id']
     const lastEventId = resumeId(typeof header === 'string' ? header : query.get('lastEventId'))
-    // A short poll subscribes to nothing: it must not create a channel for a name it made up.
-    const target = transport === 'polling' ? hub.peek(channel) : hub.channel(channel)
+    // A backlog is for a subscriber without an id; history caps it.
+    const replay = lastEventId === null ? backlogSize(query.get('replay')) : 0
+    const start: SubscribeOptions = { lastEventId, replay }
     const { settings, connections } = hub
     switch (transport) {
       case 'sse':
-        return serveSse(response, target, lastEventId, settings, cors, connections)
+        return serveSse(response, hub.channel(channel), start, settings, cors, connections)
       case 'polling':
-        return servePoll(request, response, target, lastEventId, settings, cors)
+        // A poll subscribes to nothing: it must not create a channel for a name it made up.
+        return servePoll(request, response, hub.peek(channel), start, settings, cors)
       case 'long-polling':
-        return serveLongPoll(response, target, lastEventId, settings, cors, connections)
+        return serveLongPoll(
+          response,
+          hub.peek(channel),
+          () => hub.channel(channel),
+          start,
+          settings,
+          cors,
+          connections,
+        )
       default:
         return serveIframe(
           response,
-          target,
-          lastEventId,
+          hub.channel(channel),
+          start,
           pageOrigin,
           query.get('nonce') as string,
           settings,
@@ -339,23 +451,29 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
     url: URL,
     rest: string,
   ): Promise<void> => {
+    // The Host first: a rebinding page passes the Origin check as its "own" origin.
+    if (!hostAllowed(request)) {
+      return refuse(response, 403, 'ERR_HOST', hostRefusal(request), { request })
+    }
     const cors = corsHeaders(request)
     const origin = request.headers.origin
-    if (!originAllowed(origin, request)) {
-      return sendError(
-        response,
-        403,
-        'ERR_ORIGIN',
-        `Origin ${origin} is not allowed; add it to the server's origins`,
-      )
+    if (origin !== undefined && !originAllowed(origin, request)) {
+      // With CORS headers, so that the page can read why; the body holds nothing else.
+      const readable = {
+        'Access-Control-Allow-Origin': origin,
+        'Access-Control-Allow-Credentials': 'true',
+        Vary: 'Origin',
+      }
+      return refuse(response, 403, 'ERR_ORIGIN', originRefusal(origin), { request }, readable)
     }
     let channel: string
     try {
       channel = decodeURIComponent(rest)
       checkChannel(channel)
     } catch (error) {
-      const message = error instanceof LiveServerError ? error.message : 'Malformed channel name'
-      return sendError(response, 404, 'ERR_INVALID_CHANNEL', message, cors)
+      const message =
+        error instanceof LiveServerError ? error.message : `Malformed channel name ${quote(rest)}`
+      return refuse(response, 404, 'ERR_INVALID_CHANNEL', message, { request }, cors)
     }
     switch (request.method) {
       case 'OPTIONS': {
@@ -374,28 +492,60 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
       case 'GET':
         return subscribe(request, response, url, channel, cors)
       default:
-        return sendError(
+        return refuse(
           response,
           405,
           'ERR_METHOD',
-          `${request.method} is not supported; use GET to receive and POST to send`,
+          `${quote(request.method)} is not supported; use GET to receive and POST to send`,
+          { channel, request },
           { ...cors, Allow: 'GET, POST, OPTIONS' },
         )
     }
   }
 
+  const STATUS_TEXT: Record<number, string> = {
+    400: 'Bad Request',
+    403: 'Forbidden',
+    404: 'Not Found',
+    503: 'Service Unavailable',
+  }
   /** Refuses an upgrade with a plain HTTP answer on the raw socket. */
-  const refuseUpgrade = (socket: Duplex, status: number, reason: string): void => {
-    const codes: Record<number, string> = {
-      400: 'ERR_INVALID_REQUEST',
-      403: 'ERR_ORIGIN',
-      404: 'ERR_NOT_FOUND',
-      503: 'ERR_CLOSED',
-    }
-    const body = JSON.stringify({ error: { code: codes[status], message: reason } })
+  const refuseUpgrade = (
+    socket: Duplex,
+    status: number,
+    code: LiveServerErrorCode,
+    message: string,
+  ): void => {
+    const body = errorBody(code, message)
     socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     )
+  }
+
+  /** Serves an upgrade at the base path, or refuses it. */
+  const upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const context = { transport: 'websocket' as const, request }
+    if (closed) return refuseUpgrade(socket, 503, 'ERR_CLOSED', 'The live server is closed')
+    if (!offered.has('websocket')) {
+      return refuseUpgrade(
+        socket,
+        404,
+        'ERR_TRANSPORT',
+        `This server does not offer websocket; it offers ${transports.join(', ')}`,
+      )
+    }
+    if (!hostAllowed(request)) {
+      const message = hostRefusal(request)
+      report(new LiveServerError('ERR_HOST', message), { client: true, ...context })
+      return refuseUpgrade(socket, 403, 'ERR_HOST', message)
+    }
+    const origin = request.headers.origin
+    if (origin !== undefined && !originAllowed(origin, request)) {
+      const message = originRefusal(origin)
+      report(new LiveServerError('ERR_ORIGIN', message), { client: true, ...context })
+      return refuseUpgrade(socket, 403, 'ERR_ORIGIN', message)
+    }
+    webSocket.upgrade(request, socket, head)
   }
 
   const live: LiveServer = {
@@ -405,7 +555,9 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
       const url = parseTarget(request.url)
       const prefix = `${path}/`
       if (url === null) {
-        sendError(response, 400, 'ERR_INVALID_REQUEST', 'The request target is not a valid URL')
+        refuse(response, 400, 'ERR_INVALID_REQUEST', 'The request target is not a valid URL', {
+          request,
+        })
         return true
       }
       if (!url.pathname.startsWith(prefix)) return false
@@ -413,10 +565,18 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
         sendError(response, 503, 'ERR_CLOSED', 'The live server is closed')
         return true
       }
-      route(request, response, url, url.pathname.slice(prefix.length)).catch((error: unknown) => {
-        console.error('[@livedata/server] request failed:', error)
+      const failed = (cause: unknown): void => {
+        const error = new LiveServerError('ERR_INTERNAL', `serving ${cut(url.pathname)} failed`, {
+          cause,
+        })
+        report(error, { client: false, request })
         sendError(response, 500, 'ERR_INTERNAL', 'Internal error')
-      })
+      }
+      try {
+        route(request, response, url, url.pathname.slice(prefix.length)).catch(failed)
+      } catch (cause) {
+        failed(cause)
+      }
       return true
     },
     attach(server) {
@@ -430,7 +590,7 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
       const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
         if (live.handle(request, response)) return
         if (others.length === 0) {
-          sendError(response, 404, 'ERR_NOT_FOUND', `Nothing at ${request.url}`)
+          sendError(response, 404, 'ERR_NOT_FOUND', `Nothing at ${quote(request.url)}`)
           return
         }
         for (const other of others) other.call(server, request, response)
@@ -439,19 +599,28 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
         // Node takes its own error handler off the socket before 'upgrade': without one, a client
         // that resets the connection while it is refused would crash the process.
         socket.on('error', () => socket.destroy())
-        const pathname = parseTarget(request.url)?.pathname
-        if (pathname === undefined) return refuseUpgrade(socket, 400, 'Bad Request')
-        if (pathname !== path && pathname !== `${path}/`) {
-          // Another upgrade handler (a dev server's HMR, say) may own this path.
-          if (server.listenerCount('upgrade') === 1) refuseUpgrade(socket, 404, 'Not Found')
-          return
+        try {
+          const pathname = parseTarget(request.url)?.pathname
+          if (pathname === undefined) {
+            const message = 'The request target is not a valid URL'
+            return refuseUpgrade(socket, 400, 'ERR_INVALID_REQUEST', message)
+          }
+          if (pathname !== path && pathname !== `${path}/`) {
+            // Another upgrade handler (a dev server's HMR, say) may own this path.
+            if (server.listenerCount('upgrade') === 1) {
+              refuseUpgrade(socket, 404, 'ERR_NOT_FOUND', `Nothing at ${quote(request.url)}`)
+            }
+            return
+          }
+          upgrade(request, socket, head)
+        } catch (cause) {
+          socket.destroy()
+          report(new LiveServerError('ERR_INTERNAL', 'an upgrade failed', { cause }), {
+            client: false,
+            transport: 'websocket',
+            request,
+          })
         }
-        if (closed) return refuseUpgrade(socket, 503, 'Service Unavailable')
-        if (!offered.has('websocket')) return refuseUpgrade(socket, 404, 'Not Found')
-        if (!originAllowed(request.headers.origin, request)) {
-          return refuseUpgrade(socket, 403, 'Forbidden')
-        }
-        webSocket.upgrade(request, socket, head)
       }
       server.on('request', onRequest)
       server.on('upgrade', onUpgrade)

@@ -1,23 +1,43 @@
+import { once } from 'node:events'
 import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach } from 'vitest'
-import { createLiveServer, type LiveServer, type LiveServerOptions } from '../src/index'
+import { type ClientOptions, WebSocket } from 'ws'
+import {
+  createLiveServer,
+  type ErrorContext,
+  type LiveServer,
+  type LiveServerError,
+  type LiveServerOptions,
+} from '../src/index'
+
+/** One report the server made to `onError`. */
+export interface Report {
+  error: LiveServerError
+  context: ErrorContext
+}
 
 export interface Started {
   http: Server
   live: LiveServer
   origin: string
   url: string
+  /** What the server reported to `onError` (when the test gave none of its own). */
+  reports: Report[]
   close(): Promise<void>
 }
 
-/** A @livedata/server on a fresh loopback port. */
+/** A @livedata/server on a fresh loopback port; what it reports is kept in `reports`, not logged. */
 export async function start(
   options: LiveServerOptions = {},
   fallback?: RequestListener,
 ): Promise<Started> {
   const http = fallback ? createServer(fallback) : createServer()
-  const live = createLiveServer(options)
+  const reports: Report[] = []
+  const live = createLiveServer({
+    onError: (error, context) => reports.push({ error, context }),
+    ...options,
+  })
   live.attach(http)
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
   const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
@@ -26,6 +46,7 @@ export async function start(
     live,
     origin,
     url: `${origin}${live.path}`,
+    reports,
     async close() {
       await live.close()
       http.closeAllConnections()
@@ -131,6 +152,52 @@ export function testScope() {
       const started = await start(...args)
       defer(() => started.close())
       return started
+    },
+    async socket(...args: Parameters<typeof openSocket>) {
+      const opened = await openSocket(...args)
+      defer(() => opened.ws.terminate())
+      return opened
+    },
+  }
+}
+
+/** A frame the server sent over the WebSocket. */
+export type Frame = Record<string, unknown>
+
+/** A raw `ws` client on the live server's WebSocket, recording the frames it receives. */
+export async function openSocket(s: Started, options: ClientOptions = {}) {
+  const ws = new WebSocket(s.url.replace('http', 'ws'), options)
+  const frames: Frame[] = []
+  const waiters: Array<() => void> = []
+  const wake = (): void => {
+    for (const waiter of waiters.splice(0)) waiter()
+  }
+  ws.on('message', (data) => {
+    frames.push(JSON.parse(String(data)))
+    wake()
+  })
+  const closed = new Promise<{ code: number }>((resolve) =>
+    ws.once('close', (code) => {
+      resolve({ code })
+      wake()
+    }),
+  )
+  await once(ws, 'open')
+  return {
+    ws,
+    frames,
+    /** Resolves with the close code once the socket closed. */
+    closed,
+    send: (frame: unknown) => ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame)),
+    /** Resolves once the frames received satisfy `test`; rejects if the socket closes first. */
+    async until(test: (frames: Frame[]) => boolean): Promise<Frame[]> {
+      while (!test(frames)) {
+        if (ws.readyState === ws.CLOSED) {
+          throw new Error(`closed before that arrived; got ${JSON.stringify(frames)}`)
+        }
+        await new Promise<void>((resolve) => waiters.push(resolve))
+      }
+      return frames
     },
   }
 }

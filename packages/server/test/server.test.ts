@@ -142,6 +142,48 @@ describe('Origin checks', () => {
     expect(body.error.message).toContain('https://evil.example')
   })
 
+  it('answers a refused origin with CORS headers, so that the page can read why, and reports it', async () => {
+    const s = await server({ origins: ['https://app.example.com'] })
+    const response = await fetch(`${s.url}/prices?transport=polling`, {
+      headers: { Origin: 'https://evil.example' },
+    })
+    expect(response.status).toBe(403)
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://evil.example')
+    expect(response.headers.get('access-control-allow-credentials')).toBe('true')
+    expect(response.headers.get('vary')).toBe('Origin')
+    expect(await response.json()).toMatchObject({ error: { code: 'ERR_ORIGIN' } })
+    expect(s.reports).toEqual([
+      expect.objectContaining({
+        error: expect.objectContaining({ code: 'ERR_ORIGIN' }),
+        context: expect.objectContaining({ client: true }),
+      }),
+    ])
+  })
+
+  it('every error answer is JSON that is not sniffed nor cached, quoting at most 200 characters', async () => {
+    const s = await server({ origins: ['https://app.example.com'] })
+    const long = 'a'.repeat(10_000)
+    const answers = [
+      await fetch(`${s.url}/prices`, { headers: { Origin: `https://${long}.example` } }),
+      await fetch(`${s.url}/${long}`),
+      await fetch(`${s.url}/prices?transport=${long}`),
+      await fetch(`${s.url}/chat`, {
+        method: 'POST',
+        body: JSON.stringify({ data: 1, event: `a\n${long}` }),
+      }),
+      await fetch(`${s.url}/chat`, { method: 'POST', body: JSON.stringify(long) }),
+    ]
+    for (const response of answers) {
+      expect(response.status).toBeGreaterThanOrEqual(400)
+      expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8')
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+      expect(response.headers.get('cache-control')).toBe('no-store')
+      const { error } = (await response.json()) as { error: { code: string; message: string } }
+      expect(error.message.length).toBeLessThan(400)
+      expect(error.message).not.toContain('a'.repeat(201))
+    }
+  })
+
   it('accepts an origin on the list and answers with CORS headers', async () => {
     const s = await server({ origins: ['https://app.example.com', /^https:\/\/.*\.test$/] })
     const sse = await stream(`${s.url}/prices`, { Origin: 'https://app.example.com' })

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
-import type { Channel, Subscriber } from '../channel'
+import type { Channel, SubscribeOptions, Subscriber } from '../channel'
 import { jsonFrame, scriptSafe } from '../frames'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
@@ -24,7 +24,7 @@ class IframeConnection implements Subscriber, LiveConnection {
   private written = 0
   private closed = false
   private readonly open: string
-  private readonly outbox: Outbox
+  private readonly outbox: Outbox<StoredMessage>
 
   constructor(
     private readonly response: ServerResponse,
@@ -85,7 +85,7 @@ class IframeConnection implements Subscriber, LiveConnection {
 export function serveIframe(
   response: ServerResponse,
   channel: Channel,
-  lastEventId: string | null,
+  start: SubscribeOptions,
   pageOrigin: string,
   nonce: string,
   settings: HubSettings,
@@ -110,8 +110,8 @@ export function serveIframe(
     `<!doctype html><html><head><meta charset="utf-8"></head><body>${PADDING}<script nonce="${cspNonce}">function p(m){m.n=${scriptSafe(JSON.stringify(nonce))};parent.postMessage(m,${target})}</script>\n`,
   )
   connections.add(connection)
-  const replay = channel.subscribe(connection, lastEventId)
-  const cursor = lastEventId === null ? `,"cursor":"${replay.cursor}"` : ''
+  const replay = channel.subscribe(connection, start)
+  const cursor = replay.tellCursor ? `,"cursor":"${replay.cursor}"` : ''
   connection.post(`{"t":"o"${cursor},"retry":${settings.retry}}`)
   if (replay.gap) connection.post('{"t":"g"}')
   for (const message of replay.messages) connection.deliver(message)

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Channel, Subscriber, Subscription } from '../channel'
+import type { Channel, SubscribeOptions, Subscriber, Subscription } from '../channel'
 import { jsonFrame } from '../frames'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
@@ -48,18 +48,19 @@ function answer(
 }
 
 /**
- * Short polling: answers at once with what came after `lastEventId`. When nothing did and the
- * client already holds this cursor (`If-None-Match`), the answer is an empty 304.
+ * Short polling: answers at once with what came after `start.lastEventId` (or the backlog asked
+ * for). When nothing did and the client already holds this cursor (`If-None-Match`), the answer
+ * is an empty 304. `channel` may be one that is not kept: a poll subscribes to nothing.
  */
 export function servePoll(
   request: IncomingMessage,
   response: ServerResponse,
   channel: Channel,
-  lastEventId: string | null,
+  start: SubscribeOptions,
   settings: HubSettings,
   headers: Record<string, string>,
 ): void {
-  const replay = channel.replay(lastEventId)
+  const replay = channel.replay(start)
   const unchanged =
     replay.messages.length === 0 &&
     !replay.gap &&
@@ -102,7 +103,7 @@ class HeldPoll implements Subscriber, LiveConnection {
   private finish(): void {
     if (this.done) return
     const cursor = this.batch.at(-1)?.id ?? this.lastEventId
-    const replay = { messages: this.batch, gap: false, cursor }
+    const replay = { messages: this.batch, gap: false, cursor, tellCursor: false }
     this.stop()
     answer(this.response, this.headers, replay, this.settings.retry)
   }
@@ -123,19 +124,22 @@ class HeldPoll implements Subscriber, LiveConnection {
 }
 
 /**
- * Long polling: answers at once when there is something after `lastEventId` (or the client is
- * new and needs its cursor), otherwise holds the request until a message is published or
- * `longPollTimeout` passes.
+ * Long polling: answers at once when there is something after `start.lastEventId` (or the client
+ * is new and needs its cursor or backlog), otherwise holds the request until a message is
+ * published or `longPollTimeout` passes. Only a held poll needs the channel kept (`open()`), so
+ * polls on names a client made up, answered at once, leave nothing behind.
  */
 export function serveLongPoll(
   response: ServerResponse,
-  channel: Channel,
-  lastEventId: string | null,
+  peeked: Channel,
+  open: () => Channel,
+  start: SubscribeOptions,
   settings: HubSettings,
   headers: Record<string, string>,
   connections: Set<LiveConnection>,
 ): void {
-  const replay = channel.replay(lastEventId)
+  const { lastEventId } = start
+  const replay = peeked.replay(start)
   if (lastEventId === null || replay.gap || replay.messages.length > 0) {
     answer(response, headers, replay, settings.retry)
     return
@@ -148,7 +152,8 @@ export function serveLongPoll(
     'Cache-Control': 'no-cache',
   })
   response.flushHeaders()
+  const channel = open()
   const held = new HeldPoll(response, channel, lastEventId, settings, headers, connections)
-  channel.subscribers.add(held)
+  channel.subscribe(held, start)
   connections.add(held)
 }

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http'
-import type { Channel, Subscriber } from '../channel'
+import type { Channel, SubscribeOptions, Subscriber } from '../channel'
 import { sseFrame } from '../frames'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
@@ -8,7 +8,7 @@ import { Outbox } from '../outbox'
 /** One open SSE response. */
 export class SseConnection implements Subscriber, LiveConnection {
   private closed = false
-  private readonly outbox: Outbox
+  private readonly outbox: Outbox<StoredMessage>
 
   constructor(
     private readonly response: ServerResponse,
@@ -55,14 +55,14 @@ export class SseConnection implements Subscriber, LiveConnection {
 }
 
 /**
- * Serves `channel` as a text/event-stream on `response`, resuming after `lastEventId`: the
- * `retry` hint, then a `livedata.gap` event if history no longer reaches back, the replay,
- * and every message published from then on.
+ * Serves `channel` as a text/event-stream on `response`, resuming after `start.lastEventId` (or
+ * with a backlog): the `retry` hint, then a `livedata.gap` event if history no longer reaches
+ * back, the replay, and every message published from then on.
  */
 export function serveSse(
   response: ServerResponse,
   channel: Channel,
-  lastEventId: string | null,
+  start: SubscribeOptions,
   settings: HubSettings,
   headers: Record<string, string>,
   connections: Set<LiveConnection>,
@@ -78,14 +78,16 @@ export function serveSse(
   response.socket?.setNoDelay(true)
   const connection = new SseConnection(response, settings)
   connections.add(connection)
-  const replay = channel.subscribe(connection, lastEventId)
+  const replay = channel.subscribe(connection, start)
   let head = `retry: ${settings.retry}\n\n`
   // A fresh subscriber learns where it stands, so that a reconnect before the first message
   // still resumes from here (EventSource keeps the id too).
-  if (lastEventId === null) head += `id: ${replay.cursor}\nevent: livedata.cursor\ndata\n\n`
+  if (replay.tellCursor) head += `id: ${replay.cursor}\nevent: livedata.cursor\ndata\n\n`
   if (replay.gap) {
     const oldest = channel.history.oldest()?.id ?? null
-    head += `event: livedata.gap\ndata: ${JSON.stringify({ lastEventId, oldest })}\n\n`
+    // The id is the client's, cut to 64 characters; JSON escapes any line break in it.
+    const gap = JSON.stringify({ lastEventId: start.lastEventId, oldest })
+    head += `event: livedata.gap\ndata: ${gap}\n\n`
   }
   connection.write(head)
   for (const message of replay.messages) connection.deliver(message)
