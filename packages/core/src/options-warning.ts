@@ -23,21 +23,21 @@ function fingerprint(name: string, value: unknown): unknown {
   return typeof value === 'object' && value !== null ? 'object' : value
 }
 
-/** The first option in which `next` differs from `first`, or `undefined`. */
-export function differingOption(first: Options, next: Options): string | undefined {
+/** The options in which `next` differs from `first`. */
+export function differingOptions(first: Options, next: Options): string[] {
   const names = new Set([...Object.keys(first), ...Object.keys(next)])
-  for (const name of names) {
-    const a = (first as Record<string, unknown>)[name]
-    const b = (next as Record<string, unknown>)[name]
-    if (fingerprint(name, a) !== fingerprint(name, b)) return name
-  }
-  return undefined
+  return [...names].filter(
+    (name) =>
+      fingerprint(name, (first as Record<string, unknown>)[name]) !==
+      fingerprint(name, (next as Record<string, unknown>)[name]),
+  )
 }
 
 /**
  * In development, warns once per channel when `client.source(channel, options)` is called again
  * with options that differ from those the source was created with (which it keeps). Functions
- * compare by their source text, so an inline `reduce` re-created on every render does not warn.
+ * compare by their source text, so an inline `reduce` re-created on every render does not warn;
+ * objects (`initialData`, a schema) only by their presence; a call without options never warns.
  *
  * @example
  * ```ts
@@ -52,10 +52,12 @@ export function warnOnOtherOptions(
   warned: Set<string>,
 ): void {
   if (warned.has(channel) || isProduction()) return
-  const name = differingOption(first, next)
-  if (name === undefined) return
+  // No options at all asks for the source as it is: nothing is lost.
+  if (Object.values(next).every((value) => value === undefined)) return
+  const names = differingOptions(first, next)
+  if (names.length === 0) return
   warned.add(channel)
   console.warn(
-    `@livedata: client.source("${channel}") was called again with another \`${name}\`; the source keeps the options it was created with. Give a source with other options a channel of its own, or pass the same options.`,
+    `@livedata: client.source("${channel}") was called again with other options (${names.join(', ')}); the source keeps the options it was created with. Give a source with other options a channel of its own, or pass the same options.`,
   )
 }

@@ -83,6 +83,13 @@ export function createSseParser(
     callbacks.onEvent(event)
   }
 
+  // A line over the limit drops the event it belongs to, reported once per event.
+  const overflow = (): void => {
+    if (discardingEvent) return
+    discardingEvent = true
+    callbacks.onOverflow?.()
+  }
+
   const processLine = (line: string): void => {
     if (line === '') {
       dispatch()
@@ -135,6 +142,9 @@ export function createSseParser(
       while (lf !== -1 || cr !== -1) {
         const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr
         if (discardingLine) discardingLine = false
+        // A line over the limit that arrived whole is dropped like one that arrived in pieces:
+        // the outcome must not depend on where the chunks were cut.
+        else if (end - start > maxLineLength) overflow()
         else processLine(text.slice(start, end))
         start = end + 1
         if (end === cr) {
@@ -148,10 +158,7 @@ export function createSseParser(
       if (buffer.length > maxLineLength) {
         buffer = ''
         discardingLine = true
-        if (!discardingEvent) {
-          discardingEvent = true
-          callbacks.onOverflow?.()
-        }
+        overflow()
       }
     },
   }

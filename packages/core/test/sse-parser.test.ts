@@ -133,4 +133,10 @@ describe('createSseParser', () => {
     expect(result.events).toEqual([message('a'), message('b')])
     expect(result.overflows).toBe(1)
   })
+
+  it('drops an overlong line that arrives whole in one chunk, as it would in pieces', () => {
+    const result = parse([`data: a\n\ndata: ${'x'.repeat(100)}\n\ndata: b\n\n`], 20)
+    expect(result.events).toEqual([message('a'), message('b')])
+    expect(result.overflows).toBe(1)
+  })
 })

@@ -1,0 +1,118 @@
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest'
+import { createLiveClient as createBaseClient } from '../src/base'
+import { createLiveClient, sse } from '../src/index'
+import type { LiveClientOptions } from '../src/types'
+
+// Options that are wrong, or that a second client.source() call would silently lose, are said
+// out loud. No network: nothing here connects.
+
+describe('an unknown transport', () => {
+  it('lists the valid names', () => {
+    expect(() =>
+      createLiveClient({ transports: ['carrier-pigeon'] } as unknown as LiveClientOptions),
+    ).toThrow(
+      'Unknown transport "carrier-pigeon": use one of "websocket", "sse", "long-polling", "polling", "iframe", or pass a transport object',
+    )
+  })
+
+  it("'socket.io' says to register socketIo from @livedata/socket.io", () => {
+    expect(() => createLiveClient({ transports: ['socket.io'] })).toThrow(
+      /not built in; import \{ socketIo \} from '@livedata\/socket\.io' and pass createLiveClient\(\{ register: \[socketIo\] \}\)/,
+    )
+    const c = createLiveClient({ url: '/live' })
+    expect(() => c.source('chat', { url: 'https://chat.example', transport: 'socket.io' })).toThrow(
+      /register: \[socketIo\]/,
+    )
+  })
+
+  it('@livedata/core/base, which knows no names, says to pass a transport object', () => {
+    expect(() => createBaseClient({ transports: ['sse'] })).toThrow(
+      'Unknown transport "sse": pass a transport object',
+    )
+    expect(() => createBaseClient({ url: '/live', transports: [sse] })).not.toThrow()
+  })
+})
+
+describe('client options', () => {
+  it.each([
+    [{ url: '/live', headers: 'Bearer x' }, /headers must be an object or a function/],
+    [{ url: '/live', query: 'token=x' }, /query must be an object or a function/],
+  ])('rejects %j with ERR_INVALID_OPTIONS', (options, message) => {
+    expect(() => createLiveClient(options as unknown as LiveClientOptions)).toThrow(message)
+  })
+})
+
+describe('client.source() called again with other options', () => {
+  let warn: MockInstance<typeof console.warn>
+  const env = process.env.NODE_ENV
+  beforeEach(() => {
+    warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+  })
+  afterEach(() => {
+    warn.mockRestore()
+    process.env.NODE_ENV = env
+  })
+
+  const client = () => createLiveClient({ url: 'http://127.0.0.1:1/live' })
+
+  it('warns once per channel, naming the option, and keeps the first options', () => {
+    const c = client()
+    const first = c.source<number[], number>('news', {
+      initialData: [],
+      reduce: (list, n) => [...list, n],
+    })
+    const second = c.source<number>('news', { reduce: (_previous, n) => n * 2 })
+    c.source<number>('news', { reduce: (_previous, n) => n * 3 })
+    expect(second).toBe(first)
+    expect(warn).toHaveBeenCalledTimes(1)
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(
+      /^@livedata: client\.source\("news"\) was called again with other options \(initialData, reduce\); the source keeps the options it was created with/,
+    )
+    c.source('other', { replay: 1 })
+    c.source('other', { replay: 2 })
+    expect(warn).toHaveBeenCalledTimes(2)
+  })
+
+  it('does not warn for the same options re-created on every render', () => {
+    const c = client()
+    const render = () =>
+      c.source<number[], number>('news', {
+        initialData: [],
+        reduce: (list, n) => [...list, n],
+        schema: (value: unknown) => Number(value),
+        transport: sse,
+        replay: 10,
+      })
+    render()
+    render()
+    render()
+    expect(warn).not.toHaveBeenCalled()
+  })
+
+  it.each([
+    ['an option added', { replay: 5 }],
+    ['a primitive changed', { interval: 10 }],
+    ['a transport by another name', { transport: 'polling' as const }],
+  ])('warns for %s', (_name, options) => {
+    const c = client()
+    c.source('news', { interval: 5, transport: 'sse' })
+    c.source('news', { interval: 5, transport: 'sse', ...options })
+    expect(warn).toHaveBeenCalledTimes(1)
+  })
+
+  it('does not warn for a call without options, which takes the source as it is', () => {
+    const c = client()
+    c.source('news', { replay: 1, reduce: (_previous, n) => n })
+    c.source('news')
+    c.source('news', {})
+    expect(warn).not.toHaveBeenCalled()
+  })
+
+  it('is silent in production', () => {
+    process.env.NODE_ENV = 'production'
+    const c = client()
+    c.source('news', { replay: 1 })
+    c.source('news', { replay: 2 })
+    expect(warn).not.toHaveBeenCalled()
+  })
+})
