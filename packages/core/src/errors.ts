@@ -29,7 +29,11 @@ export type LiveDataErrorCode =
   | 'ERR_OPEN_TIMEOUT'
   /** This environment lacks what the transport needs (no `WebSocket`, no DOM for `iframe`). */
   | 'ERR_UNSUPPORTED'
-  /** The server refused the connection (an auth middleware, say); it is tried again later. */
+  /**
+   * The server refused something and said so in its own terms (`serverCode`): a connection (an
+   * auth middleware, say; tried again later), a subscription over the WebSocket (the next
+   * transport is tried), or a frame it could not place (reported, nothing closes).
+   */
   | 'ERR_REFUSED'
   /** A `send` could not be delivered. */
   | 'ERR_SEND_FAILED'

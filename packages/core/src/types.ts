@@ -248,10 +248,10 @@ export interface TransportHandlers {
   onCursor(id: string): void
   /** The server asked for a reconnection delay, in ms. */
   onRetry(ms: number): void
-  /** The server said history no longer reaches back to the requested id. */
   /**
-   * Messages were missed. `replay` (default `true`): the server replays all it still holds next,
-   * so the data is rebuilt from `initialData`; `false`: nothing comes back, the data is kept.
+   * Messages were missed (history no longer reaches back to the requested id). `replay`
+   * (default `true`): the server replays all it still holds next, and the source's `gap` option
+   * says what becomes of the data; `false`: nothing comes back, the data is kept.
    */
   onGap(replay?: boolean): void
   /** A problem that does not end the connection (a frame too large, say). */
@@ -264,7 +264,7 @@ export interface TransportHandlers {
 export interface TransportContext {
   /** The URL to connect to: the channel's URL, or the plain endpoint's. */
   url: string
-  /** The client's base URL (where the WebSocket of @livedata/server lives). */
+  /** The client's base URL (where the WebSocket of @livedata/server lives), with its query. */
   baseUrl: string
   /** The channel name (the source's key). */
   key: string
@@ -278,7 +278,8 @@ export interface TransportContext {
   headers: Record<string, string>
   /**
    * The client's `query` resolved for this connect, as `name=value&…` (already encoded), `''`
-   * when none. Channel transports add it to every URL they request.
+   * when none. It is already part of `baseUrl` and, for a channel, of `url`; a transport that
+   * builds its URLs some other way adds it itself.
    */
   query: string
   /** The client's `credentials` option, for every `fetch`. */
