@@ -16,6 +16,8 @@ export interface ErrorContext {
   channel?: string
   /** The HTTP request (for WebSocket, the upgrade request), when there is one. */
   request?: IncomingMessage
+  /** The client's IP address, when known (kept from the start: a socket that closed forgets it). */
+  address?: string
 }
 
 /** Receives what went wrong while serving; see `LiveServerOptions.onError`. */
@@ -92,7 +94,7 @@ export function consoleReporter(options: ConsoleReporterOptions = {}): ErrorHand
       return
     }
     written++
-    const address = context.request?.socket?.remoteAddress
+    const address = context.address ?? context.request?.socket?.remoteAddress
     const from = address ? ` (from ${address})` : ''
     const code = error instanceof LiveServerError ? error.code : 'ERR_INTERNAL'
     const line = `${PREFIX} ${code}: ${error.message}${from}`

@@ -64,6 +64,8 @@ export async function handleHttpSend(
   channel: string,
   cors: Record<string, string>,
 ): Promise<void> {
+  // Read now: once the client is gone, its socket no longer knows the address.
+  const address = request.socket?.remoteAddress
   const headers = headersOf(request)
   const context = { channel, transport: 'http' as const, headers, request }
   if (!(await hub.authorize({ ...context, action: 'send' }))) {
@@ -71,7 +73,7 @@ export async function handleHttpSend(
   }
   const { maxPayload, bodyTimeout } = hub.settings
   const report = (error: LiveServerError) =>
-    hub.report(error, { client: true, transport: 'http', channel, request })
+    hub.report(error, { client: true, transport: 'http', channel, request, address })
   let body: unknown = request.body
   if (body === undefined) {
     if (request.readableEnded || request.readableDidRead) {

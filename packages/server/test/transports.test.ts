@@ -268,6 +268,35 @@ describe('flow control', () => {
 })
 
 describe('channels clients make up', () => {
+  it('long polls answered at once leave no channel behind: 2,000 of them, none kept', async () => {
+    const s = await server()
+    const queries = [
+      '', // no id: answered with the cursor
+      '&lastEventId=1-0', // an id never issued: a gap
+      '&lastEventId=not-an-id',
+      '&replay=5',
+    ]
+    for (let batch = 0; batch < 2000; batch += 20) {
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, n) => {
+          const i = batch + n
+          return poll(`${s.url}/made-up-${i}?transport=long-polling${queries[i % queries.length]}`)
+        }),
+      )
+      for (const { response } of answers) expect(response.status).toBe(200)
+    }
+    expect(s.live.stats()).toEqual({ channels: 0, connections: 0 })
+  })
+
+  it('a held long poll keeps its channel only while it is held', async () => {
+    const s = await server({ longPollTimeout: 50 })
+    const held = poll(`${s.url}/made-up?transport=long-polling&lastEventId=0-0`)
+    await once(s.http, 'request')
+    expect(s.live.stats()).toEqual({ channels: 1, connections: 1 })
+    expect((await held).body).toMatchObject({ cursor: '0-0', messages: [] })
+    expect(s.live.stats()).toEqual({ channels: 0, connections: 0 })
+  })
+
   it('leave nothing behind once their last subscriber is gone, if nothing was published', async () => {
     const s = await server()
     s.live.publish('kept', 1)

@@ -35,6 +35,8 @@ class WebSocketConnection implements LiveConnection {
   private received = 0
   private closed = false
   private headers: HeaderMap
+  /** The client's address, read now: a closed socket forgets it. */
+  private readonly address: string | undefined
   // Frames are handled one after the other: authorize is async, and an unsubscribe must not
   // overtake the subscribe before it, nor a subscribe the hello before it.
   private queue: Promise<void> = Promise.resolve()
@@ -48,6 +50,7 @@ class WebSocketConnection implements LiveConnection {
     private readonly hub: Hub,
   ) {
     this.headers = headersOf(request)
+    this.address = request.socket?.remoteAddress
     // ws has no drain event: while frames wait, look again every few milliseconds. A callback
     // on every send would cost each message a closure, which is what throughput pays for.
     const pumpSoon = (): void => {
@@ -118,7 +121,8 @@ class WebSocketConnection implements LiveConnection {
     { client, channel, cause }: { client: boolean; channel?: string; cause?: unknown },
   ): void {
     const error = new LiveServerError(code, message, cause === undefined ? undefined : { cause })
-    this.hub.report(error, { client, channel, transport: 'websocket', request: this.request })
+    const { request, address } = this
+    this.hub.report(error, { client, channel, transport: 'websocket', request, address })
   }
 
   /**

@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { consoleReporter, LiveServerError } from '../src/index'
+import { testScope } from './helpers'
+
+const { server, socket } = testScope()
+
+afterEach(() => {
+  vi.useRealTimers()
+  vi.restoreAllMocks()
+})
+
+describe('the default reporter', () => {
+  it("writes a client's fault as one line with its address, and a server fault with the stack of its cause", () => {
+    const lines: string[] = []
+    const log = consoleReporter({ write: (line) => lines.push(line) })
+    const request = { socket: { remoteAddress: '10.0.0.7' } } as never
+    log(new LiveServerError('ERR_INVALID_FRAME', 'a frame must be JSON'), { client: true, request })
+    const cause = new Error('db down')
+    log(new LiveServerError('ERR_LISTENER', 'a message listener failed', { cause }), {
+      client: false,
+    })
+    expect(lines[0]).toBe(
+      '[@livedata/server] ERR_INVALID_FRAME: a frame must be JSON (from 10.0.0.7)',
+    )
+    expect(lines[1]?.split('\n')[0]).toBe(
+      '[@livedata/server] ERR_LISTENER: a message listener failed',
+    )
+    expect(lines[1]).toContain('Error: db down')
+    expect(lines[1]).toContain('report.test.ts')
+  })
+
+  it('writes at most 20 lines per 10 s, then one line saying how many it did not show', () => {
+    vi.useFakeTimers()
+    const lines: string[] = []
+    const log = consoleReporter({ write: (line) => lines.push(line) })
+    const error = new LiveServerError('ERR_INVALID_FRAME', 'a frame must be JSON')
+    for (let i = 0; i < 25; i++) log(error, { client: true })
+    expect(lines).toHaveLength(20)
+    vi.advanceTimersByTime(10_000)
+    expect(lines).toHaveLength(21)
+    expect(lines[20]).toBe('[@livedata/server] 5 more reports in the last 10 s were not shown')
+    log(error, { client: true })
+    expect(lines).toHaveLength(22)
+  })
+
+  it('is what a server without onError uses', async () => {
+    const write = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const s = await server({ onError: undefined })
+    const client = await socket(s)
+    client.send('not json')
+    await client.until((f) => f.length === 1)
+    expect(write).toHaveBeenCalledWith(
+      expect.stringMatching(
+        /^\[@livedata\/server\] ERR_INVALID_FRAME: a frame must be JSON \(from /,
+      ),
+    )
+  })
+})
+
+describe('onError', () => {
+  it('that throws does not stop the server, and what it threw is logged', async () => {
+    const write = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const s = await server({
+      onError: () => {
+        throw new Error('the logger is broken')
+      },
+    })
+    const client = await socket(s)
+    client.send('not json')
+    client.send({ type: 'subscribe', channel: 'ok' })
+    await client.until((f) => f.some((x) => x.type === 'subscribed'))
+    expect(write).toHaveBeenCalledWith(expect.stringContaining('the logger is broken'))
+  })
+})
