@@ -5,5 +5,6 @@ export default defineProject({
     name: 'react',
     environment: 'jsdom',
     include: ['test/**/*.test.{ts,tsx}'],
+    typecheck: { enabled: true, include: ['test/**/*.test-d.{ts,tsx}'] },
   },
 })

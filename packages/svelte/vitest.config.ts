@@ -15,6 +15,7 @@ export default defineProject({
     name: 'svelte',
     environment: 'jsdom',
     include: ['test/**/*.test.ts'],
+    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] },
     server: {
       deps: {
         // The live server the tests start is Node code: Node loads it, with Node's conditions

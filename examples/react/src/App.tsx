@@ -25,7 +25,11 @@ import type { LiveDataError, LiveStatus, SourceOptions, TransportName } from '@l
 import { useLiveData } from '@livedata/react'
 import { useState } from 'react'
 
-const options: SourceOptions<Board, PriceTable> = { initialData: EMPTY_BOARD, reduce: reduceBoard }
+// `satisfies`, not a type annotation: the type keeps `initialData`, so `data` is a Board.
+const options = {
+  initialData: EMPTY_BOARD,
+  reduce: reduceBoard,
+} satisfies SourceOptions<Board, PriceTable>
 
 export function App({
   settings,
@@ -36,11 +40,15 @@ export function App({
 }) {
   // A new client comes with new settings, and the source is created with these options then.
   const endpoint = pricesEndpoint(settings)
-  const { data, status, transport, attempt, error, lastEventId, send } = useLiveData<
-    Board,
-    PriceTable
-  >('prices', { ...options, ...endpoint.source })
-  const board = data ?? EMPTY_BOARD
+  const {
+    data: board,
+    status,
+    transport,
+    attempt,
+    error,
+    lastEventId,
+    send,
+  } = useLiveData<Board, PriceTable>('prices', { ...options, ...endpoint.source })
 
   return (
     <main className="page">

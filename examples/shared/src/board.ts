@@ -38,12 +38,8 @@ export const EMPTY_BOARD: Board = { time: null, rows: [], updates: 0 }
 const HISTORY = 48
 
 /** Folds a table into the board: each message is a full table, compared with the last one. */
-export function reduceBoard(
-  previous: Board | undefined,
-  table: PriceTable,
-  _message: LiveMessage,
-): Board {
-  const before = new Map(previous?.rows.map((row) => [row.symbol, row]))
+export function reduceBoard(previous: Board, table: PriceTable, _message: LiveMessage): Board {
+  const before = new Map(previous.rows.map((row) => [row.symbol, row]))
   const rows = table.quotes.map((quote): Row => {
     const old = before.get(quote.symbol)
     if (!old) return { ...quote, direction: null, moves: 0, history: [quote.price] }
@@ -55,5 +51,5 @@ export function reduceBoard(
       history: moved ? [...old.history, quote.price].slice(-HISTORY) : old.history,
     }
   })
-  return { time: table.time, rows, updates: (previous?.updates ?? 0) + 1 }
+  return { time: table.time, rows, updates: previous.updates + 1 }
 }

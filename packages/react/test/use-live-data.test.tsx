@@ -27,7 +27,7 @@ afterEach(async () => {
   await server.close()
 })
 
-function Price({ onRender }: { onRender?: (result: LiveDataResult<Quote>) => void }) {
+function Price({ onRender }: { onRender?: (result: LiveDataResult<Quote | undefined>) => void }) {
   const result = useLiveData<Quote>('prices')
   onRender?.(result)
   return (
@@ -37,7 +37,11 @@ function Price({ onRender }: { onRender?: (result: LiveDataResult<Quote>) => voi
   )
 }
 
-function RendersAgain({ onRender }: { onRender: (result: LiveDataResult<Quote>) => void }) {
+function RendersAgain({
+  onRender,
+}: {
+  onRender: (result: LiveDataResult<Quote | undefined>) => void
+}) {
   const [, setCount] = useState(0)
   return (
     <>
@@ -140,7 +144,7 @@ describe('useLiveData', () => {
   })
 
   it('keeps the identity of its result while nothing changed', async () => {
-    const results: LiveDataResult<Quote>[] = []
+    const results: LiveDataResult<Quote | undefined>[] = []
     renderWithClient(<RendersAgain onRender={(result) => results.push(result)} />)
     await waitForOpen()
     const before = results.length

@@ -24,31 +24,24 @@ export function emitSend(
     if (!socket.connected) {
       return reject(new LiveDataError('ERR_SEND_FAILED', 'The socket.io socket is not open'))
     }
-    try {
-      if (!(typeof ack === 'function' ? ack(event) : ack)) {
-        socket.emit(event, data)
-        return resolve(undefined)
-      }
-      socket.timeout(timeout).emit(event, data, (error: Error | null, answer?: unknown) => {
-        if (!error) return resolve(answer)
-        // socket.io fails an unanswered send on a timeout, and at once on a disconnect.
-        reject(
-          socket.connected
-            ? new LiveDataError('ERR_SEND_TIMEOUT', `No acknowledgement within ${timeout} ms`)
-            : new LiveDataError(
-                'ERR_SEND_FAILED',
-                'The socket closed before the server acknowledged',
-                {
-                  cause: error,
-                },
-              ),
-        )
-      })
-    } catch (cause) {
-      // socket.io encodes while emitting: a value it cannot encode (a cycle) throws here, as may
-      // an `ack` function.
-      const reason = cause instanceof Error ? cause.message : String(cause)
-      reject(new LiveDataError('ERR_SEND_FAILED', `Cannot emit "${event}": ${reason}`, { cause }))
+    if (!(typeof ack === 'function' ? ack(event) : ack)) {
+      socket.emit(event, data)
+      return resolve(undefined)
     }
+    socket.timeout(timeout).emit(event, data, (error: Error | null, answer?: unknown) => {
+      if (!error) return resolve(answer)
+      // socket.io fails an unanswered send on a timeout, and at once on a disconnect.
+      reject(
+        socket.connected
+          ? new LiveDataError('ERR_SEND_TIMEOUT', `No acknowledgement within ${timeout} ms`)
+          : new LiveDataError(
+              'ERR_SEND_FAILED',
+              'The socket closed before the server acknowledged',
+              {
+                cause: error,
+              },
+            ),
+      )
+    })
   })
 }

@@ -1,16 +1,16 @@
 // @vitest-environment jsdom
 import { createLiveClient, type LiveClient } from '@livedata/core'
-import { LiveDataProvider, type SourceOptions, useLiveData } from '@livedata/react'
+import { LiveDataProvider, useLiveData } from '@livedata/react'
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import { useState } from 'react'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { socketIo } from '../src/index'
-import { type Line, lines, ROOM } from './room'
+import { lines, ROOM } from './room'
 import { startSocketIoServer, type TestSocketIoServer } from './socket-io-server'
 
 let server: TestSocketIoServer
 let client: LiveClient
-let options: SourceOptions<Line[], Line>
+let options: ReturnType<typeof lines>
 
 beforeEach(async () => {
   server = await startSocketIoServer()
@@ -34,7 +34,7 @@ function Chat() {
   return (
     <section data-testid="chat" data-status={status} data-transport={transport ?? ''}>
       <ol>
-        {data?.map((line, i) => (
+        {data.map((line, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: the lines only ever grow at the end
           <li key={i}>{line.text}</li>
         ))}

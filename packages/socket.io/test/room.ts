@@ -10,12 +10,12 @@ export interface Line {
 export const ROOM = 'room'
 
 /** The source options of a chat room on the socket.io server at `url`: every line, in order. */
-export function lines(url: string): SourceOptions<Line[], Line> {
+export function lines(url: string): SourceOptions<Line[], Line> & { initialData: Line[] } {
   return {
     url,
     transport: 'socket.io',
     event: ROOM,
     initialData: [],
-    reduce: (all = [], line) => [...all, line],
+    reduce: (all, line) => [...all, line],
   }
 }

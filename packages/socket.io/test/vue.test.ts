@@ -44,7 +44,7 @@ function chatRoom() {
           [
             h(
               'ol',
-              data.value?.map((line) => h('li', line.text)),
+              data.value.map((line) => h('li', line.text)),
             ),
             h('button', { type: 'button', onClick: say }, 'say hello'),
             delivered.value ? h('p', 'delivered') : null,

@@ -1,4 +1,10 @@
-import type { LiveClient, LiveSnapshot, LiveSource, SourceOptions } from '@livedata/core'
+import type {
+  LiveClient,
+  LiveSchema,
+  LiveSnapshot,
+  LiveSource,
+  SourceOptions,
+} from '@livedata/core'
 import { getContext, setContext } from 'svelte'
 
 export type {
@@ -18,9 +24,11 @@ export { isLiveDataError, LiveDataError } from '@livedata/core'
 
 /**
  * What {@link liveData} returns: a readable Svelte store of the source's snapshot (`$prices.data`,
- * `$prices.status`, …) and the source's `send`.
+ * `$prices.status`, …) and the source's `send`. `T` is the data's type as the snapshot holds it
+ * (`| undefined` included for a channel without `initialData`); `Send` types what `send` takes
+ * and `Ack` what it resolves with.
  */
-export interface LiveDataStore<T> {
+export interface LiveDataStore<T, Send = unknown, Ack = unknown> {
   /**
    * The Svelte store contract: calls `run` at once with the current snapshot, then after every
    * change, and returns the function that stops it. The first subscriber connects the channel;
@@ -28,7 +36,7 @@ export interface LiveDataStore<T> {
    */
   subscribe: (run: (snapshot: LiveSnapshot<T>) => void) => () => void
   /** Sends on the channel; resolves when the server accepted the message. */
-  send: LiveSource<T>['send']
+  send: LiveSource<T, Send, Ack>['send']
 }
 
 // Private: only setLiveClient and getLiveClient reach the context entry.
@@ -87,8 +95,10 @@ export function getLiveClient(): LiveClient {
  * server rendering the store gives `initialData` with status `connecting`, and never connects.
  *
  * During component initialisation the client comes from {@link setLiveClient}; elsewhere (a
- * module, a test) pass it as the third argument. `options` apply when the client first creates
- * the channel's source; later calls for the same channel share that source.
+ * module, a test) pass it as the third argument. `options` are `client.source`'s and apply when
+ * the client first creates the channel's source; later calls for the same channel share that
+ * source. The types follow `client.source`: with `initialData`, `data` is `T`; without,
+ * `T | undefined`; a `schema` (without `reduce`) gives `T`; `Send` and `Ack` type `send`.
  *
  * @example
  * ```svelte
@@ -97,16 +107,41 @@ export function getLiveClient(): LiveClient {
  *   const prices = liveData<Price[]>('prices', { initialData: [] })
  * </script>
  *
- * <p>{$prices.status}: {$prices.data?.length} prices</p>
+ * <p>{$prices.status}: {$prices.data.length} prices</p>
  * <button onclick={() => prices.send({ type: 'ping' })}>ping</button>
  * ```
  */
-export function liveData<T, M = T>(
+export function liveData<T, _M = T, Send = unknown, Ack = unknown>(
+  channel: string,
+  options: SourceOptions<T, T> & { initialData: T; schema: LiveSchema<T>; reduce?: undefined },
+  client?: LiveClient,
+): LiveDataStore<T, Send, Ack>
+/** A channel with `initialData`: `data` is `T`, and so is `reduce`'s `previous`. */
+export function liveData<T, M = T, Send = unknown, Ack = unknown>(
+  channel: string,
+  options: SourceOptions<T, M> & { initialData: T },
+  client?: LiveClient,
+): LiveDataStore<T, Send, Ack>
+/** A channel whose `schema` gives its data type (no `reduce`): `data` is its output or `undefined`. */
+export function liveData<T, _M = T, Send = unknown, Ack = unknown>(
+  channel: string,
+  options: SourceOptions<T | undefined, T> & { schema: LiveSchema<T>; reduce?: undefined },
+  client?: LiveClient,
+): LiveDataStore<T | undefined, Send, Ack>
+/** A channel without `initialData`: `data` is `undefined` until the first message. */
+export function liveData<T, M = T, Send = unknown, Ack = unknown>(
+  channel: string,
+  options?: SourceOptions<T | undefined, M>,
+  client?: LiveClient,
+): LiveDataStore<T | undefined, Send, Ack>
+export function liveData<T, M, Send, Ack>(
   channel: string,
   options?: SourceOptions<T, M>,
   client: LiveClient = getLiveClient(),
-): LiveDataStore<T> {
-  const source = client.source<T, M>(channel, options)
+): LiveDataStore<T, Send, Ack> {
+  // The overloads above tie `T` to the options, as `client.source`'s do.
+  const settings = options as SourceOptions<T, M> & { initialData: T }
+  const source = client.source<T, M, Send, Ack>(channel, settings)
   return {
     subscribe(run) {
       // Server rendering subscribes to `$store` once and unsubscribes at the end of the render,

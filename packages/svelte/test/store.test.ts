@@ -67,7 +67,7 @@ describe('the store contract', () => {
 
   it('calls the listener once per new snapshot, never twice with the same one', async () => {
     const prices = liveData<Quote>('prices', undefined, client)
-    const seen: Array<LiveSnapshot<Quote>> = []
+    const seen: Array<LiveSnapshot<Quote | undefined>> = []
     const stop = prices.subscribe((snapshot) => seen.push(snapshot))
     await next(prices, (snapshot) => snapshot.status === 'open')
     server.live.publish('prices', { symbol: 'AAPL', price: 191.2 })

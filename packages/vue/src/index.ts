@@ -1,4 +1,10 @@
-import type { LiveClient, LiveSnapshot, LiveSource, SourceOptions } from '@livedata/core'
+import type {
+  LiveClient,
+  LiveSchema,
+  LiveSnapshot,
+  LiveSource,
+  SourceOptions,
+} from '@livedata/core'
 import {
   computed,
   getCurrentInstance,
@@ -35,13 +41,15 @@ export { isLiveDataError, LiveDataError } from '@livedata/core'
 /**
  * What {@link useLiveData} returns: one readonly ref per field of the source's snapshot, and
  * `send`. Each ref changes only when its own field does, so a template that shows `status`
- * does not render again for every message.
+ * does not render again for every message. `T` is the data's type as the snapshot holds it
+ * (`| undefined` included for a channel without `initialData`); `Send` types what `send` takes
+ * and `Ack` what it resolves with.
  */
-export type LiveDataResult<T> = {
+export type LiveDataResult<T, Send = unknown, Ack = unknown> = {
   readonly [K in keyof LiveSnapshot<T>]: Readonly<Ref<LiveSnapshot<T>[K]>>
 } & {
   /** Sends on the current channel; resolves when the server accepted the message. */
-  send: LiveSource<T>['send']
+  send: LiveSource<T, Send, Ack>['send']
 }
 
 /** The key under which {@link createLiveData} provides the client, for `inject` or `provide`. */
@@ -88,8 +96,10 @@ export function useLiveClient(): LiveClient {
  * channel connects it; when the component (or effect scope) is disposed, it lets go. During
  * server rendering it returns `initialData` with status `connecting`, and never connects.
  *
- * `options` apply when the client first creates the channel's source; later calls for the same
- * channel share that source.
+ * `options` are `client.source`'s and apply when the client first creates the channel's source;
+ * later calls for the same channel share that source. The types follow `client.source`: with
+ * `initialData`, `data` is `T`; without, `T | undefined`; a `schema` (without `reduce`) gives
+ * `T`; `Send` and `Ack` type `send`.
  *
  * @example
  * ```vue
@@ -102,13 +112,34 @@ export function useLiveClient(): LiveClient {
  * </template>
  * ```
  */
-export function useLiveData<T, M = T>(
+export function useLiveData<T, _M = T, Send = unknown, Ack = unknown>(
+  channel: MaybeRefOrGetter<string>,
+  options: SourceOptions<T, T> & { initialData: T; schema: LiveSchema<T>; reduce?: undefined },
+): LiveDataResult<T, Send, Ack>
+/** A channel with `initialData`: `data` is `T`, and so is `reduce`'s `previous`. */
+export function useLiveData<T, M = T, Send = unknown, Ack = unknown>(
+  channel: MaybeRefOrGetter<string>,
+  options: SourceOptions<T, M> & { initialData: T },
+): LiveDataResult<T, Send, Ack>
+/** A channel whose `schema` gives its data type (no `reduce`): `data` is its output or `undefined`. */
+export function useLiveData<T, _M = T, Send = unknown, Ack = unknown>(
+  channel: MaybeRefOrGetter<string>,
+  options: SourceOptions<T | undefined, T> & { schema: LiveSchema<T>; reduce?: undefined },
+): LiveDataResult<T | undefined, Send, Ack>
+/** A channel without `initialData`: `data` is `undefined` until the first message. */
+export function useLiveData<T, M = T, Send = unknown, Ack = unknown>(
+  channel: MaybeRefOrGetter<string>,
+  options?: SourceOptions<T | undefined, M>,
+): LiveDataResult<T | undefined, Send, Ack>
+export function useLiveData<T, M, Send, Ack>(
   channel: MaybeRefOrGetter<string>,
   options?: SourceOptions<T, M>,
-): LiveDataResult<T> {
+): LiveDataResult<T, Send, Ack> {
   const client = useLiveClient()
+  // The overloads above tie `T` to the options, as `client.source`'s do.
+  const settings = options as SourceOptions<T, M> & { initialData: T }
   // The client caches one source per channel, so this changes only when the channel does.
-  const source = computed(() => client.source<T, M>(toValue(channel), options))
+  const source = computed(() => client.source<T, M, Send, Ack>(toValue(channel), settings))
   const snapshot = shallowRef(source.value.getServerSnapshot())
 
   // Vue runs setup() during server rendering too, and an immediate watcher's callback with it,

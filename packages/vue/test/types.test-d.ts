@@ -1,4 +1,4 @@
-import { createLiveClient } from '@livedata/core'
+import { createLiveClient, type StandardSchemaLike } from '@livedata/core'
 import { describe, expectTypeOf, it } from 'vitest'
 import { createApp, type Plugin, type Ref, ref } from 'vue'
 import {
@@ -16,10 +16,17 @@ interface Price {
   price: number
 }
 
+interface Draft {
+  text: string
+}
+
+/** A Standard Schema as zod or valibot export one, reduced to its type. */
+declare const PriceSchema: StandardSchemaLike<Price>
+
 describe('public types', () => {
-  it('carries the data type into one readonly ref per snapshot field', () => {
+  it('carries the data type into one readonly ref per snapshot field; T | undefined without initialData', () => {
     const result = useLiveData<Price>('prices')
-    expectTypeOf(result).toEqualTypeOf<LiveDataResult<Price>>()
+    expectTypeOf(result).toEqualTypeOf<LiveDataResult<Price | undefined>>()
     expectTypeOf(result.data).toEqualTypeOf<Readonly<Ref<Price | undefined>>>()
     expectTypeOf(result.status.value).toEqualTypeOf<LiveStatus>()
     expectTypeOf(result.error.value).toEqualTypeOf<LiveDataError | null>()
@@ -47,25 +54,59 @@ describe('public types', () => {
     useLiveData<Price>(ref(42))
   })
 
-  it('reduce folds messages of type M into data of type T', () => {
+  it('with initialData, data is T, inferred or given', () => {
+    expectTypeOf(useLiveData('prices', { initialData: [] as Price[] }).data).toEqualTypeOf<
+      Readonly<Ref<Price[]>>
+    >()
+    expectTypeOf(
+      useLiveData<Price[]>(() => 'prices', { initialData: [] }).data.value,
+    ).toEqualTypeOf<Price[]>()
+  })
+
+  it('reduce folds M into T; its previous is T with initialData, T | undefined without', () => {
     const { data } = useLiveData<Price[], Price>('feed', {
       initialData: [],
       reduce: (list, price) => {
-        expectTypeOf(list).toEqualTypeOf<Price[] | undefined>()
+        expectTypeOf(list).toEqualTypeOf<Price[]>()
         expectTypeOf(price).toEqualTypeOf<Price>()
+        return [...list, price]
+      },
+    })
+    expectTypeOf(data.value).toEqualTypeOf<Price[]>()
+    useLiveData<Price[], Price>('feed', {
+      reduce: (list, price) => {
+        expectTypeOf(list).toEqualTypeOf<Price[] | undefined>()
         return [...(list ?? []), price]
       },
     })
-    expectTypeOf(data.value).toEqualTypeOf<Price[] | undefined>()
     useLiveData<number[], number>('n', {
+      initialData: [],
       // @ts-expect-error reduce must return number[]
       reduce: (_list, n) => n,
     })
   })
 
-  it('send returns a promise', () => {
-    const { send } = useLiveData('prices')
-    expectTypeOf(send({ type: 'ping' }, { event: 'ping' })).toEqualTypeOf<Promise<unknown>>()
+  it('a schema infers the data type', () => {
+    expectTypeOf(useLiveData('prices', { schema: PriceSchema }).data.value).toEqualTypeOf<
+      Price | undefined
+    >()
+    expectTypeOf(
+      useLiveData('prices', { schema: PriceSchema, initialData: null }).data.value,
+    ).toEqualTypeOf<Price | null>()
+    expectTypeOf(
+      useLiveData('count', { schema: (value: unknown) => Number(value) }).data.value,
+    ).toEqualTypeOf<number | undefined>()
+  })
+
+  it('send is typed by Send and resolves with Ack', () => {
+    const { send } = useLiveData<Price[], Price, Draft, { id: string }>('chat', {
+      initialData: [],
+    })
+    expectTypeOf(send).parameter(0).toEqualTypeOf<Draft>()
+    expectTypeOf(send({ text: 'hi' }, { event: 'say' })).toEqualTypeOf<Promise<{ id: string }>>()
+    // @ts-expect-error a typo in the payload
+    send({ txt: 'hi' })
+    expectTypeOf(useLiveData('prices').send({ type: 'ping' })).toEqualTypeOf<Promise<unknown>>()
   })
 
   it('the plugin goes to app.use and the client comes back from useLiveClient', () => {
