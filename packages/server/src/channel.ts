@@ -28,15 +28,20 @@ export interface Subscriber {
   deliver(message: StoredMessage): void
 }
 
-const BACKLOG = /^\d{1,9}$/
+const DIGITS = /^\d+$/
 
 /**
- * The backlog a client asks for (`?replay=<n>` or a frame's `"replay": n`): a positive integer,
- * else 0 (anything else is ignored, as the protocol says).
+ * The backlog a client asks for (`?replay=<n>` or a frame's `"replay": n`): a positive integer
+ * (history caps it later), else 0: anything else is ignored, as the protocol says.
  */
 export function backlogSize(raw: unknown): number {
-  if (typeof raw === 'number') return Number.isSafeInteger(raw) && raw > 0 ? raw : 0
-  return typeof raw === 'string' && BACKLOG.test(raw) ? Number(raw) : 0
+  // A string of digits too long for a number is simply very large: capped, not ignored.
+  const count =
+    typeof raw === 'string' && DIGITS.test(raw)
+      ? Math.min(Number(raw), Number.MAX_SAFE_INTEGER)
+      : raw
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1) return 0
+  return count
 }
 
 /** One named stream: its history and the connections that follow it. */

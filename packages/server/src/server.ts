@@ -66,6 +66,10 @@ export interface LiveServerOptions {
   /**
    * How long a send's body (`POST`) may take to arrive, in ms; 0 turns the limit off. A slower
    * one is answered `408 ERR_BODY_TIMEOUT` and its connection closed. Default 10 000.
+   * @example
+   * ```ts
+   * createLiveServer({ bodyTimeout: 5_000 }) // mobile clients on slow links get 5 s
+   * ```
    */
   bodyTimeout?: number
   /**

@@ -72,11 +72,13 @@ describe('a backlog on subscribe (replay=<n>)', () => {
     expect(frames.slice(1).map((f) => f.id)).toEqual(ids.slice(3))
   })
 
-  it('is capped by what history holds', async () => {
+  it.each([
+    ['50', '50'],
+    ['a 400-digit number', '9'.repeat(400)],
+  ])('replay=%s is capped by what history holds', async (_name, count) => {
     const { s, ids } = await room({ history: 4 })
-    const body = (await (
-      await fetch(`${s.url}/room?transport=polling&replay=50`)
-    ).json()) as PollAnswer
+    const url = `${s.url}/room?transport=polling&replay=${count}`
+    const body = (await (await fetch(url)).json()) as PollAnswer
     expect(body.messages.map((m) => m.id)).toEqual(ids.slice(1))
     expect(body.gap).toBe(false)
   })

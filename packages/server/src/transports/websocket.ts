@@ -208,9 +208,9 @@ class WebSocketConnection implements LiveConnection {
     }
     if (this.subscriptions.has(channel) || this.closed) return
     if (this.subscriptions.size >= MAX_SUBSCRIPTIONS) {
-      return this.error('ERR_TOO_MANY', `At most ${MAX_SUBSCRIPTIONS} channels per socket`, {
-        channel,
-      })
+      const message = `At most ${MAX_SUBSCRIPTIONS} channels per socket`
+      this.report('ERR_TOO_MANY', message, { client: true, channel })
+      return this.error('ERR_TOO_MANY', message, { channel })
     }
     const subscriber: Subscriber = { deliver: (message) => this.outbox.push(message) }
     const target = this.hub.channel(channel)
