@@ -34,7 +34,8 @@ class WebSocketConnection implements LiveConnection {
   private unanswered = 0
   private received = 0
   private closed = false
-  private headers: HeaderMap
+  /** The `hello` frame's headers; merged over the upgrade's only when asked, to keep idle sockets small. */
+  private hello: HeaderMap | null = null
   /** The client's address, read now: a closed socket forgets it. */
   private readonly address: string | undefined
   // Frames are handled one after the other: authorize is async, and an unsubscribe must not
@@ -49,7 +50,6 @@ class WebSocketConnection implements LiveConnection {
     private readonly request: IncomingMessage,
     private readonly hub: Hub,
   ) {
-    this.headers = headersOf(request)
     this.address = request.socket?.remoteAddress
     // ws has no drain event: while frames wait, look again every few milliseconds. A callback
     // on every send would cost each message a closure, which is what throughput pays for.
@@ -167,7 +167,7 @@ class WebSocketConnection implements LiveConnection {
       if (!first) {
         return this.refuse({ message: 'a hello frame must be the first frame', fatal: true })
       }
-      this.headers = overlay(this.headers, frame.headers)
+      this.hello = frame.headers
       return
     }
     const { channel } = frame
@@ -178,11 +178,13 @@ class WebSocketConnection implements LiveConnection {
       return
     }
     const action = frame.type === 'send' ? 'send' : 'subscribe'
+    const upgrade = headersOf(this.request)
+    const headers = this.hello === null ? upgrade : overlay(upgrade, this.hello)
     const allowed = await this.hub.authorize({
       channel,
       action,
       transport: 'websocket',
-      headers: this.headers,
+      headers,
       request: this.request,
     })
     if (this.closed) return
@@ -195,7 +197,7 @@ class WebSocketConnection implements LiveConnection {
         await this.hub.receive(channel, frame.data, {
           event: frame.event,
           transport: 'websocket',
-          headers: this.headers,
+          headers,
           request: this.request,
         })
       } catch {
