@@ -5,7 +5,7 @@ import {
   type SourceOptions,
   type TransportName,
 } from '@livedata/core'
-import { socketIo, socketIoTransport } from '@livedata/socket.io'
+import { socketIoTransport } from '@livedata/socket.io'
 
 // The settings of every demo app (React, Vue, Svelte): the same picker, query string and client.
 
@@ -70,7 +70,13 @@ export function createDemoClient(settings: DemoSettings): LiveClient {
     // socket.io is no transport of /live: the prices source names it (see pricesEndpoint).
     transports: mode === 'auto' || mode === 'socket.io' ? AUTO : [mode],
     // Blocked, socket.io stays on its long polling, as behind a proxy that breaks its upgrade.
-    register: [blockWebSocket ? socketIoTransport({ transports: ['polling'] }) : socketIo],
+    // Pings wait for the socket.io server's acknowledgement; other events would not.
+    register: [
+      socketIoTransport({
+        ack: (event) => event === 'ping',
+        ...(blockWebSocket ? { transports: ['polling'] } : {}),
+      }),
+    ],
     ...(blockWebSocket ? { WebSocket: BlockedWebSocket } : {}),
   })
 }
