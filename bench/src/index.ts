@@ -104,7 +104,8 @@ function livedata(transport: TransportName, baseline?: string): Scenario {
         WebSocket,
       })
       const source = client.source<number, unknown>('bench', {
-        reduce: (count = 0) => count + 1,
+        initialData: 0,
+        reduce: (count) => count + 1,
         interval: 0,
       })
       const count = countedBy(source)
@@ -238,7 +239,8 @@ const livedataSocketIo: Scenario = {
       url: `http://127.0.0.1:${port}`,
       transport: 'socket.io',
       event: 'm',
-      reduce: (count = 0) => count + 1,
+      initialData: 0,
+      reduce: (count) => count + 1,
     })
     const count = countedBy(source)
     await whenOpen(source)
