@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterEach } from 'vitest'
+import { afterEach, beforeEach } from 'vitest'
 import { type ClientOptions, WebSocket } from 'ws'
 import {
   createLiveServer,
@@ -200,4 +200,28 @@ export async function openSocket(s: Started, options: ClientOptions = {}) {
       return frames
     },
   }
+}
+
+/** A JSON array nested `depth` deep: the input that once overflowed the stack of an error message. */
+export const nested = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`
+
+/**
+ * Collects what escapes to the process while each test of the file runs (unhandled rejections,
+ * uncaught exceptions): a server must let nothing a client sends get there.
+ */
+export function watchEscapes(): unknown[] {
+  const escaped: unknown[] = []
+  const onEscape = (error: unknown): void => {
+    escaped.push(error)
+  }
+  beforeEach(() => {
+    escaped.length = 0
+    process.on('unhandledRejection', onEscape)
+    process.on('uncaughtException', onEscape)
+  })
+  afterEach(() => {
+    process.off('unhandledRejection', onEscape)
+    process.off('uncaughtException', onEscape)
+  })
+  return escaped
 }

@@ -1,27 +1,14 @@
 import { once } from 'node:events'
 import { connect, type Socket } from 'node:net'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import { LiveServerError } from '../src/index'
-import { idsOf, openStream, type Started, testScope } from './helpers'
+import { idsOf, nested, openStream, type Started, testScope, watchEscapes } from './helpers'
 
 const { server, socket, defer } = testScope()
 
-const escaped: unknown[] = []
-const onEscape = (error: unknown): void => {
-  escaped.push(error)
-}
-beforeEach(() => {
-  escaped.length = 0
-  process.on('unhandledRejection', onEscape)
-  process.on('uncaughtException', onEscape)
-})
-afterEach(() => {
-  process.off('unhandledRejection', onEscape)
-  process.off('uncaughtException', onEscape)
-})
-
-const nested = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`
+/** Process-level failures while a test runs: there must be none. */
+const escaped = watchEscapes()
 const long = 'c'.repeat(10_000)
 
 /** Writes raw bytes to the server and resolves with what it answered once it closed. */

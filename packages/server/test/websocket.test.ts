@@ -1,28 +1,14 @@
 import { once } from 'node:events'
 import type { Socket } from 'node:net'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
 import type { AuthorizeContext, MessageContext } from '../src/index'
-import { testScope } from './helpers'
+import { nested, testScope, watchEscapes } from './helpers'
 
 const { server, socket, defer } = testScope()
 
 /** Process-level failures while a test runs: there must be none. */
-const escaped: unknown[] = []
-const onEscape = (error: unknown): void => {
-  escaped.push(error)
-}
-beforeEach(() => {
-  escaped.length = 0
-  process.on('unhandledRejection', onEscape)
-  process.on('uncaughtException', onEscape)
-})
-afterEach(() => {
-  process.off('unhandledRejection', onEscape)
-  process.off('uncaughtException', onEscape)
-})
-
-const nested = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`
+const escaped = watchEscapes()
 
 describe('error frames name what they answer', () => {
   it('an error about a send frame carries its ref and no channel, even for a send without data', async () => {
