@@ -7,7 +7,7 @@ import { quote } from './quote'
 export type ClientFrame =
   | {
       type: 'hello'
-      /** Lowercase names; the browser-controlled ones are still there and dropped on merge. */
+      /** Lowercase names, all of them: the server keeps those its `helloHeaders` allow. */
       headers: HeaderMap
     }
   | { type: 'subscribe'; channel: string; lastEventId: string | null; replay: number }
@@ -23,7 +23,7 @@ export interface FrameProblem {
   message: string
   ref?: number
   channel?: string
-  /** A bad `hello`: the socket is closed (1008), its credentials cannot be trusted. */
+  /** A bad `hello`: `ERR_INVALID_HELLO`, and the socket is closed (1008). */
   fatal?: boolean
 }
 

@@ -12,7 +12,7 @@ export type LiveServerErrorCode =
   | 'ERR_INVALID_EVENT'
   /** A payload cannot be serialized to JSON. */
   | 'ERR_INVALID_PAYLOAD'
-  /** A payload, published or sent, exceeds `maxPayload`. */
+  /** A payload, published or sent, exceeds `maxPayload`: 413 (an error frame with the send's ref over WebSocket). */
   | 'ERR_PAYLOAD_TOO_LARGE'
   /** The server was closed. */
   | 'ERR_CLOSED'
@@ -24,8 +24,14 @@ export type LiveServerErrorCode =
   | 'ERR_FORBIDDEN'
   /** A malformed request: a target no URL parser takes, an iframe without a valid origin or nonce: 400. */
   | 'ERR_INVALID_REQUEST'
-  /** A WebSocket frame the server cannot use: not JSON, not an object, a wrong field, a bad `hello`. */
+  /** A WebSocket frame the server cannot use: not JSON, not an object, a wrong field. */
   | 'ERR_INVALID_FRAME'
+  /**
+   * A WebSocket `hello` frame the server refused (malformed, or not the first frame): the error
+   * frame, then a 1008 close whose reason starts with the code. Also reported (only) for a hello
+   * header outside `helloHeaders`, which is ignored.
+   */
+  | 'ERR_INVALID_HELLO'
   /** A send's body is not JSON: 400. */
   | 'ERR_INVALID_JSON'
   /** A send's body is not an object with a `data` field: 400. */
@@ -42,7 +48,10 @@ export type LiveServerErrorCode =
   | 'ERR_NOT_FOUND'
   /** A method other than GET, POST and OPTIONS: 405. */
   | 'ERR_METHOD'
-  /** Past a per-socket limit: 1,000 channels, or 256 frames waiting to be handled. */
+  /**
+   * Past a per-socket limit: 1,000 channels; or far more frames waiting to be handled than a
+   * paused peer can send (the socket is closed).
+   */
   | 'ERR_TOO_MANY'
   /**
    * A connection fell too far behind: more than `maxBufferedBytes` unread and a whole history
@@ -52,7 +61,7 @@ export type LiveServerErrorCode =
   | 'ERR_SLOW_CLIENT'
   /** A `message` listener threw or rejected: the send is answered 500 (or an error frame). */
   | 'ERR_LISTENER'
-  /** `authorize` threw or rejected: the request is refused (403) as if it had said no. */
+  /** `authorize` threw or rejected: `503` (an error frame over WebSocket); the client retries later. */
   | 'ERR_AUTHORIZE'
   /** Something failed inside the server while serving one request or socket, which was ended. */
   | 'ERR_INTERNAL'

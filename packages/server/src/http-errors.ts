@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { LiveServerErrorCode } from './errors'
 
 /** Headers of every error answer: JSON that no browser may sniff into anything else, never cached. */
@@ -14,9 +14,28 @@ export function errorBody(code: LiveServerErrorCode, message: string): string {
 }
 
 /**
+ * Whether some of `request`'s body has not arrived yet: it declared one (`Content-Length` over 0,
+ * or `Transfer-Encoding`) and Node has not parsed its end.
+ */
+export function bodyPending(request: IncomingMessage | undefined): boolean {
+  if (request === undefined || request.complete) return false
+  const { headers } = request
+  return headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0
+}
+
+/**
  * Answers with a JSON error body `{"error": {"code", "message"}}`; `message` must quote client
  * input only through `quote` or `cut` (200 characters). Never throws: a response that already
  * started, or cannot take the answer, is destroyed instead.
+ *
+ * When the request's body has not all arrived (a refused POST), the answer says
+ * `Connection: close` and the socket is closed once it is written: reading the rest would let a
+ * client that trickles its body hold the connection for as long as Node's `requestTimeout`.
+ *
+ * @example
+ * ```ts
+ * sendError(response, 404, 'ERR_NOT_FOUND', `Nothing at ${quote(request.url)}`)
+ * ```
  */
 export function sendError(
   response: ServerResponse,
@@ -30,7 +49,11 @@ export function sendError(
       response.destroy()
       return
     }
-    response.writeHead(status, { ...headers, ...ERROR_HEADERS })
+    const request = response.req as IncomingMessage | undefined
+    const closing = bodyPending(request)
+    const connection: Record<string, string> = closing ? { Connection: 'close' } : {}
+    if (closing) response.once('finish', () => request?.socket?.destroy())
+    response.writeHead(status, { ...headers, ...ERROR_HEADERS, ...connection })
     response.end(errorBody(code, message))
   } catch {
     response.destroy()

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import type { Verdict } from './authorization'
 import type { Channel } from './channel'
 import type { HeaderMap } from './headers'
 import type { ErrorHandler } from './report'
@@ -33,9 +34,9 @@ export interface AuthorizeContext {
   /** The transport that asks: the one subscribing, or `'http'` for a POST send. */
   transport: RequestTransport
   /**
-   * The request's headers, lowercase names. For WebSocket: the upgrade request's, with those of
-   * the client's `hello` frame over them (a bearer token a browser cannot put on an upgrade),
-   * except the names a browser controls (`host`, `origin`, `cookie`, `sec-*`, …).
+   * The request's headers, lowercase names. For WebSocket: the upgrade request's, plus those of
+   * the client's `hello` frame that `helloHeaders` allows (by default `authorization`, a bearer
+   * token a browser cannot put on an upgrade) and the upgrade request did not carry.
    */
   headers: HeaderMap
   /** The HTTP request (for WebSocket, the upgrade request), for its cookies, address and URL. */
@@ -70,6 +71,8 @@ export interface HubSettings {
   longPollTimeout: number
   /** How long a send's body may take to arrive, in ms. */
   bodyTimeout: number
+  /** The header names a WebSocket `hello` frame may add, lowercase. */
+  helloHeaders: ReadonlySet<string>
 }
 
 /** What the server shares with its transports. */
@@ -81,8 +84,8 @@ export interface Hub {
   peek(name: string): Channel
   /** Open connections, for heartbeats and `close()`. */
   connections: Set<LiveConnection>
-  /** Asks the `authorize` hook; a hook that throws refuses, and is reported. */
-  authorize(context: AuthorizeContext): Promise<boolean>
+  /** Asks the `authorize` hook; a hook that throws or rejects is `failed`, and is reported. */
+  authorize(context: AuthorizeContext): Promise<Verdict>
   /** Hands a client's message to every `message` listener; rejects if one of them failed. */
   receive(channel: string, data: unknown, context: MessageContext): Promise<void>
   /** Reports what went wrong to `onError`; never throws. */

@@ -26,7 +26,8 @@ function normalize(origin: string): string {
   }
 }
 
-function ownOrigin(origin: string, request: IncomingMessage): boolean {
+/** Whether `origin` is the request's own: its host equals the `Host` header (a same-origin request). */
+export function ownOrigin(origin: string, request: IncomingMessage): boolean {
   const host = request.headers.host
   if (!host) return false
   try {

@@ -25,7 +25,10 @@ export type ErrorHandler = (error: LiveServerError, context: ErrorContext) => vo
 
 /** Options of {@link consoleReporter}. */
 export interface ConsoleReporterOptions {
-  /** Lines written per `window`; past that they are counted, and the count written once. Default 20. */
+  /**
+   * Lines written per `window` for each kind of fault, the client's and the server's, counted
+   * apart; past that they are counted, and the count written once. Default 20.
+   */
   limit?: number
   /** The window of `limit`, in ms. Default 10 000. */
   window?: number
@@ -48,10 +51,50 @@ function stackOf(error: LiveServerError): string {
   return error.stack ?? ''
 }
 
+/** One kind's budget of lines per window; past it, reports are counted and the count written. */
+function lineBudget(
+  kind: 'client' | 'server',
+  limit: number,
+  window: number,
+  write: (line: string) => void,
+): () => boolean {
+  let windowStart = Number.NEGATIVE_INFINITY
+  let written = 0
+  let suppressed = 0
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const flush = (): void => {
+    if (timer !== undefined) clearTimeout(timer)
+    timer = undefined
+    if (suppressed > 0) {
+      write(
+        `${PREFIX} ${suppressed} more ${kind} reports in the last ${window / 1000} s were not shown`,
+      )
+    }
+    suppressed = 0
+  }
+  return () => {
+    const now = Date.now()
+    if (now - windowStart >= window) {
+      flush()
+      windowStart = now
+      written = 0
+    }
+    if (written >= limit) {
+      suppressed++
+      timer ??= setTimeout(flush, windowStart + window - now)
+      timer.unref?.()
+      return false
+    }
+    written++
+    return true
+  }
+}
+
 /**
  * The default `onError`: one line per report, `[@livedata/server] <code>: <message>` and the
- * client's address, at most `limit` lines per `window` (then one line saying how many were not
- * shown), and a stack only for the server's own faults.
+ * client's address, and a stack only for the server's own faults. Client faults and server
+ * faults have budgets of their own, `limit` lines per `window` each (then one line saying how
+ * many were not shown), so that a peer sending garbage never hides a server fault.
  *
  * @example
  * ```ts
@@ -68,32 +111,10 @@ export function consoleReporter(options: ConsoleReporterOptions = {}): ErrorHand
   const limit = options.limit ?? 20
   const window = options.window ?? 10_000
   const write = options.write ?? ((line: string) => console.error(line))
-  let windowStart = Number.NEGATIVE_INFINITY
-  let written = 0
-  let suppressed = 0
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const flush = (): void => {
-    if (timer !== undefined) clearTimeout(timer)
-    timer = undefined
-    if (suppressed > 0) {
-      write(`${PREFIX} ${suppressed} more reports in the last ${window / 1000} s were not shown`)
-    }
-    suppressed = 0
-  }
+  const clientBudget = lineBudget('client', limit, window, write)
+  const serverBudget = lineBudget('server', limit, window, write)
   return (error, context) => {
-    const now = Date.now()
-    if (now - windowStart >= window) {
-      flush()
-      windowStart = now
-      written = 0
-    }
-    if (written >= limit) {
-      suppressed++
-      timer ??= setTimeout(flush, windowStart + window - now)
-      timer.unref?.()
-      return
-    }
-    written++
+    if (!(context.client ? clientBudget : serverBudget)()) return
     const address = context.address ?? context.request?.socket?.remoteAddress
     const from = address ? ` (from ${address})` : ''
     const code = error instanceof LiveServerError ? error.code : 'ERR_INTERNAL'

@@ -1,5 +1,6 @@
 import type { LiveServerErrorCode } from './errors'
 import { isEventName } from './hub'
+import { jsonSize } from './json-size'
 import { quote } from './quote'
 
 /** A send a client made: the payload, and the event name it gave. */
@@ -35,7 +36,8 @@ function parse(text: string): { value: unknown } | null {
 /**
  * Turns a send's body into the send, or a refusal to answer with. `body` is the body text, its
  * bytes, or what middleware in front already parsed (`request.body`: an object is taken as
- * parsed, a string or bytes are parsed here). Never throws, whatever `body` is.
+ * parsed, a string or bytes are parsed here). Either way it is held to `maxPayload`: a parsed
+ * body by its size as JSON, counted only up to the limit. Never throws, whatever `body` is.
  *
  * @example
  * ```ts
@@ -48,19 +50,17 @@ function parse(text: string): { value: unknown } | null {
 export function readSendBody(body: unknown, maxPayload: number): SendReading {
   try {
     let value: unknown = body
+    const tooLarge = (): SendReading =>
+      refuse(413, 'ERR_PAYLOAD_TOO_LARGE', `The body exceeds maxPayload (${maxPayload} bytes)`)
     if (typeof body === 'string' || body instanceof Uint8Array) {
       const size = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength
-      if (size > maxPayload) {
-        return refuse(
-          413,
-          'ERR_PAYLOAD_TOO_LARGE',
-          `The body exceeds maxPayload (${maxPayload} bytes)`,
-        )
-      }
+      if (size > maxPayload) return tooLarge()
       const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8')
       const parsed = parse(text)
       if (parsed === null) return refuse(400, 'ERR_INVALID_JSON', 'The body is not valid JSON')
       value = parsed.value
+    } else if (jsonSize(body, maxPayload) > maxPayload) {
+      return tooLarge()
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       return refuse(400, 'ERR_INVALID_MESSAGE', `${SHAPE}, got ${quote(value)}`)

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { refusalOf } from './authorization'
 import { LiveServerError } from './errors'
 import { headersOf } from './headers'
 import { sendError } from './http-errors'
@@ -10,10 +11,17 @@ type BodyRead = { text: string } | { failed: 'too-large' | 'timeout' | 'aborted'
 
 /**
  * Reads a body up to `limit` bytes within `timeout` ms (0: no limit in time). Settles once, and
- * leaves no listener that could throw later.
+ * leaves no listener that could throw later. A request whose client already went (while
+ * `authorize` ran, say) is `aborted` at once: its `close` will not come again.
  */
 function readBody(request: IncomingMessage, limit: number, timeout: number): Promise<BodyRead> {
   return new Promise((resolve) => {
+    // A late error (the client resets after the answer) must find a listener.
+    request.on('error', () => {})
+    if (request.destroyed || request.readableAborted) {
+      resolve({ failed: 'aborted' })
+      return
+    }
     const chunks: Buffer[] = []
     let size = 0
     let settled = false
@@ -37,8 +45,6 @@ function readBody(request: IncomingMessage, limit: number, timeout: number): Pro
       if ('failed' in result) request.resume()
       resolve(result)
     }
-    // A late error (the client resets after the answer) must find a listener.
-    request.on('error', () => {})
     request.on('data', onData)
     request.on('end', onEnd)
     request.on('close', onClose)
@@ -46,16 +52,11 @@ function readBody(request: IncomingMessage, limit: number, timeout: number): Pro
   })
 }
 
-/** Answers, then closes the connection: what is left of the request is not worth reading. */
-function closeAfter(request: IncomingMessage, response: ServerResponse): void {
-  response.setHeader('Connection', 'close')
-  response.once('finish', () => request.socket?.destroy())
-}
-
 /**
  * A client's send over HTTP: `POST <path>/<channel>` with `{"data": ..., "event"?: "name"}`.
  * Middleware in front that already read the body (Express's `express.json()`) left it in
- * `request.body`, which is used instead.
+ * `request.body`, which is used instead, held to `maxPayload` the same. A refusal before the
+ * body arrived closes the connection after the answer (`sendError`).
  */
 export async function handleHttpSend(
   hub: Hub,
@@ -68,13 +69,23 @@ export async function handleHttpSend(
   const address = request.socket?.remoteAddress
   const headers = headersOf(request)
   const context = { channel, transport: 'http' as const, headers, request }
-  if (!(await hub.authorize({ ...context, action: 'send' }))) {
-    return sendError(response, 403, 'ERR_FORBIDDEN', `Sending on "${channel}" is not allowed`, cors)
+  const verdict = await hub.authorize({ ...context, action: 'send' })
+  if (verdict !== 'allowed') {
+    const { retry } = hub.settings
+    const { status, code, message, headers } = refusalOf(verdict, 'send', channel, retry)
+    return sendError(response, status, code, message, { ...cors, ...headers })
   }
   const { maxPayload, bodyTimeout } = hub.settings
+  const declared = Number(request.headers['content-length'] ?? 0)
   const report = (error: LiveServerError) =>
     hub.report(error, { client: true, transport: 'http', channel, request, address })
   let body: unknown = request.body
+  if (body !== undefined && declared > maxPayload) {
+    // Parsed already, by middleware with a larger limit: the wire size says it all.
+    const message = `The body exceeds maxPayload (${maxPayload} bytes)`
+    report(new LiveServerError('ERR_PAYLOAD_TOO_LARGE', message))
+    return sendError(response, 413, 'ERR_PAYLOAD_TOO_LARGE', message, cors)
+  }
   if (body === undefined) {
     if (request.readableEnded || request.readableDidRead) {
       const message =
@@ -82,7 +93,6 @@ export async function handleHttpSend(
       report(new LiveServerError('ERR_BODY_CONSUMED', message))
       return sendError(response, 400, 'ERR_BODY_CONSUMED', message, cors)
     }
-    const declared = Number(request.headers['content-length'] ?? 0)
     const read: BodyRead =
       declared > maxPayload
         ? { failed: 'too-large' }
@@ -95,7 +105,6 @@ export async function handleHttpSend(
         response.destroy()
         return
       }
-      closeAfter(request, response)
       if (read.failed === 'timeout') {
         const message = `The body did not arrive within bodyTimeout (${bodyTimeout} ms)`
         report(new LiveServerError('ERR_BODY_TIMEOUT', message))
@@ -111,7 +120,6 @@ export async function handleHttpSend(
   if ('refusal' in reading) {
     const { status, code, message } = reading.refusal
     report(new LiveServerError(code, message))
-    if (status === 413) closeAfter(request, response)
     return sendError(response, status, code, message, cors)
   }
   const { data, event } = reading.send

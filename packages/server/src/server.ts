@@ -1,8 +1,10 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
+import { refusalOf, type Verdict } from './authorization'
 import { backlogSize, Channel, type SubscribeOptions } from './channel'
 import { LiveServerError, type LiveServerErrorCode } from './errors'
 import { headersOf } from './headers'
+import { helloHeaderNames } from './hello-headers'
 import { createHostCheck, type HostOption, hostName } from './hosts'
 import { errorBody, sendError } from './http-errors'
 import {
@@ -17,7 +19,7 @@ import {
   type ServerTransport,
 } from './hub'
 import { createIdGenerator } from './ids'
-import { createOriginCheck, type OriginOption } from './origin'
+import { createOriginCheck, type OriginOption, ownOrigin } from './origin'
 import { cut, quote } from './quote'
 import { type ErrorContext, type ErrorHandler, safeReporter } from './report'
 import { handleHttpSend } from './sends'
@@ -73,8 +75,10 @@ export interface LiveServerOptions {
    */
   bodyTimeout?: number
   /**
-   * Decides per request whether it may subscribe to or send on a channel; only `true` allows.
-   * One that throws refuses (403) and is reported to `onError`. Default: allow.
+   * Decides per request whether it may subscribe to or send on a channel; only `true` allows,
+   * anything else is `403 ERR_FORBIDDEN` (final: the client stops). One that throws or rejects
+   * (a database down) is `503 ERR_AUTHORIZE` (the client retries later) and is reported to
+   * `onError` as the server's fault. Default: allow.
    * @example
    * ```ts
    * createLiveServer({
@@ -85,10 +89,25 @@ export interface LiveServerOptions {
    */
   authorize?: (context: AuthorizeContext) => boolean | Promise<boolean>
   /**
+   * Header names a WebSocket client may send in its `hello` frame (browsers cannot put headers
+   * on an upgrade), case-insensitive. Default `['authorization']`. `authorize` and `message`
+   * listeners see them only where the upgrade request did not carry the header: a header on the
+   * upgrade always wins. Never list an identity header that a proxy in front sets
+   * (`x-forwarded-user`, `x-forwarded-for`, …): where the proxy did not set it, any client could.
+   * Names the browser controls (`host`, `origin`, `cookie`, `sec-*`, …) are refused. Hello
+   * headers outside the list are ignored and reported (once per name).
+   * @example
+   * ```ts
+   * createLiveServer({ helloHeaders: ['authorization', 'x-tenant'] })
+   * ```
+   */
+  helloHeaders?: readonly string[]
+  /**
    * Receives what went wrong while serving: a client's fault (`context.client`: a bad frame, a
    * refused origin or host, an aborted or late body) or the server's own (a `message` listener
    * or `authorize` threw). Default: {@link consoleReporter}, one line per report, at most 20
-   * per 10 s, a stack only for the server's own faults. It must not throw.
+   * client faults and 20 server faults per 10 s (each kind its own budget), a stack only for
+   * the server's own faults. It must not throw.
    * @example
    * ```ts
    * createLiveServer({
@@ -123,7 +142,8 @@ export interface LiveServer {
   attach(server: Server): this
   /**
    * Handles `request` if it is under `path`, for use inside another framework's middleware.
-   * Returns `false` (and touches nothing) otherwise.
+   * Returns `false` (and touches nothing) otherwise, a request target no URL parser accepts
+   * included when it does not start with `path`.
    */
   handle(request: IncomingMessage, response: ServerResponse): boolean
   /** Publishes `data` (anything JSON can hold) on `channel`; returns the message id. */
@@ -196,6 +216,7 @@ function describeHost(header: string | undefined): string {
 }
 
 const ORIGIN_PATTERN = /^https?:\/\/[^/?#\s]+$/i
+const TARGET_REFUSAL = 'The request target is not a valid URL'
 
 /**
  * Creates a live server: channels of JSON messages, each message with an id, a bounded history
@@ -231,6 +252,7 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
   const originAllowed = createOriginCheck(options.origins)
   const hostAllowed = createHostCheck(options.allowedHosts, options.origins)
   const authorize = options.authorize
+  const helloHeaders = helloHeaderNames(options.helloHeaders)
   const report: ErrorHandler = safeReporter(options.onError)
   const nextId = createIdGenerator()
   const channels = new Map<string, Channel>()
@@ -248,6 +270,7 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
       longPollTimeout: positive('longPollTimeout', options.longPollTimeout, 25_000),
       // A client more than a whole history behind could not resume without a gap anyway.
       maxBacklog: Math.max(historySize, 1000),
+      helloHeaders,
     },
     connections: new Set<LiveConnection>(),
     channel(name) {
@@ -261,19 +284,19 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
       return channel
     },
     peek: (name) => channels.get(name) ?? new Channel(name, 0),
-    async authorize(context) {
-      if (!authorize) return true
+    async authorize(context): Promise<Verdict> {
+      if (!authorize) return 'allowed'
       try {
-        return (await authorize(context)) === true
+        return (await authorize(context)) === true ? 'allowed' : 'forbidden'
       } catch (cause) {
         const { channel, action, transport, request } = context
         const error = new LiveServerError(
           'ERR_AUTHORIZE',
-          `authorize threw for ${action} on "${channel}" (${transport}); the request was refused`,
+          `authorize threw for ${action} on "${channel}" (${transport}); the client was told to try again later`,
           { cause },
         )
         report(error, { client: false, channel, transport, request })
-        return false
+        return 'failed'
       }
     },
     async receive(channel, data, context) {
@@ -403,14 +426,11 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
       }
     }
     const headers = headersOf(request)
-    if (!(await hub.authorize({ ...context, action: 'subscribe', headers }))) {
-      return sendError(
-        response,
-        403,
-        'ERR_FORBIDDEN',
-        `Access to "${channel}" is not allowed`,
-        cors,
-      )
+    const verdict = await hub.authorize({ ...context, action: 'subscribe', headers })
+    if (verdict !== 'allowed') {
+      const refusal = refusalOf(verdict, 'subscribe', channel, hub.settings.retry)
+      const { status, code, message, headers: extra } = refusal
+      return sendError(response, status, code, message, { ...cors, ...extra })
     }
     // The client may have gone while authorize ran: subscribing it now would leak it forever.
     if (response.destroyed || request.socket.destroyed) return
@@ -455,12 +475,19 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
     url: URL,
     rest: string,
   ): Promise<void> => {
+    const origin = request.headers.origin
     // The Host first: a rebinding page passes the Origin check as its "own" origin.
     if (!hostAllowed(request)) {
-      return refuse(response, 403, 'ERR_HOST', hostRefusal(request), { request })
+      // An allowed cross-origin page (reaching the server by a name it does not know) may read
+      // why, or its client retries forever. Not a page whose Origin is the Host itself: that is
+      // what a rebinding page looks like, and same-origin it needs no CORS anyway.
+      const readable =
+        origin !== undefined && !ownOrigin(origin, request) && originAllowed(origin, request)
+          ? corsHeaders(request)
+          : {}
+      return refuse(response, 403, 'ERR_HOST', hostRefusal(request), { request }, readable)
     }
     const cors = corsHeaders(request)
-    const origin = request.headers.origin
     if (origin !== undefined && !originAllowed(origin, request)) {
       // With CORS headers, so that the page can read why; the body holds nothing else.
       const readable = {
@@ -559,9 +586,10 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
       const url = parseTarget(request.url)
       const prefix = `${path}/`
       if (url === null) {
-        refuse(response, 400, 'ERR_INVALID_REQUEST', 'The request target is not a valid URL', {
-          request,
-        })
+        // Only a target that names our path is ours to refuse; the app may know what to do
+        // with any other.
+        if (!request.url?.startsWith(prefix)) return false
+        refuse(response, 400, 'ERR_INVALID_REQUEST', TARGET_REFUSAL, { request })
         return true
       }
       if (!url.pathname.startsWith(prefix)) return false
@@ -594,7 +622,11 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
       const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
         if (live.handle(request, response)) return
         if (others.length === 0) {
-          sendError(response, 404, 'ERR_NOT_FOUND', `Nothing at ${quote(request.url)}`)
+          if (parseTarget(request.url) === null) {
+            refuse(response, 400, 'ERR_INVALID_REQUEST', TARGET_REFUSAL, { request })
+          } else {
+            sendError(response, 404, 'ERR_NOT_FOUND', `Nothing at ${quote(request.url)}`)
+          }
           return
         }
         for (const other of others) other.call(server, request, response)
@@ -606,8 +638,10 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
         try {
           const pathname = parseTarget(request.url)?.pathname
           if (pathname === undefined) {
-            const message = 'The request target is not a valid URL'
-            return refuseUpgrade(socket, 400, 'ERR_INVALID_REQUEST', message)
+            if (server.listenerCount('upgrade') === 1) {
+              refuseUpgrade(socket, 400, 'ERR_INVALID_REQUEST', TARGET_REFUSAL)
+            }
+            return
           }
           if (pathname !== path && pathname !== `${path}/`) {
             // Another upgrade handler (a dev server's HMR, say) may own this path.

@@ -57,32 +57,56 @@ describe('authorize', () => {
     ])
   })
 
-  it('that throws refuses (403, or an error frame) and is reported as the server’s fault, with its error', async () => {
+  it('that throws is 503 ERR_AUTHORIZE with Retry-After (an error frame over WebSocket), reported as the server’s fault, with its error', async () => {
     const failure = new Error('the session store is down')
     const s = await server({
+      retry: 2500,
       authorize: () => {
         throw failure
       },
     })
     const response = await fetch(`${s.url}/a?transport=polling`)
-    expect(response.status).toBe(403)
-    expect(await response.json()).toMatchObject({ error: { code: 'ERR_FORBIDDEN' } })
+    expect(response.status).toBe(503)
+    expect(response.headers.get('retry-after')).toBe('3')
+    const body = await response.json()
+    expect(body).toMatchObject({ error: { code: 'ERR_AUTHORIZE' } })
+    expect(body.error.message).not.toContain('session store')
     const client = await socket(s)
     client.send({ type: 'send', channel: 'a', data: 1, ref: 9 })
-    const [frame] = await client.until((f) => f.length === 1)
-    expect(frame).toMatchObject({ type: 'error', code: 'ERR_FORBIDDEN', ref: 9 })
+    client.send({ type: 'subscribe', channel: 'b' })
+    const frames = await client.until((f) => f.length === 2)
+    expect(frames[0]).toMatchObject({ type: 'error', code: 'ERR_AUTHORIZE', ref: 9 })
+    expect(frames[0]).not.toHaveProperty('channel')
+    expect(frames[1]).toMatchObject({ type: 'error', code: 'ERR_AUTHORIZE', channel: 'b' })
+    expect(frames[1]).not.toHaveProperty('ref')
     expect(s.reports.map((r) => [r.error.code, r.context.client, r.context.transport])).toEqual([
       ['ERR_AUTHORIZE', false, 'polling'],
+      ['ERR_AUTHORIZE', false, 'websocket'],
       ['ERR_AUTHORIZE', false, 'websocket'],
     ])
     for (const { error } of s.reports) expect(error.cause).toBe(failure)
   })
 
-  it('that rejects is handled the same', async () => {
+  it('that rejects is handled the same, on a POST send too', async () => {
     const s = await server({ authorize: () => Promise.reject(new Error('later')) })
-    expect((await fetch(`${s.url}/a`, { method: 'POST', body: '{"data":1}' })).status).toBe(403)
+    const response = await fetch(`${s.url}/a`, { method: 'POST', body: '{"data":1}' })
+    expect(response.status).toBe(503)
+    expect(await response.json()).toMatchObject({ error: { code: 'ERR_AUTHORIZE' } })
     expect(s.reports.map((r) => [r.error.code, r.context.transport])).toEqual([
       ['ERR_AUTHORIZE', 'http'],
     ])
+  })
+
+  it('that says false is still 403 ERR_FORBIDDEN, reported as nothing', async () => {
+    const s = await server({ authorize: () => false })
+    const response = await fetch(`${s.url}/a?transport=polling`)
+    expect(response.status).toBe(403)
+    expect(response.headers.get('retry-after')).toBeNull()
+    expect(await response.json()).toMatchObject({ error: { code: 'ERR_FORBIDDEN' } })
+    const client = await socket(s)
+    client.send({ type: 'subscribe', channel: 'b' })
+    const [frame] = await client.until((f) => f.length === 1)
+    expect(frame).toMatchObject({ type: 'error', code: 'ERR_FORBIDDEN', channel: 'b' })
+    expect(s.reports).toEqual([])
   })
 })

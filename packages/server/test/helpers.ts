@@ -225,3 +225,34 @@ export function watchEscapes(): unknown[] {
   })
   return escaped
 }
+
+/** A raw TCP peer on a server, to send exactly the bytes a test needs, and see when it closes. */
+export async function rawPeer(origin: string) {
+  const { connect } = await import('node:net')
+  const socket = connect(Number(new URL(origin).port), '127.0.0.1')
+  socket.on('error', () => {})
+  await once(socket, 'connect')
+  let received = ''
+  socket.on('data', (chunk) => {
+    received += chunk
+  })
+  const closed = once(socket, 'close').then(() => received)
+  return {
+    socket,
+    /** Resolves with all the server answered, once the connection closed. */
+    closed,
+    get received() {
+      return received
+    },
+  }
+}
+
+/** Rejects after `ms` with `what` in the message, for a race with an event that must come first. */
+export function deadline(ms: number, what: string): Promise<never> {
+  const late = new Promise<never>((_, reject) => {
+    setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms).unref()
+  })
+  // Lost races end here, not as unhandled rejections.
+  late.catch(() => {})
+  return late
+}

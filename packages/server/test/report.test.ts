@@ -29,7 +29,7 @@ describe('the default reporter', () => {
     expect(lines[1]).toContain('report.test.ts')
   })
 
-  it('writes at most 20 lines per 10 s, then one line saying how many it did not show', () => {
+  it('writes at most 20 lines per 10 s of each kind, then one line saying how many it did not show', () => {
     vi.useFakeTimers()
     const lines: string[] = []
     const log = consoleReporter({ write: (line) => lines.push(line) })
@@ -38,9 +38,33 @@ describe('the default reporter', () => {
     expect(lines).toHaveLength(20)
     vi.advanceTimersByTime(10_000)
     expect(lines).toHaveLength(21)
-    expect(lines[20]).toBe('[@livedata/server] 5 more reports in the last 10 s were not shown')
+    expect(lines[20]).toBe(
+      '[@livedata/server] 5 more client reports in the last 10 s were not shown',
+    )
     log(error, { client: true })
     expect(lines).toHaveLength(22)
+  })
+
+  it("keeps a budget for server faults of its own: a client's noise never hides one", () => {
+    vi.useFakeTimers()
+    const lines: string[] = []
+    const log = consoleReporter({ write: (line) => lines.push(line) })
+    const noise = new LiveServerError('ERR_INVALID_FRAME', 'a frame must be JSON')
+    for (let i = 0; i < 100; i++) log(noise, { client: true })
+    const cause = new Error('BUG: orders table missing')
+    log(new LiveServerError('ERR_LISTENER', 'a message listener failed', { cause }), {
+      client: false,
+    })
+    const fault = lines.find((line) => line.startsWith('[@livedata/server] ERR_LISTENER'))
+    expect(fault).toContain('Error: BUG: orders table missing')
+    expect(fault).toContain('report.test.ts')
+    // Server faults past their own budget are counted apart.
+    for (let i = 0; i < 25; i++) log(new LiveServerError('ERR_INTERNAL', 'x'), { client: false })
+    vi.advanceTimersByTime(10_000)
+    expect(lines.slice(-2).sort()).toEqual([
+      '[@livedata/server] 6 more server reports in the last 10 s were not shown',
+      '[@livedata/server] 80 more client reports in the last 10 s were not shown',
+    ])
   })
 
   it('is what a server without onError uses', async () => {

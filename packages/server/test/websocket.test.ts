@@ -118,7 +118,7 @@ describe('hostile frames', () => {
 })
 
 describe('the hello frame', () => {
-  it("its headers reach authorize and message listeners, over the upgrade's, except the browser's", async () => {
+  it("its authorization reaches authorize and message listeners beside the upgrade's headers; cookie, host and sec-* never", async () => {
     const asked: AuthorizeContext[] = []
     const s = await server({
       authorize: (context) => {
@@ -159,15 +159,23 @@ describe('the hello frame', () => {
     expect(error).toMatchObject({ type: 'error', code: 'ERR_FORBIDDEN', channel: 'chat' })
   })
 
-  it('a hello after another frame is refused and closes the socket with 1008', async () => {
+  it('a hello after another frame is refused with ERR_INVALID_HELLO and closes the socket with 1008, the code in the reason', async () => {
     const s = await server()
     const client = await socket(s)
+    const reason = new Promise<string>((resolve) =>
+      client.ws.once('close', (_code, why) => resolve(String(why))),
+    )
     client.send({ type: 'subscribe', channel: 'chat' })
     client.send({ type: 'hello', headers: { authorization: 'Bearer late' } })
     const { code } = await client.closed
     expect(code).toBe(1008)
-    expect(client.frames.at(-1)).toMatchObject({ type: 'error', code: 'ERR_INVALID_FRAME' })
-    expect(client.frames.at(-1)?.message).toContain('first frame')
+    const refusal = client.frames.at(-1)
+    expect(refusal).toMatchObject({ type: 'error', code: 'ERR_INVALID_HELLO' })
+    expect(refusal).not.toHaveProperty('ref')
+    expect(refusal).not.toHaveProperty('channel')
+    expect(refusal?.message).toContain('first frame')
+    expect(await reason).toMatch(/^ERR_INVALID_HELLO: a hello frame must be the first frame/)
+    expect(s.reports.map((r) => r.error.code)).toEqual(['ERR_INVALID_HELLO'])
   })
 
   it.each([
@@ -181,15 +189,24 @@ describe('the hello frame', () => {
       { headers: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`h${i}`, 'x'])) },
     ],
     ['headers nested 10,000 deep', `{"type":"hello","headers":${nested(10_000)}}`],
-  ])('a hello with %s is refused and closes the socket with 1008', async (_name, hello) => {
-    const s = await server()
-    const client = await socket(s)
-    client.send(typeof hello === 'string' ? hello : { type: 'hello', ...hello })
-    const { code } = await client.closed
-    expect(code).toBe(1008)
-    expect(client.frames).toEqual([expect.objectContaining({ code: 'ERR_INVALID_FRAME' })])
-    expect(s.live.stats().connections).toBe(0)
-  })
+  ])(
+    'a hello with %s is refused with ERR_INVALID_HELLO and closes the socket with 1008',
+    async (_name, hello) => {
+      const s = await server()
+      const client = await socket(s)
+      const reason = new Promise<Buffer>((resolve) =>
+        client.ws.once('close', (_code, why) => resolve(why)),
+      )
+      client.send(typeof hello === 'string' ? hello : { type: 'hello', ...hello })
+      const { code } = await client.closed
+      expect(code).toBe(1008)
+      expect(client.frames).toEqual([expect.objectContaining({ code: 'ERR_INVALID_HELLO' })])
+      const why = await reason
+      expect(String(why)).toMatch(/^ERR_INVALID_HELLO: a hello frame /)
+      expect(why.length).toBeLessThanOrEqual(123)
+      expect(s.live.stats().connections).toBe(0)
+    },
+  )
 })
 
 describe('heartbeat', () => {

@@ -1,14 +1,19 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { type WebSocket, WebSocketServer } from 'ws'
+import { refusalOf } from '../authorization'
 import type { Channel, Subscriber } from '../channel'
 import { type FrameProblem, readClientFrame } from '../client-frames'
 import { LiveServerError, type LiveServerErrorCode } from '../errors'
 import { jsonFrame } from '../frames'
-import { type HeaderMap, headersOf, overlay } from '../headers'
+import { type HeaderMap, headersOf } from '../headers'
+import { pickHello, withHello } from '../hello-headers'
 import type { StoredMessage } from '../history'
 import type { Hub, LiveConnection } from '../hub'
+import { Inbox } from '../inbox'
+import { jsonSize } from '../json-size'
 import { Outbox } from '../outbox'
+import { quote } from '../quote'
 
 /** The WebSocket frame of a message, built once and shared by every socket. */
 function wsFrame(message: StoredMessage): string {
@@ -16,8 +21,14 @@ function wsFrame(message: StoredMessage): string {
   return message.wsFrame
 }
 
-/** Frames a client may have waiting to be handled before it is cut off. */
-const MAX_PENDING_FRAMES = 256
+/** Frames waiting to be handled at which the peer is paused (it resumes at half). */
+const PAUSE_FRAMES = 256
+/** Bytes waiting to be handled at which the peer is paused, at least (it resumes at half). */
+const PAUSE_BYTES = 1024 * 1024
+/** What a frame may carry besides its data: the type, channel, event and ref. */
+const ENVELOPE = 1024
+/** Longest close reason a close frame holds, in bytes. */
+const MAX_REASON = 123
 /** Channels one socket may follow at once. */
 const MAX_SUBSCRIPTIONS = 1000
 /** Pings a peer may leave unanswered: a server busy for a moment must not cut honest clients. */
@@ -28,29 +39,63 @@ const CLOSE_GRACE = 1000
 /** What an error frame answers: a send (`ref`) or a subscribe (`channel`). */
 type Answers = { ref?: number; channel?: string }
 
+/** `text` cut to what a close frame's reason holds (123 bytes), on a character boundary. */
+function closeReason(text: string): string {
+  let reason = text.slice(0, MAX_REASON)
+  while (Buffer.byteLength(reason) > MAX_REASON) reason = reason.slice(0, -1)
+  return reason
+}
+
+/** What one server's sockets share. */
+interface Shared {
+  hub: Hub
+  /** Hello header names already reported as ignored: each is reported once, at most 64. */
+  ignoredHello: Set<string>
+}
+
 /** One client socket, carrying any number of channel subscriptions. */
 class WebSocketConnection implements LiveConnection {
   private readonly subscriptions = new Map<string, { channel: Channel; subscriber: Subscriber }>()
   private unanswered = 0
-  private received = 0
+  private handled = 0
   private closed = false
-  /** The `hello` frame's headers; merged over the upgrade's only when asked, to keep idle sockets small. */
+  /**
+   * The `hello` frame's allowed headers; added to the upgrade's only when asked, to keep idle
+   * sockets small.
+   */
   private hello: HeaderMap | null = null
   /** The client's address, read now: a closed socket forgets it. */
   private readonly address: string | undefined
+  private readonly hub: Hub
   // Frames are handled one after the other: authorize is async, and an unsubscribe must not
   // overtake the subscribe before it, nor a subscribe the hello before it.
-  private queue: Promise<void> = Promise.resolve()
-  private pending = 0
+  private readonly inbox: Inbox<string | null>
   /** Messages, and every other frame the server writes: one byte budget for all of them. */
   private readonly outbox: Outbox<StoredMessage | string>
 
   constructor(
     private readonly socket: WebSocket,
     private readonly request: IncomingMessage,
-    private readonly hub: Hub,
+    private readonly shared: Shared,
   ) {
+    const hub = shared.hub
+    this.hub = hub
     this.address = request.socket?.remoteAddress
+    const { maxPayload } = hub.settings
+    const pauseBytes = Math.max(PAUSE_BYTES, 4 * maxPayload)
+    this.inbox = new Inbox<string | null>(
+      {
+        handle: (text) => this.onFrame(text),
+        fail: (error) => this.fail(error),
+        // Backpressure: the client's frames wait in its own socket, not in our memory.
+        pause: () => socket.pause(),
+        resume: () => socket.resume(),
+        overflow: () => this.cut('ERR_TOO_MANY', 'too many frames waiting to be handled'),
+      },
+      // Paused, a peer adds at most one frame and one socket read; four times the pause is far
+      // past that, so the cut is reached only if pausing failed to stop it.
+      { frames: PAUSE_FRAMES, bytes: pauseBytes, hardBytes: 4 * pauseBytes },
+    )
     // ws has no drain event: while frames wait, look again every few milliseconds. A callback
     // on every send would cost each message a closure, which is what throughput pays for.
     const pumpSoon = (): void => {
@@ -75,7 +120,7 @@ class WebSocketConnection implements LiveConnection {
       hub.settings.maxBufferedBytes,
       hub.settings.maxBacklog,
     )
-    socket.on('message', (data, isBinary) => this.receive(data, isBinary))
+    socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary))
     socket.on('pong', () => {
       this.unanswered = 0
     })
@@ -83,23 +128,10 @@ class WebSocketConnection implements LiveConnection {
     socket.on('error', () => this.cleanup())
   }
 
-  private receive(data: unknown, isBinary: boolean): void {
+  private receive(data: Buffer, isBinary: boolean): void {
     if (this.closed) return
-    const first = ++this.received === 1
-    // A client that sends faster than its frames are handled is cut off, not queued forever.
-    if (++this.pending > MAX_PENDING_FRAMES) {
-      this.cut('ERR_TOO_MANY', 'more than 256 frames waiting to be handled')
-      return
-    }
-    const text = isBinary ? null : String(data)
-    this.queue = this.queue.then(async () => {
-      try {
-        await this.onFrame(text, first)
-      } catch (error) {
-        this.fail(error)
-      }
-      this.pending--
-    })
+    // A binary frame is refused whatever it holds: only its size is kept.
+    this.inbox.push(isBinary ? null : data.toString('utf8'), data.length)
   }
 
   /** Something threw while handling this socket's frame: the server's fault, this socket ends. */
@@ -136,7 +168,7 @@ class WebSocketConnection implements LiveConnection {
       this.report(code, `WebSocket closed: ${reason}`, { client: true })
     }
     this.cleanup()
-    this.socket.close(status, reason)
+    this.socket.close(status, closeReason(reason))
     setTimeout(() => this.socket.terminate(), CLOSE_GRACE).unref()
   }
 
@@ -145,19 +177,42 @@ class WebSocketConnection implements LiveConnection {
     this.outbox.push(JSON.stringify({ type: 'error', code, message, ...answers }))
   }
 
-  /** Answers a frame the server cannot use; a peer that does not read its answers is cut. */
-  private refuse(problem: FrameProblem): void {
+  /**
+   * Answers a frame the server cannot use; a peer that does not read its answers is cut. A bad
+   * `hello` is `ERR_INVALID_HELLO` and closes the socket (1008, the code first in the reason):
+   * its credentials cannot be trusted, and the client learns that this transport cannot work.
+   */
+  private refuse(problem: FrameProblem, code: LiveServerErrorCode = 'ERR_INVALID_FRAME'): void {
     const { message, fatal, ...answers } = problem
-    this.report('ERR_INVALID_FRAME', message, { client: true, channel: answers.channel })
+    const reported = fatal ? 'ERR_INVALID_HELLO' : code
+    this.report(reported, message, { client: true, channel: answers.channel })
     if (this.outbox.full) {
       this.cut('ERR_SLOW_CLIENT', 'answers to its bad frames pile up unread')
       return
     }
-    this.error('ERR_INVALID_FRAME', message, answers)
-    if (fatal) this.cut(null, 'invalid hello frame')
+    this.error(reported, message, answers)
+    if (fatal) this.cut(null, `ERR_INVALID_HELLO: ${message}`)
   }
 
-  private async onFrame(text: string | null, first: boolean): Promise<void> {
+  /** Keeps a `hello` frame's allowed headers; the others are reported, once per name. */
+  private takeHello(headers: HeaderMap): void {
+    const { kept, ignored } = pickHello(headers, this.hub.settings.helloHeaders)
+    this.hello = kept
+    const seen = this.shared.ignoredHello
+    for (const name of ignored) {
+      if (seen.has(name) || seen.size >= 64) continue
+      seen.add(name)
+      const allowed = [...this.hub.settings.helloHeaders].join(', ') || 'none'
+      this.report(
+        'ERR_INVALID_HELLO',
+        `a hello frame's header ${quote(name)} was ignored: the server's helloHeaders allow ${allowed} (an identity header a proxy sets must never be listed)`,
+        { client: true },
+      )
+    }
+  }
+
+  private async onFrame(text: string | null): Promise<void> {
+    const first = this.handled++ === 0
     if (this.closed) return
     if (text === null) return this.refuse({ message: 'frames must be text, not binary' })
     const reading = readClientFrame(text)
@@ -167,8 +222,7 @@ class WebSocketConnection implements LiveConnection {
       if (!first) {
         return this.refuse({ message: 'a hello frame must be the first frame', fatal: true })
       }
-      this.hello = frame.headers
-      return
+      return this.takeHello(frame.headers)
     }
     const { channel } = frame
     if (frame.type === 'unsubscribe') {
@@ -178,9 +232,20 @@ class WebSocketConnection implements LiveConnection {
       return
     }
     const action = frame.type === 'send' ? 'send' : 'subscribe'
+    const { maxPayload } = this.hub.settings
+    // Only a frame that might hold too much is measured (UTF-8 takes at most 3 bytes a unit).
+    if (
+      frame.type === 'send' &&
+      text.length * 3 > maxPayload &&
+      jsonSize(frame.data, maxPayload) > maxPayload
+    ) {
+      const message = `The data of a send on "${channel}" exceeds maxPayload (${maxPayload} bytes)`
+      this.report('ERR_PAYLOAD_TOO_LARGE', message, { client: true, channel })
+      return this.error('ERR_PAYLOAD_TOO_LARGE', message, { ref: frame.ref })
+    }
     const upgrade = headersOf(this.request)
-    const headers = this.hello === null ? upgrade : overlay(upgrade, this.hello)
-    const allowed = await this.hub.authorize({
+    const headers = this.hello === null ? upgrade : withHello(upgrade, this.hello)
+    const verdict = await this.hub.authorize({
       channel,
       action,
       transport: 'websocket',
@@ -188,11 +253,11 @@ class WebSocketConnection implements LiveConnection {
       request: this.request,
     })
     if (this.closed) return
+    const refusal =
+      verdict === 'allowed' ? null : refusalOf(verdict, action, channel, this.hub.settings.retry)
     if (frame.type === 'send') {
       const ref = { ref: frame.ref }
-      if (!allowed) {
-        return this.error('ERR_FORBIDDEN', `Sending on "${channel}" is not allowed`, ref)
-      }
+      if (refusal) return this.error(refusal.code, refusal.message, ref)
       try {
         await this.hub.receive(channel, frame.data, {
           event: frame.event,
@@ -205,9 +270,7 @@ class WebSocketConnection implements LiveConnection {
       }
       return this.outbox.push(`{"type":"ack","ref":${frame.ref}}`)
     }
-    if (!allowed) {
-      return this.error('ERR_FORBIDDEN', `Access to "${channel}" is not allowed`, { channel })
-    }
+    if (refusal) return this.error(refusal.code, refusal.message, { channel })
     if (this.subscriptions.has(channel) || this.closed) return
     if (this.subscriptions.size >= MAX_SUBSCRIPTIONS) {
       const message = `At most ${MAX_SUBSCRIPTIONS} channels per socket`
@@ -233,6 +296,8 @@ class WebSocketConnection implements LiveConnection {
    */
   heartbeat(): void {
     if (this.closed) return
+    // Paused, the server reads nothing, pongs included: it cannot judge the peer now.
+    if (this.inbox.paused) return
     if (this.unanswered >= MAX_UNANSWERED_PINGS) {
       this.close()
       return
@@ -244,6 +309,7 @@ class WebSocketConnection implements LiveConnection {
 
   private cleanup(): void {
     this.closed = true
+    this.inbox.stop()
     for (const { channel, subscriber } of this.subscriptions.values()) {
       channel.unsubscribe(subscriber)
     }
@@ -261,14 +327,17 @@ class WebSocketConnection implements LiveConnection {
 export function createWebSocketEndpoint(hub: Hub) {
   const server = new WebSocketServer({
     noServer: true,
-    maxPayload: hub.settings.maxPayload + 1024,
+    // Room for a send a little over maxPayload, answered ERR_PAYLOAD_TOO_LARGE with its ref;
+    // a frame past this is no honest client's, and ws closes the socket with 1009.
+    maxPayload: 4 * hub.settings.maxPayload + ENVELOPE,
     perMessageDeflate: false,
   })
+  const shared: Shared = { hub, ignoredHello: new Set() }
   return {
     upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
       server.handleUpgrade(request, socket, head, (ws) => {
         ws.binaryType = 'nodebuffer'
-        hub.connections.add(new WebSocketConnection(ws, request, hub))
+        hub.connections.add(new WebSocketConnection(ws, request, shared))
       })
     },
     close(): void {
