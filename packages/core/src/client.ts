@@ -107,6 +107,10 @@ export function createClientFactory(registry: TransportRegistry) {
     const sources = new Map<string, InternalSource<unknown>>()
     const warned = new Set<string>()
     let closed = false
+    // What transports share between the sources of this client (one WebSocket for all). Each
+    // client.reconnect() starts a new generation of it: no connect after it can ride a socket
+    // opened before it (on old cookies, say), even while another source lingers on that socket.
+    let shared = new Map<string, unknown>()
 
     const connection = {
       policy,
@@ -130,7 +134,7 @@ export function createClientFactory(registry: TransportRegistry) {
       maxQueuedSends: options.maxQueuedSends ?? 100,
       baseUrl: base + search,
       // Per client: one WebSocket for all its sources, and the transport that worked last.
-      shared: new Map<string, unknown>(),
+      shared: () => shared,
       memory: { preferred: null },
     } satisfies Partial<Parameters<typeof createSource>[0]['connection']>
 
@@ -189,6 +193,7 @@ export function createClientFactory(registry: TransportRegistry) {
         return source
       }) as LiveClient['source'],
       reconnect() {
+        shared = new Map()
         for (const source of sources.values()) source.reconnect()
       },
       close() {

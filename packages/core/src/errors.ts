@@ -32,7 +32,9 @@ export type LiveDataErrorCode =
   /**
    * The server refused something and said so in its own terms (`serverCode`): a connection (an
    * auth middleware, say; tried again later), a subscription over the WebSocket (the next
-   * transport is tried), or a frame it could not place (reported, nothing closes).
+   * transport is tried), the WebSocket's `hello` (`ERR_INVALID_HELLO`: the next transport is
+   * tried, where the headers travel as HTTP headers), or a frame it could not place (reported,
+   * nothing closes).
    */
   | 'ERR_REFUSED'
   /** A `send` could not be delivered. */

@@ -1,5 +1,5 @@
 import { LiveDataError, toLiveDataError } from './errors'
-import { readServerError, serverError } from './server-error'
+import { isPassingStatus, readServerError, serverError } from './server-error'
 import type { LiveTimers } from './types'
 
 /** What a send by HTTP POST needs. */
@@ -73,6 +73,6 @@ async function post(send: HttpSend, subject: string, signal: AbortSignal): Promi
     return
   }
   const { status } = response
-  const retryable = status === 408 || status === 429 || status > 499
+  const retryable = isPassingStatus(status)
   throw serverError('ERR_SEND_FAILED', subject, status, await readServerError(response), retryable)
 }

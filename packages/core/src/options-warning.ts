@@ -14,12 +14,19 @@ function isProduction(): boolean {
 
 /** What an option is compared by: re-created inline values must look the same. */
 function fingerprint(name: string, value: unknown): unknown {
-  if (typeof value === 'function') return `${value}`
+  if (typeof value === 'function') {
+    const text = `${value}`
+    // A native or bound function's text is only "function name() { [native code] }": two of
+    // them may share it and differ, so they compare by identity.
+    return text.includes('[native code]') ? value : text
+  }
   if (name === 'transport' && typeof value === 'object' && value !== null) {
     return (value as TransportDefinition).name
   }
   // An inline object (`initialData: []`, a schema built in a render) is new every time: only
-  // its presence counts.
+  // its kind counts, an array apart from any other object (`[]` then `{}` is the classic
+  // `data.map is not a function`).
+  if (Array.isArray(value)) return 'array'
   return typeof value === 'object' && value !== null ? 'object' : value
 }
 
@@ -36,8 +43,9 @@ export function differingOptions(first: Options, next: Options): string[] {
 /**
  * In development, warns once per channel when `client.source(channel, options)` is called again
  * with options that differ from those the source was created with (which it keeps). Functions
- * compare by their source text, so an inline `reduce` re-created on every render does not warn;
- * objects (`initialData`, a schema) only by their presence; a call without options never warns.
+ * compare by their source text, so an inline `reduce` re-created on every render does not warn
+ * (native and bound functions, whose text says nothing, by identity); objects (`initialData`, a
+ * schema) by their kind, an array or another object; a call without options never warns.
  *
  * @example
  * ```ts

@@ -15,6 +15,47 @@ const MAX_MESSAGE = 300
 const FINAL = ['ERR_ORIGIN', 'ERR_HOST', 'ERR_FORBIDDEN']
 
 /**
+ * The HTTP status @livedata/server answers a code with, for the codes a WebSocket `error` frame
+ * can carry about a subscribe or a send, so that the same refusal reads the same on every
+ * transport: a final refusal is the 403 it is over HTTP, an `authorize` that failed (threw: a
+ * database down, say) the 503 it is over HTTP, passing and retried with backoff.
+ */
+const STATUS_OF = new Map([
+  ['ERR_ORIGIN', 403],
+  ['ERR_HOST', 403],
+  ['ERR_FORBIDDEN', 403],
+  ['ERR_AUTHORIZE', 503],
+  ['ERR_CLOSED', 503],
+  ['ERR_INTERNAL', 500],
+  ['ERR_LISTENER', 500],
+])
+
+/**
+ * The HTTP status that stands for a server's error code over HTTP, `undefined` for a code that
+ * has none of its own here.
+ *
+ * @example
+ * ```ts
+ * statusOfCode('ERR_AUTHORIZE') // 503
+ * ```
+ */
+export const statusOfCode = (code: string | undefined): number | undefined =>
+  code === undefined ? undefined : STATUS_OF.get(code)
+
+/**
+ * Whether an HTTP status says "passing: try again later" (408, 429, 5xx) rather than "never
+ * like this" (any other 4xx).
+ *
+ * @example
+ * ```ts
+ * isPassingStatus(503) // true
+ * isPassingStatus(403) // false
+ * ```
+ */
+export const isPassingStatus = (status: number): boolean =>
+  status === 408 || status === 429 || status > 499
+
+/**
  * Whether `error` is a refusal that no fallback and no retry can fix (the origin, the host or
  * `authorize` said no): the source closes with it until `client.reconnect()`.
  *

@@ -59,7 +59,8 @@ export interface SourceConfig<T, M> {
     WebSocket: unknown
     maxMessageSize: number
     baseUrl: string
-    shared: Map<string, unknown>
+    /** The client's shared transport state of the current generation (see `client.reconnect()`). */
+    shared(): Map<string, unknown>
     sendTimeout: number
     maxQueuedSends: number
   }
@@ -225,14 +226,16 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
           sendTimeout,
           timers,
           environment: connectionConfig.environment,
-          shared,
+          shared: shared(),
         }
       },
     },
     {
       onState(state) {
         update(state)
-        if (state.status === 'open') void flush()
+        // Open: what waited goes out. Closed (a final refusal, given up): nothing is coming to
+        // wait for, so it goes out by POST now (the server authorizes sends on their own).
+        if (state.status === 'open' || state.status === 'closed') void flush()
       },
       // History no longer reaches back: the server replays all it holds next. With `gap: 'reset'`
       // the data is rebuilt from initialData over it rather than folded onto a state with a hole
@@ -302,14 +305,22 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     })
   }
 
-  /** Sends what waited, one after the other so that order holds, while the source stays open. */
+  /**
+   * Sends what waited, one after the other so that order holds, while the source is open, or
+   * closed, or idle (nobody subscribed): then sends go by POST.
+   */
   const flush = async (): Promise<void> => {
     if (flushing) return
     flushing = true
-    // Open, or idle (nobody subscribed, so sends go by POST): the queue can drain.
-    while (queue.length > 0 && (state.status === 'open' || listeners.size === 0)) {
+    const canDrain = (): boolean =>
+      state.status === 'open' || state.status === 'closed' || listeners.size === 0
+    while (queue.length > 0 && canDrain()) {
       const item = queue.shift()!
       item.start()
+      if (config.isClosed()) {
+        item.done(new LiveDataError('ERR_CLOSED', 'The client is closed'))
+        continue
+      }
       try {
         item.done(undefined, await deliver(item.data, item.text, item.event))
       } catch (error) {
@@ -331,6 +342,7 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
         timers.clearTimeout(stopTimer)
         // Linger, so that StrictMode's unmount-remount or a route change reuses the connection.
         stopTimer = timers.setTimeout(() => {
+          stopTimer = null
           if (listeners.size === 0) connection.stop()
         }, config.disconnectDelay)
       }
@@ -386,7 +398,15 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
       connection.stop()
     },
     reconnect() {
-      if (listeners.size > 0 && !config.isClosed()) connection.restart()
+      if (config.isClosed()) return
+      if (listeners.size > 0) return connection.restart()
+      // Lingering after its last unsubscribe, on a connection made with the old credentials:
+      // it lets go now, so that a subscriber coming back connects afresh.
+      if (stopTimer !== null) {
+        timers.clearTimeout(stopTimer)
+        stopTimer = null
+        connection.stop()
+      }
     },
   }
 }

@@ -61,12 +61,16 @@ export type LiveSchema<M> = StandardSchemaLike<M> | ((value: unknown) => M)
 export interface SourceOptions<T, M = T> {
   /** The data before the first message, and what server rendering shows. */
   initialData?: T
+  // A method, not a property holding a function: its parameters are then compared both ways,
+  // so options typed `SourceOptions<T, M>` (a generic wrapper's, or shared options declared
+  // with this type) fit `client.source`, whose overloads see `previous` as `T | undefined`
+  // when nothing says `initialData` is there.
   /**
    * Folds a message into the data. Defaults to "the latest message replaces the data".
    * `previous` is `T`: with `initialData` it is never `undefined`.
    * @example reduce: (list, item) => [...list, item].slice(-50) // with initialData: []
    */
-  reduce?: (previous: T, data: M, message: LiveMessage) => T
+  reduce?(previous: T, data: M, message: LiveMessage): T
   /**
    * Validates each parsed payload; a failure becomes `ERR_SCHEMA` and the message is skipped.
    * Without `reduce`, the schema's output type is the source's data type.
@@ -116,6 +120,26 @@ export interface SourceOptions<T, M = T> {
   /** Polling: go on while the page is hidden. Default `false`. */
   pollWhenHidden?: boolean
 }
+
+/**
+ * Options of `client.source(channel, options)` that carry `initialData`: the source's `data`
+ * (and `reduce`'s `previous`) is then `T`, never `undefined`. Annotate options shared between
+ * calls with it (or with `SourceOptions<T, M>`, which gives `T | undefined`, as `initialData`
+ * may be missing); `satisfies` is not needed.
+ *
+ * @example
+ * ```ts
+ * const feedOptions: SourceOptionsWithInitialData<Item[], Item> = {
+ *   initialData: [],
+ *   reduce: (list, item) => [...list, item].slice(-50),
+ * }
+ * const feed = client.source('feed', feedOptions) // LiveSource<Item[]>
+ * function useFeed<T>(options: SourceOptionsWithInitialData<T[], T>) {
+ *   return client.source('feed', options) // LiveSource<T[]>
+ * }
+ * ```
+ */
+export type SourceOptionsWithInitialData<T, M = T> = SourceOptions<T, M> & { initialData: T }
 
 /** Reconnection policy: exponential backoff with full jitter, bounded. */
 export interface ReconnectOptions {
@@ -384,7 +408,7 @@ export interface LiveClient {
   /** A source with `initialData`: `data` is `T`, and so is `reduce`'s `previous`. */
   source<T, M = T, Send = unknown, Ack = unknown>(
     channel: string,
-    options: SourceOptions<T, M> & { initialData: T },
+    options: SourceOptionsWithInitialData<T, M>,
   ): LiveSource<T, Send, Ack>
   /** A source whose `schema` gives its data type (no `reduce`): `data` is its output or `undefined`. */
   source<T, _M = T, Send = unknown, Ack = unknown>(

@@ -100,6 +100,29 @@ describe('client.source() called again with other options', () => {
     expect(warn).toHaveBeenCalledTimes(1)
   })
 
+  it('warns for initialData of another kind: an array, then another object', () => {
+    const c = client()
+    c.source<unknown>('news', { initialData: [] })
+    c.source<unknown>('news', { initialData: {} })
+    expect(warn).toHaveBeenCalledTimes(1)
+    expect(String(warn.mock.calls[0]?.[0])).toContain('(initialData)')
+  })
+
+  it('compares native and bound functions, whose text says nothing, by identity', () => {
+    const c = client()
+    const scale = (factor: number) => (_previous: unknown, n: unknown) => Number(n) * factor
+    const double = scale(2).bind(null)
+    c.source('bound', { reduce: double })
+    c.source('bound', { reduce: double })
+    expect(warn).not.toHaveBeenCalled()
+    c.source('bound', { reduce: scale(3).bind(null) })
+    expect(warn).toHaveBeenCalledTimes(1)
+    c.source('native', { parse: JSON.parse })
+    c.source('native', { parse: String })
+    expect(warn).toHaveBeenCalledTimes(2)
+    expect(String(warn.mock.calls[1]?.[0])).toContain('(parse)')
+  })
+
   it('does not warn for a call without options, which takes the source as it is', () => {
     const c = client()
     c.source('news', { replay: 1, reduce: (_previous, n) => n })

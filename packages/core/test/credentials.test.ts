@@ -1,10 +1,12 @@
 import { once } from 'node:events'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws'
+import type { LiveDataError } from '../src/errors'
 import { createLiveClient, iframe } from '../src/index'
-import type { TransportName } from '../src/types'
-import { testScope, until, waitForSnapshot } from './servers'
+import type { LiveSource, TransportName } from '../src/types'
+import { startHttpServer, testScope, until, waitForSnapshot } from './servers'
 
 // Auth the same on every transport: headers (over the WebSocket in a `hello` frame), the
 // `credentials` of every fetch, a `query` on every URL, a base URL with a query of its own, and
@@ -215,6 +217,128 @@ describe('the hello frame', () => {
   })
 })
 
+describe('a hello the server refuses (ERR_INVALID_HELLO)', () => {
+  const SENTENCE = 'the header "authorization" is longer than 8192 characters'
+
+  /**
+   * A server on loopback whose WebSocket refuses a hello as @livedata/server does (an error frame
+   * with ERR_INVALID_HELLO, then close 1008) on sockets opened while `refuse()`, and whose HTTP
+   * side answers `http`.
+   */
+  async function helloRefusingServer(
+    http: (request: IncomingMessage, response: ServerResponse) => void,
+    refuse = () => true,
+  ) {
+    let upgrades = 0
+    const s = await startHttpServer(http, (server) => {
+      const wss = new WebSocketServer({ server })
+      server.on('upgrade', () => upgrades++)
+      wss.on('connection', (socket) => {
+        const welcome = !refuse()
+        socket.on('message', (data) => {
+          const frame = JSON.parse(String(data)) as { type: string; channel?: string }
+          if (welcome && frame.type === 'subscribe') {
+            socket.send(JSON.stringify({ type: 'subscribed', channel: frame.channel }))
+          }
+          if (welcome || frame.type !== 'hello') return
+          socket.send(
+            JSON.stringify({ type: 'error', code: 'ERR_INVALID_HELLO', message: SENTENCE }),
+          )
+          socket.close(1008, 'invalid hello')
+        })
+      })
+      defer(() => new Promise<void>((resolve) => wss.close(() => resolve())))
+    })
+    defer(() => s.close())
+    return { ...s, url: `${s.origin}/live`, upgrades: () => upgrades }
+  }
+
+  /** Every error the source showed, in order. */
+  function errorsOf(source: LiveSource<unknown>): LiveDataError[] {
+    const seen: LiveDataError[] = []
+    source.subscribe(() => {
+      const { error } = source.getSnapshot()
+      if (error && error !== seen.at(-1)) seen.push(error)
+    })
+    return seen
+  }
+
+  it('is where the WebSocket ends for these headers: the next transport opens, told why', async () => {
+    const s = await helloRefusingServer((_request, response) => {
+      response.writeHead(200, { 'Content-Type': 'text/event-stream' }).write('retry: 10\n\n')
+    })
+    const news = client({
+      url: s.url,
+      transports: ['websocket', 'sse'],
+      headers: { authorization: 'Bearer t' },
+    }).source('news')
+    const errors = errorsOf(news)
+    const snap = await waitForSnapshot(news, (x) => x.status === 'open')
+    expect(snap.transport).toBe('sse')
+    expect(errors[0]).toMatchObject({
+      code: 'ERR_REFUSED',
+      serverCode: 'ERR_INVALID_HELLO',
+      retryable: false,
+      message: `The server refused the WebSocket's hello (ERR_INVALID_HELLO): ${SENTENCE}`,
+    })
+    expect(s.requests[0]?.headers.authorization).toBe('Bearer t')
+    expect(s.upgrades()).toBe(1)
+  })
+
+  it('closes a source that has no other transport, with the sentence', async () => {
+    const s = await helloRefusingServer((_request, response) => response.destroy())
+    const news = client({
+      url: s.url,
+      transports: ['websocket'],
+      headers: { authorization: 'Bearer t' },
+      reconnect: { minDelay: 1, maxDelay: 1, maxAttempts: 3 },
+    }).source('news')
+    news.subscribe(() => {})
+    const snap = await waitForSnapshot(news, (x) => x.status === 'closed')
+    expect(snap.error).toMatchObject({ code: 'ERR_REFUSED', serverCode: 'ERR_INVALID_HELLO' })
+    expect(snap.error?.message).toContain(SENTENCE)
+    expect(s.upgrades()).toBe(1)
+  })
+
+  it('is tried again after client.reconnect(), which starts afresh', async () => {
+    let refuse = true
+    const s = await helloRefusingServer(
+      (_request, response) => response.destroy(),
+      () => refuse,
+    )
+    const c = client({
+      url: s.url,
+      transports: ['websocket'],
+      headers: { authorization: 'Bearer t' },
+    })
+    const news = c.source('news')
+    news.subscribe(() => {})
+    await waitForSnapshot(news, (x) => x.status === 'closed')
+    // The server's limit was raised, say: the same headers are welcome now.
+    refuse = false
+    c.reconnect()
+    const after = await waitForSnapshot(news, (x) => x.status !== 'connecting')
+    expect(after).toMatchObject({ status: 'open', transport: 'websocket' })
+    expect(s.upgrades()).toBe(2)
+  })
+
+  it('is not asked again with the same headers: later rounds go straight to the next transport', async () => {
+    // The next transport cannot connect either (a network error, worth retrying): round after
+    // round, only it is tried again.
+    const s = await helloRefusingServer((request) => request.socket.destroy())
+    const news = client({
+      url: s.url,
+      transports: ['websocket', 'long-polling'],
+      headers: { authorization: 'Bearer t' },
+      reconnect: { minDelay: 1, maxDelay: 1 },
+    }).source('news')
+    news.subscribe(() => {})
+    await s.waitForRequests(4)
+    expect(s.upgrades()).toBe(1)
+    expect(news.getSnapshot().error?.serverCode).toBe('ERR_INVALID_HELLO')
+  })
+})
+
 describe('client.reconnect()', () => {
   it('restarts an open source now, with the attempt count reset', async () => {
     const s = await server()
@@ -236,11 +360,81 @@ describe('client.reconnect()', () => {
 
   it('leaves a source nobody subscribes to alone', async () => {
     const s = await server()
-    const c = client({ url: s.url, transports: ['sse'] })
-    c.source('news')
+    const asked: string[] = []
+    const c = client({
+      url: s.url,
+      transports: ['sse'],
+      fetch: (input, init) => {
+        asked.push(new URL(String(input)).pathname)
+        return fetch(input, init)
+      },
+    })
+    // Created first: a restart of it would ask before the subscribed source does.
+    c.source('idle')
+    const news = c.source('news')
+    news.subscribe(() => {})
+    await waitForSnapshot(news, (x) => x.status === 'open')
     c.reconnect()
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    expect(s.requests).toHaveLength(0)
+    await s.waitForRequests(2)
+    await waitForSnapshot(news, (x) => x.status === 'open')
+    expect(asked).toEqual(['/live/news', '/live/news'])
+  })
+
+  it('lets go of a source lingering after its last unsubscribe: one that comes back connects afresh', async () => {
+    const s = await server()
+    let calls = 0
+    const c = client({
+      url: s.url,
+      transports: ['sse'],
+      disconnectDelay: 60_000,
+      headers: () => ({ 'x-call': String(++calls) }),
+    })
+    const news = c.source('news')
+    const leave = news.subscribe(() => {})
+    await waitForSnapshot(news, (x) => x.status === 'open')
+    leave()
+    c.reconnect()
+    expect(news.getSnapshot().status).toBe('closed')
+    news.subscribe(() => {})
+    await waitForSnapshot(news, (x) => x.status === 'open')
+    expect(s.requests.map((r) => r.headers['x-call'])).toEqual(['1', '2'])
+  })
+
+  it('never reuses a socket opened before it, even one another source lingers on', async () => {
+    // A browser puts its cookies on every upgrade; this one's jar changes at login.
+    const jar = { cookie: 'session=anonymous' }
+    class BrowserWebSocket extends NodeWebSocket {
+      constructor(url: string) {
+        super(url, { headers: { cookie: jar.cookie } })
+      }
+    }
+    const s = await server({
+      authorize: ({ channel, request }) =>
+        channel === 'news' || request.headers.cookie === 'session=ok',
+      onError: () => {},
+    })
+    const upgrades: string[] = []
+    s.http.on('upgrade', (request) => upgrades.push(request.headers.cookie ?? ''))
+    const c = client({
+      url: s.url,
+      transports: ['websocket'],
+      WebSocket: BrowserWebSocket,
+      disconnectDelay: 60_000,
+    })
+    const news = c.source('news')
+    const inbox = c.source('inbox')
+    const leave = news.subscribe(() => {})
+    inbox.subscribe(() => {})
+    await waitForSnapshot(news, (x) => x.status === 'open')
+    const refused = await waitForSnapshot(inbox, (x) => x.status === 'closed')
+    expect(refused.error?.serverCode).toBe('ERR_FORBIDDEN')
+    // news lingers on the old socket for disconnectDelay; the login sets the session cookie.
+    leave()
+    jar.cookie = 'session=ok'
+    c.reconnect()
+    const after = await waitForSnapshot(inbox, (x) => x.status !== 'connecting')
+    expect(after).toMatchObject({ status: 'open', error: null })
+    expect(upgrades).toEqual(['session=anonymous', 'session=ok'])
   })
 })
 

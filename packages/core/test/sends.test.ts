@@ -70,6 +70,67 @@ describe('the send queue', () => {
   })
 })
 
+describe.each(['websocket', 'sse'] as const)(
+  'a send queued while connecting, when a final refusal closes the source (%s)',
+  (transport) => {
+    // sendTimeout is long: a send still waiting for a connection that will never come would
+    // fail the test with ERR_SEND_TIMEOUT, "not connected", instead of what the server said.
+    const options = { transports: [transport], sendTimeout: 4000 }
+
+    it('goes out by POST at once, the server authorizing sends on their own', async () => {
+      const s = await server({ authorize: ({ action }) => action === 'send', onError: () => {} })
+      const received: unknown[] = []
+      s.live.on('message', (_channel, data) => received.push(data))
+      const chat = client({ url: s.url, ...options }).source('chat')
+      chat.subscribe(() => {})
+      expect(chat.getSnapshot().status).toBe('connecting')
+      const sent = chat.send({ text: 'hi' })
+      const refused = await waitForSnapshot(chat, (x) => x.status === 'closed')
+      expect(refused.error?.serverCode).toBe('ERR_FORBIDDEN')
+      await expect(sent).resolves.toBeUndefined()
+      expect(received).toEqual([{ text: 'hi' }])
+    })
+
+    it('rejects at once with what the server said when the POST is refused too', async () => {
+      const s = await server({ authorize: () => false, onError: () => {} })
+      const chat = client({ url: s.url, ...options }).source('chat')
+      chat.subscribe(() => {})
+      expect(chat.getSnapshot().status).toBe('connecting')
+      const sent = chat.send({ text: 'hi' })
+      await expect(sent).rejects.toMatchObject({
+        code: 'ERR_SEND_FAILED',
+        status: 403,
+        serverCode: 'ERR_FORBIDDEN',
+        message: expect.stringMatching(
+          /^The server refused a send on "chat" \(403 ERR_FORBIDDEN\)/,
+        ),
+      })
+      expect(chat.getSnapshot().status).toBe('closed')
+    })
+  },
+)
+
+describe('sends still queued when the client is closed', () => {
+  it('reject at once with ERR_CLOSED', async () => {
+    const s = await server()
+    const env = fakeEnvironment()
+    env.set({ online: false })
+    const c = client({
+      url: s.url,
+      transports: ['sse'],
+      environment: env.environment,
+      sendTimeout: 3000,
+    })
+    const chat = c.source('chat')
+    chat.subscribe(() => {})
+    await waitForSnapshot(chat, (x) => x.status === 'offline')
+    const sent = chat.send(1)
+    c.close()
+    await expect(sent).rejects.toMatchObject({ code: 'ERR_CLOSED' })
+    expect(s.requests).toHaveLength(0)
+  })
+})
+
 describe('open timeout', () => {
   it('gives up a transport that neither opens nor fails, and falls back to the next', async () => {
     const s = await server()

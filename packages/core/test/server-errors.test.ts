@@ -1,6 +1,8 @@
+import { once } from 'node:events'
 import type { ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { WebSocket as NodeWebSocket } from 'ws'
+import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws'
 import type { TransportName } from '../src/types'
 import { startHttpServer, testScope, until, waitForSnapshot } from './servers'
 
@@ -100,6 +102,77 @@ describe('a final refusal', () => {
       await waitForSnapshot(news, (x) => x.data === 1)
     },
   )
+})
+
+describe('an authorize that failed (ERR_AUTHORIZE: it threw, a database was down)', () => {
+  const SENTENCE = 'Authorizing "news" failed; try again later'
+
+  it('over HTTP (503) is retried with backoff, never final, until the source opens', async () => {
+    let failures = 3
+    const recovering = await startHttpServer((_request, response) => {
+      if (failures-- > 0) return answer(response, 503, 'ERR_AUTHORIZE', SENTENCE)
+      response.writeHead(200, { 'Content-Type': 'text/event-stream' }).write('retry: 10\n\n')
+    })
+    defer(() => recovering.close())
+    const news = client({ url: `${recovering.origin}/live`, transports: ['sse'] }).source('news')
+    const seen: string[] = []
+    news.subscribe(() => seen.push(news.getSnapshot().status))
+    const failed = await waitForSnapshot(news, (x) => x.status === 'reconnecting')
+    expect(failed.error).toMatchObject({
+      code: 'ERR_HTTP_STATUS',
+      status: 503,
+      serverCode: 'ERR_AUTHORIZE',
+      retryable: true,
+      message: `The server answered 503 ERR_AUTHORIZE for "news": ${SENTENCE}`,
+    })
+    await waitForSnapshot(news, (x) => x.status === 'open')
+    expect(recovering.requests).toHaveLength(4)
+    expect(seen).not.toContain('closed')
+  })
+
+  it('over the WebSocket (an error frame) is retried with backoff too, and reads as over HTTP', async () => {
+    let failures = 3
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+    await once(wss, 'listening')
+    defer(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of wss.clients) socket.terminate()
+          wss.close(() => resolve())
+        }),
+    )
+    wss.on('connection', (socket) => {
+      socket.on('message', (data) => {
+        const frame = JSON.parse(String(data)) as { type: string; channel: string }
+        if (frame.type !== 'subscribe') return
+        const { channel } = frame
+        socket.send(
+          JSON.stringify(
+            failures-- > 0
+              ? { type: 'error', channel, code: 'ERR_AUTHORIZE', message: SENTENCE }
+              : { type: 'subscribed', channel },
+          ),
+        )
+      })
+    })
+    const { port } = wss.address() as AddressInfo
+    const news = client({ url: `http://127.0.0.1:${port}/live`, transports: ['websocket'] }).source(
+      'news',
+    )
+    const seen: string[] = []
+    news.subscribe(() => seen.push(news.getSnapshot().status))
+    const failed = await waitForSnapshot(news, (x) => x.status === 'reconnecting')
+    expect(failed.error).toMatchObject({
+      code: 'ERR_HTTP_STATUS',
+      status: 503,
+      serverCode: 'ERR_AUTHORIZE',
+      retryable: true,
+      message: `The server answered 503 ERR_AUTHORIZE for "news": ${SENTENCE}`,
+    })
+    await waitForSnapshot(news, (x) => x.status === 'open')
+    expect(failures).toBe(-1)
+    expect(seen).not.toContain('closed')
+  })
 })
 
 describe('a fallback round', () => {

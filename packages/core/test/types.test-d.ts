@@ -5,6 +5,8 @@ import {
   type LiveSnapshot,
   type LiveSource,
   type LiveStatus,
+  type SourceOptions,
+  type SourceOptionsWithInitialData,
   type StandardSchemaLike,
 } from '../src/index'
 
@@ -99,6 +101,55 @@ describe('public types', () => {
     expectTypeOf(schemaChat.send).parameter(0).toEqualTypeOf<Draft>()
     const untyped = client.source('untyped')
     expectTypeOf(untyped.send(1)).toEqualTypeOf<Promise<unknown>>()
+  })
+
+  it('options declared with the exported SourceOptions type fit client.source', () => {
+    const declared: SourceOptions<number[], number> = {
+      initialData: [],
+      reduce: (list, n) => [...list, n],
+    }
+    // The type says initialData may be missing: data may be undefined.
+    const feed = client.source('feed', declared)
+    expectTypeOf(feed.getSnapshot().data).toEqualTypeOf<number[] | undefined>()
+    const bare: SourceOptions<Price> = { replay: 5 }
+    expectTypeOf(client.source('bare', bare).getSnapshot().data).toEqualTypeOf<Price | undefined>()
+  })
+
+  it('options declared with SourceOptionsWithInitialData give data T', () => {
+    const declared: SourceOptionsWithInitialData<number[], number> = {
+      initialData: [],
+      reduce: (list, n) => {
+        expectTypeOf(list).toEqualTypeOf<number[]>()
+        return [...list, n]
+      },
+    }
+    const feed = client.source('feed', declared)
+    expectTypeOf(feed).toEqualTypeOf<LiveSource<number[]>>()
+    // @ts-expect-error initialData is required
+    const missing: SourceOptionsWithInitialData<number[]> = { replay: 1 }
+    void missing
+  })
+
+  it('generic wrappers typed with the exported option types type-check', () => {
+    function wrap<T>(options: SourceOptions<T>) {
+      return client.source('wrapped', options)
+    }
+    expectTypeOf(wrap<Price>({ replay: 1 })).toEqualTypeOf<LiveSource<Price | undefined>>()
+    function wrapReduce<T, M>(options: SourceOptions<T, M>) {
+      return client.source('wrapped', options)
+    }
+    const folded = wrapReduce({ reduce: (total: number, n: number) => total + n })
+    expectTypeOf(folded.getSnapshot().data).toEqualTypeOf<number | undefined>()
+    function wrapWithData<T, M>(options: SourceOptionsWithInitialData<T, M>) {
+      return client.source('wrapped', options)
+    }
+    const list = wrapWithData({ initialData: [] as Price[], reduce: (l, p: Price) => [...l, p] })
+    expectTypeOf(list).toEqualTypeOf<LiveSource<Price[]>>()
+    function wrapTyped<T, M, Send>(options: SourceOptionsWithInitialData<T, M>) {
+      return client.source<T, M, Send>('wrapped', options)
+    }
+    const chat = wrapTyped<string[], string, { text: string }>({ initialData: [] })
+    expectTypeOf(chat.send).parameter(0).toEqualTypeOf<{ text: string }>()
   })
 
   it('only known transports are accepted by name', () => {

@@ -1,5 +1,5 @@
 import { LiveDataError } from '../errors'
-import { readServerError, serverError } from '../server-error'
+import { isPassingStatus, readServerError, serverError } from '../server-error'
 import type { TransportContext } from '../types'
 
 /** Appends one query parameter to a URL that may already have some. */
@@ -51,7 +51,7 @@ export async function get(
   }
   const { status } = response
   if (response.ok || status === 304) return response
-  const retryable = status === 408 || status === 429 || status > 499
+  const retryable = isPassingStatus(status)
   throw serverError(
     'ERR_HTTP_STATUS',
     subjectOf(context),

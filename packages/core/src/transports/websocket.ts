@@ -1,5 +1,5 @@
 import { LiveDataError } from '../errors'
-import { isRefusalCode, serverError } from '../server-error'
+import { isPassingStatus, serverError, statusOfCode } from '../server-error'
 import type {
   TransportConnection,
   TransportContext,
@@ -21,6 +21,15 @@ interface Socket {
 type SocketConstructor = new (url: string) => Socket
 
 const OPEN = 1
+
+/** The code of the error frame @livedata/server sends before it closes a socket over its hello. */
+const HELLO_REFUSED = 'ERR_INVALID_HELLO'
+
+/**
+ * Where a client remembers the last socket whose hello the server refused: its key (URL and
+ * headers) and the error. One entry, so that headers made afresh for every connect cost nothing.
+ */
+const REFUSAL = 'websocket hello refused'
 
 /** Frames of @livedata/server; see docs/protocol.md. */
 interface ServerFrame {
@@ -93,6 +102,8 @@ function multiplexer(context: TransportContext): Multiplexer {
   const key = `websocket ${url} ${JSON.stringify(context.headers)}`
   const existing = context.shared.get(key) as Multiplexer | undefined
   if (existing) return existing
+  const refusal = context.shared.get(REFUSAL) as { key: string; error: LiveDataError } | undefined
+  if (refusal?.key === key) throw refusal.error
   const socket = openSocket(context, url)
   const mux: Multiplexer = {
     key,
@@ -147,7 +158,7 @@ function multiplexer(context: TransportContext): Multiplexer {
         mux.pending.get(frame.ref as number)?.settle()
         break
       case 'error':
-        routeError(mux, frame)
+        routeError(mux, context, frame)
     }
   }
   socket.onclose = ({ code }) => drop(mux, context, lost(code, mux.open))
@@ -157,28 +168,42 @@ function multiplexer(context: TransportContext): Multiplexer {
 
 /**
  * An `error` frame answers what it names (docs/protocol.md): with `ref`, that send fails; with a
- * channel and no ref, that subscription is refused (for good if the server said no, else the
- * next transport is tried); with neither, a frame the server could not place: each channel hears
- * of it, nothing closes.
+ * channel and no ref, that subscription is refused (for good if the server said no, with backoff
+ * if `authorize` failed, else the next transport is tried); `ERR_INVALID_HELLO`, the server
+ * refused the hello's headers: the socket cannot work with them, every channel on it moves to
+ * the next transport; with neither, a frame the server could not place: each channel hears of
+ * it, nothing closes.
  */
-function routeError(mux: Multiplexer, frame: ServerFrame): void {
+function routeError(mux: Multiplexer, context: TransportContext, frame: ServerFrame): void {
   const said = {
     code: typeof frame.code === 'string' ? frame.code.slice(0, 64) : undefined,
     message: typeof frame.message === 'string' ? frame.message.slice(0, 300) : undefined,
   }
-  // A refusal by the origin, the host or `authorize` reads as the 403 it is over HTTP.
-  const status = isRefusalCode(said.code) ? 403 : undefined
+  // The same answer reads the same as over HTTP: a refusal is its 403, a failed authorize its 503.
+  const status = statusOfCode(said.code)
+  const passing = status !== undefined && isPassingStatus(status)
   if (frame.ref !== undefined) {
     const pending = mux.pending.get(frame.ref)
     const subject = `a send on "${pending?.channel}"`
-    pending?.settle(serverError('ERR_SEND_FAILED', subject, status, said, false))
+    pending?.settle(serverError('ERR_SEND_FAILED', subject, status, said, passing))
     return
   }
   if (frame.channel !== undefined) {
     const code = status ? 'ERR_HTTP_STATUS' : 'ERR_REFUSED'
-    const refused = serverError(code, `"${frame.channel}"`, status, said, false)
+    const refused = serverError(code, `"${frame.channel}"`, status, said, passing)
     mux.subscriptions.get(frame.channel)?.handlers.onClose(refused)
     return
+  }
+  if (said.code === HELLO_REFUSED) {
+    const refused = new LiveDataError(
+      'ERR_REFUSED',
+      `The server refused the WebSocket's hello (${HELLO_REFUSED})${said.message ? `: ${said.message}` : ''}`,
+      { serverCode: HELLO_REFUSED, retryable: false },
+    )
+    // Remembered for these headers on this client: the next connect moves on at once, without
+    // an upgrade that would be refused the same way. New headers, or client.reconnect(), try again.
+    context.shared.set(REFUSAL, { key: mux.key, error: refused })
+    return drop(mux, context, refused)
   }
   const error = serverError('ERR_REFUSED', 'a frame of this client', undefined, said, true)
   for (const { handlers } of mux.subscriptions.values()) handlers.onError(error)
