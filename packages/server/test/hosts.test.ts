@@ -45,6 +45,19 @@ describe('Host checks (the DNS-rebinding defence)', () => {
     expect(s.reports.map((r) => [r.error.code, r.context.client])).toEqual([['ERR_HOST', true]])
   })
 
+  it('answers an allowed cross-origin page with CORS headers, so that it can read why; others get none', async () => {
+    const s = await server({ origins: ['http://app.test:5173'] })
+    const allowed = await get(s, 'api.app.test', undefined, { Origin: 'http://app.test:5173' })
+    expect(allowed.status).toBe(403)
+    expect(JSON.parse(allowed.body)).toMatchObject({ error: { code: 'ERR_HOST' } })
+    expect(allowed.headers['access-control-allow-origin']).toBe('http://app.test:5173')
+    expect(allowed.headers['access-control-allow-credentials']).toBe('true')
+    expect(allowed.headers.vary).toBe('Origin')
+    const stranger = await get(s, 'api.app.test', undefined, { Origin: 'https://evil.example' })
+    expect(stranger.status).toBe(403)
+    expect(stranger.headers['access-control-allow-origin']).toBeUndefined()
+  })
+
   it('refuses such an upgrade too', async () => {
     const s = await server()
     const ws = new WebSocket(s.url.replace('http', 'ws'), { headers: { Host: 'evil.example' } })

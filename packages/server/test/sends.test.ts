@@ -1,10 +1,16 @@
 import { once } from 'node:events'
-import { createServer } from 'node:http'
-import { type AddressInfo, connect } from 'node:net'
+import { createServer, request as httpRequest } from 'node:http'
+import { type AddressInfo, connect, type Socket } from 'node:net'
+import { gzipSync } from 'node:zlib'
 import express from 'express'
 import { describe, expect, it } from 'vitest'
-import { consoleReporter, createLiveServer, type LiveServer } from '../src/index'
-import { type Started, testScope } from './helpers'
+import {
+  consoleReporter,
+  createLiveServer,
+  type LiveServer,
+  type LiveServerOptions,
+} from '../src/index'
+import { rawPeer as connectRaw, deadline, nested, type Started, testScope } from './helpers'
 
 const { server, defer } = testScope()
 
@@ -80,9 +86,113 @@ describe('the body of a send', () => {
   })
 })
 
+describe('a POST refused before its body arrived', () => {
+  /** A request that declares 60 kB and trickles a byte every 20 ms; resolves once it was closed. */
+  async function trickle(s: Started, head: string) {
+    const peer = await connectRaw(s.origin)
+    defer(() => {
+      peer.socket.destroy()
+    })
+    peer.socket.write(
+      `${head}\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n{"data":`,
+    )
+    const timer = setInterval(() => peer.socket.write('1'), 20)
+    defer(() => clearInterval(timer))
+    return Promise.race([peer.closed, deadline(2000, 'closing the connection')])
+  }
+  const post = (path: string, headers = 'Host: 127.0.0.1', method = 'POST') =>
+    `${method} ${path} HTTP/1.1\r\n${headers}`
+
+  it.each([
+    ['authorize says no', post('/live/locked'), 403, 'ERR_FORBIDDEN'],
+    ['authorize throws', post('/live/broken'), 503, 'ERR_AUTHORIZE'],
+    [
+      'a refused origin',
+      post('/live/open', 'Host: 127.0.0.1\r\nOrigin: https://evil.example'),
+      403,
+      'ERR_ORIGIN',
+    ],
+    ['a refused host', post('/live/open', 'Host: evil.example'), 403, 'ERR_HOST'],
+    ['an invalid channel', post('/live/bad%20name'), 404, 'ERR_INVALID_CHANNEL'],
+    ['another method', post('/live/open', undefined, 'PUT'), 405, 'ERR_METHOD'],
+    ['a path outside the server', post('/elsewhere'), 404, 'ERR_NOT_FOUND'],
+  ])(
+    '(%s) is answered with Connection: close, and the connection closed at once',
+    async (_what, head, status, code) => {
+      const s = await server({
+        bodyTimeout: 60_000,
+        authorize: ({ channel }) => {
+          if (channel === 'broken') throw new Error('the session store is down')
+          return channel !== 'locked'
+        },
+      })
+      const answer = await trickle(s, head)
+      expect(answer).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `))
+      expect(answer).toContain(`"code":"${code}"`)
+      expect(answer.toLowerCase()).toContain('connection: close')
+    },
+  )
+
+  it('a refused request without a body keeps its connection', async () => {
+    const s = await server({ authorize: () => false })
+    const peer = await connectRaw(s.origin)
+    defer(() => {
+      peer.socket.destroy()
+    })
+    const twice = 'GET /live/a?transport=polling HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'
+    peer.socket.write(twice + twice)
+    while (peer.received.split('HTTP/1.1 403').length < 3) await once(peer.socket, 'data')
+    expect(peer.received.toLowerCase()).not.toContain('connection: close')
+    expect(peer.socket.destroyed).toBe(false)
+  })
+})
+
+describe('a body the client aborts while authorize runs', () => {
+  it.each([
+    ['bodyTimeout 0', 0],
+    ['the default bodyTimeout', undefined],
+  ])('is reported aborted at once (%s)', async (_name, bodyTimeout) => {
+    let serverSide!: Promise<unknown>
+    let asked!: () => void
+    const authorizing = new Promise<void>((resolve) => {
+      asked = resolve
+    })
+    const codes: string[] = []
+    let reported!: () => void
+    const report = new Promise<void>((resolve) => {
+      reported = resolve
+    })
+    const s = await server({
+      bodyTimeout,
+      // Answers only once the client is gone from the server's side too.
+      authorize: async () => {
+        asked()
+        await serverSide
+        return true
+      },
+      onError: (error) => {
+        codes.push(error.code)
+        reported()
+      },
+    })
+    s.http.once('connection', (socket: Socket) => {
+      serverSide = new Promise((resolve) => socket.once('close', resolve))
+    })
+    const peer = await connectRaw(s.origin)
+    peer.socket.write(`${head(100)}{"data":`)
+    await authorizing
+    peer.socket.destroy()
+    await Promise.race([report, deadline(2000, 'reporting the aborted body')])
+    expect(codes).toEqual(['ERR_BODY_ABORTED'])
+  })
+})
+
 describe('behind Express', () => {
-  async function app(setup: (app: express.Express, live: LiveServer) => void) {
-    const live = createLiveServer({ onError: () => {} })
+  async function app(
+    setup: (app: express.Express, live: LiveServer) => void,
+    options: LiveServerOptions = {},
+  ) {
+    const live = createLiveServer({ onError: () => {}, ...options })
     const seen: unknown[] = []
     live.on('message', (channel, data, context) => {
       seen.push({ channel, data, event: context.event })
@@ -138,6 +248,75 @@ describe('behind Express', () => {
     expect((await send(url, '{"data":"text"}', 'text/plain')).status).toBe(204)
     expect((await send(url, '{"data":"raw"}', 'application/octet-stream')).status).toBe(204)
     expect(seen.map((s) => (s as { data: unknown }).data)).toEqual(['text', 'raw'])
+  })
+
+  describe('a body express.json() parsed with a larger limit is held to maxPayload', () => {
+    const bigApp = (maxPayload: number) =>
+      app(
+        (application, live) => {
+          application.use(express.json({ limit: '10mb' }))
+          application.use(mount(live))
+        },
+        { maxPayload },
+      )
+    /** A POST without Content-Length: the body goes chunked, so only its parsed size tells. */
+    const chunked = (url: string, body: string | Buffer, headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpRequest(
+          `${url}/chat`,
+          { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers } },
+          (response) => {
+            let text = ''
+            response.on('data', (chunk) => {
+              text += chunk
+            })
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }))
+          },
+        )
+        request.on('error', reject)
+        for (let at = 0; at < body.length; at += 64 * 1024) {
+          request.write(body.slice(at, at + 64 * 1024))
+        }
+        request.end()
+      })
+
+    it('by its Content-Length: 5 MB is 413 ERR_PAYLOAD_TOO_LARGE and reaches no listener', async () => {
+      const { url, seen } = await bigApp(1024)
+      const response = await send(url, JSON.stringify({ data: 'x'.repeat(5_000_000) }))
+      expect(response.status).toBe(413)
+      expect(await response.json()).toMatchObject({ error: { code: 'ERR_PAYLOAD_TOO_LARGE' } })
+      expect(seen).toEqual([])
+    })
+
+    it('without a Content-Length, by its size as JSON', async () => {
+      const { url, seen } = await bigApp(1024)
+      const big = await chunked(url, JSON.stringify({ data: 'x'.repeat(5_000) }))
+      expect(big.status).toBe(413)
+      expect(JSON.parse(big.body)).toMatchObject({ error: { code: 'ERR_PAYLOAD_TOO_LARGE' } })
+      const small = await chunked(url, JSON.stringify({ data: 'x'.repeat(900) }))
+      expect(small.status).toBe(204)
+      expect(seen).toHaveLength(1)
+    })
+
+    it('gzipped: a small Content-Length does not let 5 MB through', async () => {
+      const { url, seen } = await bigApp(64 * 1024)
+      const body = gzipSync(JSON.stringify({ data: 'x'.repeat(5_000_000) }))
+      expect(body.length).toBeLessThan(64 * 1024)
+      const response = await send(url, body as unknown as string)
+      expect(response.status).toBe(400) // fetch cannot set Content-Encoding: see below
+      const zipped = await chunked(url, body, { 'Content-Encoding': 'gzip' })
+      expect(zipped.status).toBe(413)
+      expect(seen).toEqual([])
+    })
+
+    it('nested 5,000 deep: measured without a throw, refused or taken by its size', async () => {
+      const deep = `{"data":${nested(5000)}}`
+      const tight = await bigApp(1024)
+      expect((await chunked(tight.url, deep)).status).toBe(413)
+      const roomy = await bigApp(64 * 1024)
+      expect((await chunked(roomy.url, deep)).status).toBe(204)
+      expect(roomy.seen).toHaveLength(1)
+    })
   })
 
   it('says to mount it before body parsers when middleware consumed the body and left none', async () => {

@@ -1,5 +1,6 @@
 import { once } from 'node:events'
-import { request as httpRequest } from 'node:http'
+import { createServer, request as httpRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { createLiveServer, LiveServerError } from '../src/index'
 import { dataOf, eventsOf, idsOf, openStream, type Started, testScope } from './helpers'
@@ -383,6 +384,43 @@ describe('hostile requests', () => {
     )
     expect(upgrade).toMatch(/^HTTP\/1\.1 400/)
     expect((await fetch(`${s.url}/prices?transport=polling`)).status).toBe(200)
+  })
+
+  it('a malformed request target outside the path is left to the app: handle() returns false', async () => {
+    const live = createLiveServer({ onError: () => {} })
+    const handled: boolean[] = []
+    const http = createServer((request, response) => {
+      const mine = live.handle(request, response)
+      handled.push(mine)
+      if (!mine) response.end('the app')
+    })
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+    const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+    try {
+      const answer = await raw(
+        { origin } as Started,
+        'GET // HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
+      )
+      expect(answer).toMatch(/^HTTP\/1\.1 200/)
+      expect(answer).toContain('the app')
+      expect(handled).toEqual([false])
+    } finally {
+      await live.close()
+      http.closeAllConnections()
+      await new Promise((resolve) => http.close(resolve))
+    }
+  })
+
+  it('attach passes a malformed target to the other listeners, and answers it 400 only without one', async () => {
+    const target = 'GET // HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'
+    const withApp = await server({}, (_request, response) => response.end('the app'))
+    const answer = await raw(withApp, target)
+    expect(answer).toMatch(/^HTTP\/1\.1 200/)
+    expect(answer).toContain('the app')
+    const alone = await server()
+    const refused = await raw(alone, target)
+    expect(refused).toMatch(/^HTTP\/1\.1 400/)
+    expect(refused).toContain('ERR_INVALID_REQUEST')
   })
 
   it('a client that resets a refused upgrade does not take the server down', async () => {
