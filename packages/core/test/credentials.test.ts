@@ -285,6 +285,31 @@ describe('a hello the server refuses (ERR_INVALID_HELLO)', () => {
     expect(s.upgrades()).toBe(1)
   })
 
+  it('by @livedata/server (a token too long for a hello): SSE opens with it as an HTTP header', async () => {
+    const token = `Bearer ${'a'.repeat(9000)}`
+    const s = await server({
+      authorize: ({ headers }) => headers.authorization === token,
+      onError: () => {},
+    })
+    let upgrades = 0
+    s.http.on('upgrade', () => upgrades++)
+    const news = client({
+      url: s.url,
+      transports: ['websocket', 'sse'],
+      headers: { authorization: token },
+    }).source<number>('news')
+    const errors = errorsOf(news)
+    const snap = await waitForSnapshot(news, (x) => x.status === 'open')
+    expect(snap.transport).toBe('sse')
+    expect(errors[0]).toMatchObject({ code: 'ERR_REFUSED', serverCode: 'ERR_INVALID_HELLO' })
+    expect(errors[0]?.message).toMatch(
+      /^The server refused the WebSocket's hello \(ERR_INVALID_HELLO\): \S/,
+    )
+    expect(upgrades).toBe(1)
+    s.live.publish('news', 1)
+    await waitForSnapshot(news, (x) => x.data === 1)
+  })
+
   it('closes a source that has no other transport, with the sentence', async () => {
     const s = await helloRefusingServer((_request, response) => response.destroy())
     const news = client({

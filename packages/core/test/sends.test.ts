@@ -110,6 +110,31 @@ describe.each(['websocket', 'sse'] as const)(
   },
 )
 
+describe('a burst of sends over the WebSocket of @livedata/server', () => {
+  it('300 sends awaited together all resolve, in order, and arrive in order', async () => {
+    // An authorize that takes a turn of the event loop: the frames pile up on the server, which
+    // must hold them back (backpressure) rather than cut the socket.
+    const s = await server({
+      authorize: async () => {
+        await new Promise((resolve) => setImmediate(resolve))
+        return true
+      },
+    })
+    const received: number[] = []
+    s.live.on('message', (_channel, data) => received.push(data as number))
+    const chat = client({ url: s.url, transports: ['websocket'] }).source('chat')
+    chat.subscribe(() => {})
+    await waitForSnapshot(chat, (x) => x.status === 'open')
+    const settled: number[] = []
+    const all = Array.from({ length: 300 }, (_, i) => chat.send(i).then(() => settled.push(i)))
+    await Promise.all(all)
+    const order = Array.from({ length: 300 }, (_, i) => i)
+    expect(settled).toEqual(order)
+    expect(received).toEqual(order)
+    expect(chat.getSnapshot()).toMatchObject({ status: 'open', error: null })
+  })
+})
+
 describe('sends still queued when the client is closed', () => {
   it('reject at once with ERR_CLOSED', async () => {
     const s = await server()

@@ -117,7 +117,12 @@ describe('an authorize that failed (ERR_AUTHORIZE: it threw, a database was down
     const news = client({ url: `${recovering.origin}/live`, transports: ['sse'] }).source('news')
     const seen: string[] = []
     news.subscribe(() => seen.push(news.getSnapshot().status))
-    const failed = await waitForSnapshot(news, (x) => x.status === 'reconnecting')
+    // Closed would be the bug: a failure to check taken for a refusal.
+    const failed = await waitForSnapshot(
+      news,
+      (x) => x.status === 'reconnecting' || x.status === 'closed',
+    )
+    expect(failed.status).toBe('reconnecting')
     expect(failed.error).toMatchObject({
       code: 'ERR_HTTP_STATUS',
       status: 503,
@@ -161,7 +166,12 @@ describe('an authorize that failed (ERR_AUTHORIZE: it threw, a database was down
     )
     const seen: string[] = []
     news.subscribe(() => seen.push(news.getSnapshot().status))
-    const failed = await waitForSnapshot(news, (x) => x.status === 'reconnecting')
+    // Closed would be the bug: a failure to check taken for a refusal.
+    const failed = await waitForSnapshot(
+      news,
+      (x) => x.status === 'reconnecting' || x.status === 'closed',
+    )
+    expect(failed.status).toBe('reconnecting')
     expect(failed.error).toMatchObject({
       code: 'ERR_HTTP_STATUS',
       status: 503,
@@ -174,6 +184,43 @@ describe('an authorize that failed (ERR_AUTHORIZE: it threw, a database was down
     expect(seen).not.toContain('closed')
   })
 })
+
+describe.each(['websocket', 'sse', 'long-polling', 'polling'] as const)(
+  'an authorize of @livedata/server that throws for a while, over %s',
+  (transport) => {
+    it('is retried with backoff until it works again: the source ends open', async () => {
+      let failures = 3
+      const s = await server({
+        onError: () => {},
+        authorize: async () => {
+          if (failures-- > 0) throw new Error('ECONNREFUSED db:5432')
+          return true
+        },
+      })
+      const news = client({ url: s.url, transports: [transport] }).source<number>('news', {
+        interval: 5,
+      })
+      const statuses: string[] = []
+      news.subscribe(() => statuses.push(news.getSnapshot().status))
+      // Closed would be the bug: a failure to check taken for a refusal.
+      const failed = await waitForSnapshot(
+        news,
+        (x) => x.status === 'reconnecting' || x.status === 'closed',
+      )
+      expect(failed.status).toBe('reconnecting')
+      expect(failed.error).toMatchObject({
+        status: 503,
+        serverCode: 'ERR_AUTHORIZE',
+        retryable: true,
+      })
+      await waitForSnapshot(news, (x) => x.status === 'open')
+      expect(failures).toBe(-1)
+      expect(statuses).not.toContain('closed')
+      s.live.publish('news', 1)
+      await waitForSnapshot(news, (x) => x.data === 1)
+    })
+  },
+)
 
 describe('a fallback round', () => {
   it('reports its most relevant error, not the last one', async () => {
