@@ -135,6 +135,38 @@ describe('a burst of sends over the WebSocket of @livedata/server', () => {
   })
 })
 
+describe('sends over the WebSocket that the server holds back', () => {
+  it('each reject with ERR_SEND_TIMEOUT after sendTimeout; late answers are ignored', async () => {
+    let open: () => void = () => {}
+    const gate = new Promise<void>((resolve) => {
+      open = resolve
+    })
+    const s = await server({
+      authorize: async ({ action }) => {
+        if (action === 'send') await gate
+        return true
+      },
+    })
+    const received: number[] = []
+    s.live.on('message', (_channel, data) => received.push(data as number))
+    const chat = client({ url: s.url, transports: ['websocket'], sendTimeout: 100 }).source('chat')
+    chat.subscribe(() => {})
+    await waitForSnapshot(chat, (x) => x.status === 'open')
+    const sends = [1, 2, 3].map((n) => chat.send(n).catch((error: unknown) => error))
+    for (const error of await Promise.all(sends)) {
+      expect(error).toMatchObject({
+        code: 'ERR_SEND_TIMEOUT',
+        message: 'No answer to a send on "chat" within 100 ms',
+      })
+    }
+    // The server takes them after all, and answers: the answers find nobody, the channel goes on.
+    open()
+    await chat.send(4)
+    expect(received).toEqual([1, 2, 3, 4])
+    expect(chat.getSnapshot()).toMatchObject({ status: 'open', error: null })
+  })
+})
+
 describe('sends still queued when the client is closed', () => {
   it('reject at once with ERR_CLOSED', async () => {
     const s = await server()
