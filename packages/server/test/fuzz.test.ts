@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type FrameReading, readClientFrame } from '../src/client-frames'
 import { isChannelName } from '../src/hub'
+import { jsonSize } from '../src/json-size'
 import { readSendBody, type SendReading } from '../src/send-body'
 
 /** Generated inputs per property; the report quotes it. */
@@ -177,6 +178,34 @@ describe('fuzz', () => {
         runs++
         checkSend(readSendBody(value, maxPayload))
       }),
+      { numRuns: RUNS },
+    )
+    expect(runs).toBe(RUNS)
+  }, 60_000)
+
+  it(`the JSON size count: ${RUNS} values, exact up to the limit, over it past the limit, never a throw`, () => {
+    let runs = 0
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          { arbitrary: fc.jsonValue(), weight: 4 },
+          { arbitrary: deepJson.map((text) => JSON.parse(text) as unknown), weight: 1 },
+        ),
+        fc.integer({ min: 0, max: 4096 }),
+        (value, limit) => {
+          runs++
+          const size = jsonSize(value, limit)
+          let exact: number | null = null
+          try {
+            exact = Buffer.byteLength(JSON.stringify(value))
+          } catch {
+            // Too deep for JSON.stringify: the count still ends, over the limit or not.
+          }
+          if (exact === null) return
+          if (exact <= limit) expect(size).toBe(exact)
+          else expect(size).toBeGreaterThan(limit)
+        },
+      ),
       { numRuns: RUNS },
     )
     expect(runs).toBe(RUNS)
