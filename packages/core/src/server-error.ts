@@ -15,34 +15,6 @@ const MAX_MESSAGE = 300
 const FINAL = ['ERR_ORIGIN', 'ERR_HOST', 'ERR_FORBIDDEN']
 
 /**
- * The HTTP status @livedata/server answers a code with, for the codes a WebSocket `error` frame
- * can carry about a subscribe or a send, so that the same refusal reads the same on every
- * transport: a final refusal is the 403 it is over HTTP, an `authorize` that failed (threw: a
- * database down, say) the 503 it is over HTTP, passing and retried with backoff.
- */
-const STATUS_OF = new Map([
-  ['ERR_ORIGIN', 403],
-  ['ERR_HOST', 403],
-  ['ERR_FORBIDDEN', 403],
-  ['ERR_AUTHORIZE', 503],
-  ['ERR_CLOSED', 503],
-  ['ERR_INTERNAL', 500],
-  ['ERR_LISTENER', 500],
-])
-
-/**
- * The HTTP status that stands for a server's error code over HTTP, `undefined` for a code that
- * has none of its own here.
- *
- * @example
- * ```ts
- * statusOfCode('ERR_AUTHORIZE') // 503
- * ```
- */
-export const statusOfCode = (code: string | undefined): number | undefined =>
-  code === undefined ? undefined : STATUS_OF.get(code)
-
-/**
  * Whether an HTTP status says "passing: try again later" (408, 429, 5xx) rather than "never
  * like this" (any other 4xx).
  *
@@ -68,6 +40,21 @@ export const isFinalRefusal = (error: LiveDataError): boolean => isRefusalCode(e
 
 /** Whether a server's error code is one of the final refusals. */
 export const isRefusalCode = (code: string | undefined): boolean => FINAL.includes(code as string)
+
+/**
+ * The HTTP status @livedata/server answers a code with over HTTP, for the codes a WebSocket
+ * `error` frame can carry about a subscribe or a send that decide what the client does next, so
+ * that the same answer reads the same on every transport: a final refusal is its 403, an
+ * `authorize` that failed (threw: a database down, say) its 503, passing and retried with
+ * backoff. `undefined` for any other code.
+ *
+ * @example
+ * ```ts
+ * statusOfCode('ERR_AUTHORIZE') // 503
+ * ```
+ */
+export const statusOfCode = (code: string | undefined): number | undefined =>
+  isRefusalCode(code) ? 403 : code === 'ERR_AUTHORIZE' ? 503 : undefined
 
 /**
  * Reads the `{error:{code,message}}` body of an error answer, at most 8 KiB of it. Anything else

@@ -233,9 +233,8 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     {
       onState(state) {
         update(state)
-        // Open: what waited goes out. Closed (a final refusal, given up): nothing is coming to
-        // wait for, so it goes out by POST now (the server authorizes sends on their own).
-        if (state.status === 'open' || state.status === 'closed') void flush()
+        // Open, or closed (by a final refusal, say): what waited goes out now (see `waiting`).
+        if (!waiting()) void flush()
       },
       // History no longer reaches back: the server replays all it holds next. With `gap: 'reset'`
       // the data is rebuilt from initialData over it rather than folded onto a state with a hole
@@ -306,15 +305,18 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
   }
 
   /**
-   * Sends what waited, one after the other so that order holds, while the source is open, or
-   * closed, or idle (nobody subscribed): then sends go by POST.
+   * Whether sends must wait: someone subscribes and the connection is on its way. Open, they go
+   * over it; closed (a final refusal, given up) or idle (nobody subscribes), nothing is coming
+   * to wait for, and they go by POST (the server authorizes sends on their own).
    */
+  const waiting = (): boolean =>
+    listeners.size > 0 && state.status !== 'open' && state.status !== 'closed'
+
+  /** Sends what waited, one after the other so that order holds, while nothing is to wait for. */
   const flush = async (): Promise<void> => {
     if (flushing) return
     flushing = true
-    const canDrain = (): boolean =>
-      state.status === 'open' || state.status === 'closed' || listeners.size === 0
-    while (queue.length > 0 && canDrain()) {
+    while (queue.length > 0 && !waiting()) {
       const item = queue.shift()!
       item.start()
       if (config.isClosed()) {
@@ -330,6 +332,11 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     flushing = false
   }
 
+  const close = (): void => {
+    timers.clearTimeout(stopTimer)
+    connection.stop()
+  }
+
   return {
     key,
     subscribe(listener) {
@@ -342,7 +349,6 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
         timers.clearTimeout(stopTimer)
         // Linger, so that StrictMode's unmount-remount or a route change reuses the connection.
         stopTimer = timers.setTimeout(() => {
-          stopTimer = null
           if (listeners.size === 0) connection.stop()
         }, config.disconnectDelay)
       }
@@ -360,11 +366,9 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
       } catch (error) {
         return Promise.reject(error)
       }
-      const { status } = state
       // Waiting for a connection that is on its way, or behind sends that wait: queue, in order,
       // bounded, with a deadline.
-      const waiting = listeners.size > 0 && status !== 'open' && status !== 'closed'
-      if (waiting || queue.length > 0 || flushing) {
+      if (waiting() || queue.length > 0 || flushing) {
         if (queue.length >= maxQueuedSends) {
           return Promise.reject(
             new LiveDataError('ERR_SEND_QUEUE_FULL', `${maxQueuedSends} sends already wait`),
@@ -387,26 +391,18 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
             },
           }
           queue.push(item)
-          if (!waiting) void flush()
+          if (!waiting()) void flush()
         })
       }
       return deliver(data, text, sendOptions.event)
     },
     options: options as SourceOptions<T, unknown>,
-    close() {
-      timers.clearTimeout(stopTimer)
-      connection.stop()
-    },
+    close,
     reconnect() {
       if (config.isClosed()) return
-      if (listeners.size > 0) return connection.restart()
-      // Lingering after its last unsubscribe, on a connection made with the old credentials:
-      // it lets go now, so that a subscriber coming back connects afresh.
-      if (stopTimer !== null) {
-        timers.clearTimeout(stopTimer)
-        stopTimer = null
-        connection.stop()
-      }
+      // Lingering after its last unsubscribe (a no-op for one never subscribed): it lets go now,
+      // so that a subscriber coming back connects afresh, with the new credentials.
+      listeners.size > 0 ? connection.restart() : close()
     },
   }
 }

@@ -279,7 +279,7 @@ describe('a hello the server refuses (ERR_INVALID_HELLO)', () => {
       code: 'ERR_REFUSED',
       serverCode: 'ERR_INVALID_HELLO',
       retryable: false,
-      message: `The server refused the WebSocket's hello (ERR_INVALID_HELLO): ${SENTENCE}`,
+      message: `The server answered ERR_INVALID_HELLO for the WebSocket's hello: ${SENTENCE}`,
     })
     expect(s.requests[0]?.headers.authorization).toBe('Bearer t')
     expect(s.upgrades()).toBe(1)
@@ -303,7 +303,7 @@ describe('a hello the server refuses (ERR_INVALID_HELLO)', () => {
     expect(snap.transport).toBe('sse')
     expect(errors[0]).toMatchObject({ code: 'ERR_REFUSED', serverCode: 'ERR_INVALID_HELLO' })
     expect(errors[0]?.message).toMatch(
-      /^The server refused the WebSocket's hello \(ERR_INVALID_HELLO\): \S/,
+      /^The server answered ERR_INVALID_HELLO for the WebSocket's hello: \S/,
     )
     expect(upgrades).toBe(1)
     s.live.publish('news', 1)

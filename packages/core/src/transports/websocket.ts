@@ -29,7 +29,7 @@ const HELLO_REFUSED = 'ERR_INVALID_HELLO'
  * Where a client remembers the last socket whose hello the server refused: its key (URL and
  * headers) and the error. One entry, so that headers made afresh for every connect cost nothing.
  */
-const REFUSAL = 'websocket hello refused'
+const REFUSAL = 'hello refused'
 
 /** Frames of @livedata/server; see docs/protocol.md. */
 interface ServerFrame {
@@ -181,7 +181,7 @@ function routeError(mux: Multiplexer, context: TransportContext, frame: ServerFr
   }
   // The same answer reads the same as over HTTP: a refusal is its 403, a failed authorize its 503.
   const status = statusOfCode(said.code)
-  const passing = status !== undefined && isPassingStatus(status)
+  const passing = isPassingStatus(status ?? 0)
   if (frame.ref !== undefined) {
     const pending = mux.pending.get(frame.ref)
     const subject = `a send on "${pending?.channel}"`
@@ -195,11 +195,7 @@ function routeError(mux: Multiplexer, context: TransportContext, frame: ServerFr
     return
   }
   if (said.code === HELLO_REFUSED) {
-    const refused = new LiveDataError(
-      'ERR_REFUSED',
-      `The server refused the WebSocket's hello (${HELLO_REFUSED})${said.message ? `: ${said.message}` : ''}`,
-      { serverCode: HELLO_REFUSED, retryable: false },
-    )
+    const refused = serverError('ERR_REFUSED', "the WebSocket's hello", undefined, said, false)
     // Remembered for these headers on this client: the next connect moves on at once, without
     // an upgrade that would be refused the same way. New headers, or client.reconnect(), try again.
     context.shared.set(REFUSAL, { key: mux.key, error: refused })
