@@ -40,7 +40,8 @@ export const FRAME_COST = 64
  * did not stop the peer; then it is cut rather than buffered without end.
  */
 export class Inbox<T> {
-  private entries: Array<{ item: T; cost: number } | undefined> = []
+  /** What waits, from `head` on; `null` while nothing does (idle sockets stay small). */
+  private entries: Array<{ item: T; cost: number } | undefined> | null = null
   private head = 0
   private cost = 0
   private running = false
@@ -54,7 +55,7 @@ export class Inbox<T> {
 
   /** Frames waiting, the one being handled included. */
   get waiting(): number {
-    return this.entries.length - this.head
+    return this.entries === null ? 0 : this.entries.length - this.head
   }
 
   /** Bytes waiting (with {@link FRAME_COST} per frame), the frame being handled included. */
@@ -77,6 +78,7 @@ export class Inbox<T> {
       this.target.overflow()
       return
     }
+    this.entries ??= []
     this.entries.push({ item, cost })
     if (!this.held && (this.waiting >= this.limits.frames || this.cost >= this.limits.bytes)) {
       this.held = true
@@ -92,14 +94,15 @@ export class Inbox<T> {
   /** Drops what waits and handles nothing more. */
   stop(): void {
     this.stopped = true
-    this.entries = []
+    this.entries = null
     this.head = 0
     this.cost = 0
   }
 
   private async run(): Promise<void> {
-    while (!this.stopped && this.head < this.entries.length) {
-      const entry = this.entries[this.head] as { item: T; cost: number }
+    let entries = this.entries
+    while (!this.stopped && entries !== null && this.head < entries.length) {
+      const entry = entries[this.head] as { item: T; cost: number }
       try {
         await this.target.handle(entry.item)
       } catch (error) {
@@ -109,11 +112,13 @@ export class Inbox<T> {
           // Nothing is left to tell; the next frame still gets its turn.
         }
       }
-      if (this.stopped) break
-      this.entries[this.head++] = undefined
+      // Stopped meanwhile: `entries` is gone, and so is everything it counted.
+      if (this.stopped || this.entries !== entries) break
+      entries[this.head++] = undefined
       this.cost -= entry.cost
-      if (this.head > 1024 && this.head * 2 > this.entries.length) {
-        this.entries = this.entries.slice(this.head)
+      if (this.head > 1024 && this.head * 2 > entries.length) {
+        entries = entries.slice(this.head)
+        this.entries = entries
         this.head = 0
       }
       const { frames, bytes } = this.limits
@@ -122,8 +127,8 @@ export class Inbox<T> {
         this.target.resume()
       }
     }
-    if (this.head === this.entries.length) {
-      this.entries = []
+    if (!this.stopped && this.entries !== null && this.head === this.entries.length) {
+      this.entries = null
       this.head = 0
     }
     this.running = false

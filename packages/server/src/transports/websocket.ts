@@ -10,7 +10,7 @@ import { type HeaderMap, headersOf } from '../headers'
 import { pickHello, withHello } from '../hello-headers'
 import type { StoredMessage } from '../history'
 import type { Hub, LiveConnection } from '../hub'
-import { Inbox } from '../inbox'
+import { Inbox, type InboxLimits, type InboxTarget } from '../inbox'
 import { jsonSize } from '../json-size'
 import { Outbox } from '../outbox'
 import { quote } from '../quote'
@@ -49,12 +49,27 @@ function closeReason(text: string): string {
 /** What one server's sockets share. */
 interface Shared {
   hub: Hub
+  /** When a socket's waiting frames pause it. */
+  limits: InboxLimits
   /** Hello header names already reported as ignored: each is reported once, at most 64. */
   ignoredHello: Set<string>
 }
 
-/** One client socket, carrying any number of channel subscriptions. */
-class WebSocketConnection implements LiveConnection {
+/**
+ * When a socket's frames waiting to be handled pause it: 256 frames, or `max(1 MiB, 4 ×
+ * maxPayload)` bytes. Paused, a peer adds at most one frame and one socket read; four times the
+ * pause is far past that, so the hard cut is reached only if pausing failed to stop it.
+ */
+function inboxLimits(maxPayload: number): InboxLimits {
+  const bytes = Math.max(PAUSE_BYTES, 4 * maxPayload)
+  return { frames: PAUSE_FRAMES, bytes, hardBytes: 4 * bytes }
+}
+
+/**
+ * One client socket, carrying any number of channel subscriptions. It is its own inbox's target
+ * (no closures per socket: idle sockets stay small).
+ */
+class WebSocketConnection implements LiveConnection, InboxTarget<string | null> {
   private readonly subscriptions = new Map<string, { channel: Channel; subscriber: Subscriber }>()
   private unanswered = 0
   private handled = 0
@@ -81,21 +96,7 @@ class WebSocketConnection implements LiveConnection {
     const hub = shared.hub
     this.hub = hub
     this.address = request.socket?.remoteAddress
-    const { maxPayload } = hub.settings
-    const pauseBytes = Math.max(PAUSE_BYTES, 4 * maxPayload)
-    this.inbox = new Inbox<string | null>(
-      {
-        handle: (text) => this.onFrame(text),
-        fail: (error) => this.fail(error),
-        // Backpressure: the client's frames wait in its own socket, not in our memory.
-        pause: () => socket.pause(),
-        resume: () => socket.resume(),
-        overflow: () => this.cut('ERR_TOO_MANY', 'too many frames waiting to be handled'),
-      },
-      // Paused, a peer adds at most one frame and one socket read; four times the pause is far
-      // past that, so the cut is reached only if pausing failed to stop it.
-      { frames: PAUSE_FRAMES, bytes: pauseBytes, hardBytes: 4 * pauseBytes },
-    )
+    this.inbox = new Inbox<string | null>(this, shared.limits)
     // ws has no drain event: while frames wait, look again every few milliseconds. A callback
     // on every send would cost each message a closure, which is what throughput pays for.
     const pumpSoon = (): void => {
@@ -134,8 +135,27 @@ class WebSocketConnection implements LiveConnection {
     this.inbox.push(isBinary ? null : data.toString('utf8'), data.length)
   }
 
+  /** Handles one frame; the inbox calls it in order. */
+  handle(text: string | null): Promise<void> {
+    return this.onFrame(text)
+  }
+
+  /** Backpressure: the client's frames wait in its own socket, not in our memory. */
+  pause(): void {
+    this.socket.pause()
+  }
+
+  resume(): void {
+    this.socket.resume()
+  }
+
+  /** Far past the pause: only a peer that pausing did not stop gets here. */
+  overflow(): void {
+    this.cut('ERR_TOO_MANY', 'too many frames waiting to be handled')
+  }
+
   /** Something threw while handling this socket's frame: the server's fault, this socket ends. */
-  private fail(error: unknown): void {
+  fail(error: unknown): void {
     try {
       this.report('ERR_INTERNAL', 'handling a WebSocket frame failed; the socket was closed', {
         client: false,
@@ -332,7 +352,11 @@ export function createWebSocketEndpoint(hub: Hub) {
     maxPayload: 4 * hub.settings.maxPayload + ENVELOPE,
     perMessageDeflate: false,
   })
-  const shared: Shared = { hub, ignoredHello: new Set() }
+  const shared: Shared = {
+    hub,
+    limits: inboxLimits(hub.settings.maxPayload),
+    ignoredHello: new Set(),
+  }
   return {
     upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
       server.handleUpgrade(request, socket, head, (ws) => {
