@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { LiveServerErrorCode } from './errors'
+import { LiveServerError, type LiveServerErrorCode } from './errors'
+import type { ErrorContext, ErrorHandler } from './report'
 
 /** Headers of every error answer: JSON that no browser may sniff into anything else, never cached. */
 const ERROR_HEADERS = {
@@ -58,4 +59,25 @@ export function sendError(
   } catch {
     response.destroy()
   }
+}
+
+/**
+ * Answers an error that is the client's fault, and reports it to `onError` as such.
+ *
+ * @example
+ * ```ts
+ * refuse(hub.report, response, 405, 'ERR_METHOD', 'Use GET or POST', { request })
+ * ```
+ */
+export function refuse(
+  report: ErrorHandler,
+  response: ServerResponse,
+  status: number,
+  code: LiveServerErrorCode,
+  message: string,
+  context: Omit<ErrorContext, 'client'>,
+  headers: Record<string, string> = {},
+): void {
+  report(new LiveServerError(code, message), { client: true, ...context })
+  sendError(response, status, code, message, headers)
 }

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
-import type { Channel, SubscribeOptions, Subscriber } from '../channel'
+import type { Subscriber } from '../channel'
 import { jsonFrame, scriptSafe } from '../frames'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
 import { Outbox } from '../outbox'
+import { onlyChannel, type Serve } from './context'
 
 /** Bytes after which the document is ended, so the page's iframe never grows without bound. */
 const MAX_DOCUMENT_BYTES = 1024 * 1024
@@ -12,7 +13,40 @@ const MAX_DOCUMENT_BYTES = 1024 * 1024
 const PADDING = `<!--${' '.repeat(2048)}-->\n`
 
 /** A valid client nonce: it goes into the document, so it is checked strictly. */
-export const IFRAME_NONCE = /^[\w-]{8,64}$/
+const NONCE = /^[\w-]{8,64}$/
+const ORIGIN = /^https?:\/\/[^/?#\s]+$/i
+
+/** The page an iframe document posts to: its origin, and the nonce it tags messages with. */
+export interface IframePage {
+  origin: string
+  nonce: string
+}
+
+function normalizeOrigin(origin: string): string | null {
+  try {
+    return new URL(origin).origin
+  } catch {
+    return null
+  }
+}
+
+/**
+ * The page named by an iframe request's `origin` and `nonce` parameters (navigations carry no
+ * `Origin` header), or `null` when either is malformed. Only an origin already in its normal
+ * form is taken: what is checked is what is used.
+ *
+ * @example
+ * ```ts
+ * iframePage(new URLSearchParams('origin=https://app.example.com&nonce=abcdefgh'))
+ * // { origin: 'https://app.example.com', nonce: 'abcdefgh' }
+ * ```
+ */
+export function iframePage(query: URLSearchParams): IframePage | null {
+  const origin = query.get('origin') ?? ''
+  const nonce = query.get('nonce') ?? ''
+  if (!ORIGIN.test(origin) || normalizeOrigin(origin) !== origin || !NONCE.test(nonce)) return null
+  return { origin, nonce }
+}
 
 /**
  * One "forever frame": an HTML document that never ends, each message a `<script>` that hands
@@ -81,16 +115,18 @@ class IframeConnection implements Subscriber, LiveConnection {
   }
 }
 
-/** Serves `channel` as a forever-frame document posting to `pageOrigin` with `nonce`. */
-export function serveIframe(
-  response: ServerResponse,
-  channel: Channel,
-  start: SubscribeOptions,
-  pageOrigin: string,
-  nonce: string,
-  settings: HubSettings,
-  connections: Set<LiveConnection>,
-): void {
+/**
+ * Serves the request's channel as a forever-frame document posting to the page its query names
+ * (checked, origin included, before it got here).
+ */
+export const serveIframe: Serve = (context) => {
+  const { response, hub, query } = context
+  const start = onlyChannel(context)
+  const page = iframePage(query)
+  if (page === null) throw new Error('an iframe request reached serveIframe unchecked')
+  const { origin: pageOrigin, nonce } = page
+  const { settings, connections } = hub
+  const channel = hub.channel(start.channel)
   const cspNonce = randomBytes(16).toString('base64')
   response.writeHead(200, {
     'Content-Type': 'text/html; charset=utf-8',

@@ -1,8 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Channel, SubscribeOptions, Subscriber, Subscription } from '../channel'
+import type { ServerResponse } from 'node:http'
+import type { Channel, Subscriber, Subscription } from '../channel'
 import { jsonFrame } from '../frames'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
+import { onlyChannel, type Serve } from './context'
 
 /**
  * The body of a poll's answer: the messages after the id asked for, whether history still
@@ -50,17 +51,12 @@ function answer(
 /**
  * Short polling: answers at once with what came after `start.lastEventId` (or the backlog asked
  * for). When nothing did and the client already holds this cursor (`If-None-Match`), the answer
- * is an empty 304. `channel` may be one that is not kept: a poll subscribes to nothing.
+ * is an empty 304. A poll subscribes to nothing: it must not create a channel for a name it made up.
  */
-export function servePoll(
-  request: IncomingMessage,
-  response: ServerResponse,
-  channel: Channel,
-  start: SubscribeOptions,
-  settings: HubSettings,
-  headers: Record<string, string>,
-): void {
-  const replay = channel.replay(start)
+export const servePoll: Serve = (context) => {
+  const { request, response, cors: headers, hub } = context
+  const start = onlyChannel(context)
+  const replay = hub.peek(start.channel).replay(start)
   const unchanged =
     replay.messages.length === 0 &&
     !replay.gap &&
@@ -70,7 +66,7 @@ export function servePoll(
     response.end()
     return
   }
-  answer(response, headers, replay, settings.retry)
+  answer(response, headers, replay, hub.settings.retry)
 }
 
 /** A held long poll: the first messages published end it, batched within one tick. */
@@ -126,20 +122,15 @@ class HeldPoll implements Subscriber, LiveConnection {
 /**
  * Long polling: answers at once when there is something after `start.lastEventId` (or the client
  * is new and needs its cursor or backlog), otherwise holds the request until a message is
- * published or `longPollTimeout` passes. Only a held poll needs the channel kept (`open()`), so
+ * published or `longPollTimeout` passes. Only a held poll needs the channel kept, so
  * polls on names a client made up, answered at once, leave nothing behind.
  */
-export function serveLongPoll(
-  response: ServerResponse,
-  peeked: Channel,
-  open: () => Channel,
-  start: SubscribeOptions,
-  settings: HubSettings,
-  headers: Record<string, string>,
-  connections: Set<LiveConnection>,
-): void {
+export const serveLongPoll: Serve = (context) => {
+  const { response, cors: headers, hub } = context
+  const start = onlyChannel(context)
+  const { settings, connections } = hub
   const { lastEventId } = start
-  const replay = peeked.replay(start)
+  const replay = hub.peek(start.channel).replay(start)
   if (lastEventId === null || replay.gap || replay.messages.length > 0) {
     answer(response, headers, replay, settings.retry)
     return
@@ -152,7 +143,7 @@ export function serveLongPoll(
     'Cache-Control': 'no-cache',
   })
   response.flushHeaders()
-  const channel = open()
+  const channel = hub.channel(start.channel)
   const held = new HeldPoll(response, channel, lastEventId, settings, headers, connections)
   channel.subscribe(held, start)
   connections.add(held)

@@ -1,9 +1,10 @@
 import type { ServerResponse } from 'node:http'
-import type { Channel, SubscribeOptions, Subscriber } from '../channel'
+import type { Subscriber } from '../channel'
 import { sseFrame } from '../frames'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
 import { Outbox } from '../outbox'
+import { onlyChannel, type Serve } from './context'
 
 /** One open SSE response. */
 export class SseConnection implements Subscriber, LiveConnection {
@@ -55,20 +56,17 @@ export class SseConnection implements Subscriber, LiveConnection {
 }
 
 /**
- * Serves `channel` as a text/event-stream on `response`, resuming after `start.lastEventId` (or
- * with a backlog): the `retry` hint, then a `livedata.gap` event if history no longer reaches
- * back, the replay, and every message published from then on.
+ * Serves the request's channel as a text/event-stream, resuming after its `lastEventId` (or with
+ * a backlog): the `retry` hint, then a `livedata.gap` event if history no longer reaches back,
+ * the replay, and every message published from then on.
  */
-export function serveSse(
-  response: ServerResponse,
-  channel: Channel,
-  start: SubscribeOptions,
-  settings: HubSettings,
-  headers: Record<string, string>,
-  connections: Set<LiveConnection>,
-): void {
+export const serveSse: Serve = (context) => {
+  const { response, cors, hub } = context
+  const start = onlyChannel(context)
+  const { settings, connections } = hub
+  const channel = hub.channel(start.channel)
   response.writeHead(200, {
-    ...headers,
+    ...cors,
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-cache, no-transform',
     Connection: 'keep-alive',

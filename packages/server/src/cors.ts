@@ -1,0 +1,69 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+
+/** Response headers, by name. */
+export type Headers = Record<string, string>
+
+/**
+ * The CORS headers of an answer to `request`: none without an `Origin`; `*` without credentials
+ * when any origin may connect (`origins: '*'`); else the origin itself, with credentials. Call it
+ * only once the origin is allowed.
+ *
+ * @example
+ * ```ts
+ * corsHeaders(request, false) // { 'Access-Control-Allow-Origin': 'https://app.example.com', … }
+ * ```
+ */
+export function corsHeaders(request: IncomingMessage, anyOrigin: boolean): Headers {
+  const origin = request.headers.origin
+  if (origin === undefined) return {}
+  // Any origin may read, so none gets the user's cookies: '*' and no credentials.
+  if (anyOrigin) {
+    return { 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': 'ETag' }
+  }
+  return {
+    'Access-Control-Allow-Origin': origin,
+    'Access-Control-Allow-Credentials': 'true',
+    'Access-Control-Expose-Headers': 'ETag',
+    Vary: 'Origin',
+  }
+}
+
+/**
+ * The headers of a refusal that the refused origin's page may read (its body says why and holds
+ * nothing else), so that its client can stop instead of retrying forever.
+ *
+ * @example
+ * ```ts
+ * readableBy('https://evil.example') // { 'Access-Control-Allow-Origin': 'https://evil.example', … }
+ * ```
+ */
+export function readableBy(origin: string): Headers {
+  return {
+    'Access-Control-Allow-Origin': origin,
+    'Access-Control-Allow-Credentials': 'true',
+    Vary: 'Origin',
+  }
+}
+
+/**
+ * Answers a CORS preflight (`OPTIONS`): 204 with the methods and the headers the page asked for.
+ *
+ * @example
+ * ```ts
+ * if (request.method === 'OPTIONS') return answerPreflight(request, response, cors)
+ * ```
+ */
+export function answerPreflight(
+  request: IncomingMessage,
+  response: ServerResponse,
+  cors: Headers,
+): void {
+  response.writeHead(204, {
+    ...cors,
+    'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+    'Access-Control-Allow-Headers':
+      request.headers['access-control-request-headers'] ?? 'Content-Type',
+    'Access-Control-Max-Age': '600',
+  })
+  response.end()
+}

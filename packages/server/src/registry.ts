@@ -1,0 +1,89 @@
+import type { Verdict } from './authorization'
+import { Channel } from './channel'
+import { LiveServerError } from './errors'
+import type { Hub, LiveConnection, MessageContext } from './hub'
+import type { ServerSettings } from './settings'
+
+/** Receives the messages clients send. May be async: the send is acknowledged once it settles. */
+export type MessageListener = (channel: string, data: unknown, context: MessageContext) => unknown
+
+/** The server's state: its channels, its `message` listeners, and the hub its transports share. */
+export interface Registry {
+  hub: Hub
+  /** The channels kept now, by name. */
+  channels: ReadonlyMap<string, Channel>
+  /** The app's `message` listeners. */
+  listeners: Set<MessageListener>
+}
+
+/**
+ * Creates the registry of a server: channels created on first use and dropped when idle, the
+ * open connections, the `authorize` hook (a throw is `failed`, and reported) and the `message`
+ * listeners (every one runs; a failure is reported and rejects the send).
+ *
+ * @example
+ * ```ts
+ * const { hub } = createRegistry(resolveSettings({}))
+ * hub.channel('prices').publish(message)
+ * ```
+ */
+export function createRegistry(settings: ServerSettings): Registry {
+  const { authorize, report } = settings
+  const historySize = settings.hub.history
+  const channels = new Map<string, Channel>()
+  const listeners = new Set<MessageListener>()
+  const hub: Hub = {
+    settings: settings.hub,
+    connections: new Set<LiveConnection>(),
+    channel(name) {
+      let channel = channels.get(name)
+      if (!channel) {
+        channel = new Channel(name, historySize, (idle) => {
+          if (channels.get(idle.name) === idle) channels.delete(idle.name)
+        })
+        channels.set(name, channel)
+      }
+      return channel
+    },
+    peek: (name) => channels.get(name) ?? new Channel(name, 0),
+    async authorize(context): Promise<Verdict> {
+      if (!authorize) return 'allowed'
+      try {
+        return (await authorize(context)) === true ? 'allowed' : 'forbidden'
+      } catch (cause) {
+        const { channel, action, transport, request } = context
+        const error = new LiveServerError(
+          'ERR_AUTHORIZE',
+          `authorize threw for ${action} on "${channel}" (${transport}); the client was told to try again later`,
+          { cause },
+        )
+        report(error, { client: false, channel, transport, request })
+        return 'failed'
+      }
+    },
+    async receive(channel, data, context) {
+      // Every listener runs, even after one failed; async ones are awaited, so a client's send is
+      // acknowledged only once the app has taken it, and a rejection is never left unhandled.
+      let failure: unknown = null
+      await Promise.all(
+        [...listeners].map(async (listener) => {
+          try {
+            await listener(channel, data, context)
+          } catch (cause) {
+            const { transport, request } = context
+            const error = new LiveServerError(
+              'ERR_LISTENER',
+              `a message listener failed on "${channel}"`,
+              { cause },
+            )
+            report(error, { client: false, channel, transport, request })
+            failure ??= cause
+          }
+        }),
+      )
+      if (failure !== null) throw failure
+    },
+    report,
+  }
+  return { hub, channels, listeners }
+}

@@ -1,0 +1,121 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { admit } from './admission'
+import { answerPreflight, corsHeaders } from './cors'
+import { LiveServerError } from './errors'
+import { refuse, sendError } from './http-errors'
+import type { Hub } from './hub'
+import { checkChannel } from './names'
+import { cut, quote } from './quote'
+import { handleHttpSend } from './sends'
+import type { ServerSettings } from './settings'
+import { subscribe } from './subscribe'
+
+/** Why a request target is refused when no URL parser takes it. */
+export const TARGET_REFUSAL = 'The request target is not a valid URL'
+
+/**
+ * The path and query of a request target; `null` for a target no URL parser accepts.
+ *
+ * @example
+ * ```ts
+ * parseTarget('/live/prices?transport=sse')?.pathname // '/live/prices'
+ * ```
+ */
+export function parseTarget(target: string | undefined): URL | null {
+  try {
+    return new URL(target ?? '/', 'http://localhost')
+  } catch {
+    return null
+  }
+}
+
+/** Routes one request under the base path: Host and Origin, the channel, then the method. */
+async function route(
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+  rest: string,
+  settings: ServerSettings,
+  hub: Hub,
+): Promise<void> {
+  const refusal = admit(request, settings)
+  if (refusal !== null) {
+    const { code, message, headers } = refusal
+    return refuse(hub.report, response, 403, code, message, { request }, headers)
+  }
+  const cors = corsHeaders(request, settings.anyOrigin)
+  let channel: string
+  try {
+    channel = decodeURIComponent(rest)
+    checkChannel(channel)
+  } catch (error) {
+    const message =
+      error instanceof LiveServerError ? error.message : `Malformed channel name ${quote(rest)}`
+    return refuse(hub.report, response, 404, 'ERR_INVALID_CHANNEL', message, { request }, cors)
+  }
+  switch (request.method) {
+    case 'OPTIONS':
+      return answerPreflight(request, response, cors)
+    case 'POST':
+      return handleHttpSend(hub, request, response, channel, cors)
+    case 'GET':
+      return subscribe({ request, response, url, channel, cors }, settings, hub)
+    default:
+      return refuse(
+        hub.report,
+        response,
+        405,
+        'ERR_METHOD',
+        `${quote(request.method)} is not supported; use GET to receive and POST to send`,
+        { channel, request },
+        { ...cors, Allow: 'GET, POST, OPTIONS' },
+      )
+  }
+}
+
+/**
+ * The HTTP side of a live server: `handle(request, response)` serves a request under
+ * `<path>/` and returns `true`, or returns `false` and touches nothing. A target no URL parser
+ * accepts is refused (`400`) only when it starts with the path; any other is the app's.
+ *
+ * @example
+ * ```ts
+ * const handle = createRouter(settings, hub, () => closed)
+ * if (!handle(request, response)) next()
+ * ```
+ */
+export function createRouter(
+  settings: ServerSettings,
+  hub: Hub,
+  isClosed: () => boolean,
+): (request: IncomingMessage, response: ServerResponse) => boolean {
+  const prefix = `${settings.path}/`
+  return (request, response) => {
+    const url = parseTarget(request.url)
+    if (url === null) {
+      // Only a target that names our path is ours to refuse; the app may know what to do
+      // with any other.
+      if (!request.url?.startsWith(prefix)) return false
+      refuse(hub.report, response, 400, 'ERR_INVALID_REQUEST', TARGET_REFUSAL, { request })
+      return true
+    }
+    if (!url.pathname.startsWith(prefix)) return false
+    if (isClosed()) {
+      sendError(response, 503, 'ERR_CLOSED', 'The live server is closed')
+      return true
+    }
+    const failed = (cause: unknown): void => {
+      const error = new LiveServerError('ERR_INTERNAL', `serving ${cut(url.pathname)} failed`, {
+        cause,
+      })
+      hub.report(error, { client: false, request })
+      sendError(response, 500, 'ERR_INTERNAL', 'Internal error')
+    }
+    try {
+      route(request, response, url, url.pathname.slice(prefix.length), settings, hub).catch(failed)
+    } catch (cause) {
+      failed(cause)
+    }
+    return true
+  }
+}

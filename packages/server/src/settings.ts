@@ -1,0 +1,189 @@
+import { LiveServerError, type LiveServerErrorCode } from './errors'
+import { helloHeaderNames } from './hello-headers'
+import { createHostCheck, type HostCheck, type HostOption } from './hosts'
+import {
+  type AuthorizeContext,
+  type HubSettings,
+  SERVER_TRANSPORTS,
+  type ServerTransport,
+} from './hub'
+import { createOriginCheck, type OriginCheck, type OriginOption } from './origin'
+import { type ErrorContext, type ErrorHandler, safeReporter } from './report'
+
+/** Options of {@link createLiveServer}. */
+export interface LiveServerOptions {
+  /** The base path; channels live at `<path>/<channel>`, the WebSocket at `<path>`. Default `/live`. */
+  path?: string
+  /** The transports offered. Default: all five. Clients fall back among what is offered. */
+  transports?: readonly ServerTransport[]
+  /** Messages kept per channel for resume. Default 1000. */
+  history?: number
+  /** Interval of heartbeats in ms; 0 turns them off. Default 15 000. */
+  heartbeat?: number
+  /** The reconnection delay suggested to clients (`retry:`), in ms. Default 1000. */
+  retry?: number
+  /** How long a long poll is held before it is answered empty, in ms. Default 25 000. */
+  longPollTimeout?: number
+  /** Browser origins allowed to connect. Default: the server's own origin only. */
+  origins?: OriginOption
+  /**
+   * `Host` names the server answers for: the DNS-rebinding defence. By default a request that
+   * arrived on a loopback address needs a loopback host name (`localhost`, `127.0.0.1`, …) or
+   * the host of an origin in `origins`; others are not checked. Refusals are `403 ERR_HOST`.
+   * A proxy on the same machine that forwards another `Host` needs it set.
+   * @example
+   * ```ts
+   * createLiveServer({ allowedHosts: ['app.example.com', /\.example\.com$/] })
+   * ```
+   */
+  allowedHosts?: HostOption
+  /** The largest payload, published or sent by a client, in bytes. Default 64 KiB. */
+  maxPayload?: number
+  /**
+   * Bytes a connection's socket may hold before further messages wait (as references) in its
+   * backlog; a connection more than a whole history (at least 1,000 messages) behind is closed
+   * and resumes later. Default 1 MiB.
+   */
+  maxBufferedBytes?: number
+  /**
+   * How long a send's body (`POST`) may take to arrive, in ms; 0 turns the limit off. A slower
+   * one is answered `408 ERR_BODY_TIMEOUT` and its connection closed. Default 10 000.
+   * @example
+   * ```ts
+   * createLiveServer({ bodyTimeout: 5_000 }) // mobile clients on slow links get 5 s
+   * ```
+   */
+  bodyTimeout?: number
+  /**
+   * Decides per request whether it may subscribe to or send on a channel; only `true` allows,
+   * anything else is `403 ERR_FORBIDDEN` (final: the client stops). One that throws or rejects
+   * (a database down) is `503 ERR_AUTHORIZE` (the client retries later) and is reported to
+   * `onError` as the server's fault. Default: allow.
+   * @example
+   * ```ts
+   * createLiveServer({
+   *   authorize: async ({ channel, headers }) =>
+   *     (await verify(headers.authorization))?.channels.includes(channel) ?? false,
+   * })
+   * ```
+   */
+  authorize?: (context: AuthorizeContext) => boolean | Promise<boolean>
+  /**
+   * Header names a WebSocket client may send in its `hello` frame (browsers cannot put headers
+   * on an upgrade), case-insensitive. Default `['authorization']`. `authorize` and `message`
+   * listeners see them only where the upgrade request did not carry the header: a header on the
+   * upgrade always wins. Never list an identity header that a proxy in front sets
+   * (`x-forwarded-user`, `x-forwarded-for`, …): where the proxy did not set it, any client could.
+   * Names the browser controls (`host`, `origin`, `cookie`, `sec-*`, …) are refused. Hello
+   * headers outside the list are ignored and reported (once per name).
+   * @example
+   * ```ts
+   * createLiveServer({ helloHeaders: ['authorization', 'x-tenant'] })
+   * ```
+   */
+  helloHeaders?: readonly string[]
+  /**
+   * Receives what went wrong while serving: a client's fault (`context.client`: a bad frame, a
+   * refused origin or host, an aborted or late body) or the server's own (a `message` listener
+   * or `authorize` threw). Default: {@link consoleReporter}, one line per report, at most 20
+   * client faults and 20 server faults per 10 s (each kind its own budget), a stack only for
+   * the server's own faults. It must not throw.
+   * @example
+   * ```ts
+   * createLiveServer({
+   *   onError: (error, { client, channel }) =>
+   *     logger[client ? 'info' : 'error']({ code: error.code, channel, err: error }),
+   * })
+   * ```
+   */
+  onError?: (error: LiveServerError, context: ErrorContext) => void
+}
+
+/** The options of a live server, checked and with every default filled in. */
+export interface ServerSettings {
+  /** The base path, without a trailing slash. */
+  path: string
+  /** The transports offered, in the order given. */
+  transports: readonly ServerTransport[]
+  /** The same, for lookups. */
+  offered: ReadonlySet<ServerTransport>
+  /** Interval of heartbeats in ms; 0 when they are off. */
+  heartbeat: number
+  /** Whether any origin may connect (`origins: '*'`): CORS without credentials. */
+  anyOrigin: boolean
+  /** Whether a browser origin may connect. */
+  originAllowed: OriginCheck
+  /** Whether the request's `Host` is one the server answers for. */
+  hostAllowed: HostCheck
+  /** The app's `authorize` hook, if any. */
+  authorize: LiveServerOptions['authorize']
+  /** Where problems are reported; never throws. */
+  report: ErrorHandler
+  /** What the transports read. */
+  hub: HubSettings
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new LiveServerError(
+      'ERR_INVALID_OPTIONS',
+      `${name} must be a finite number >= 0, got ${String(value)}`,
+    )
+  }
+  return Math.floor(value)
+}
+
+const INVALID: LiveServerErrorCode = 'ERR_INVALID_OPTIONS'
+
+/**
+ * Checks the options of `createLiveServer` and fills in the defaults; a bad one throws a
+ * `LiveServerError` with code `ERR_INVALID_OPTIONS` that names it.
+ *
+ * @example
+ * ```ts
+ * resolveSettings({ path: '/live/', history: 50 }).path // '/live'
+ * ```
+ */
+export function resolveSettings(options: LiveServerOptions): ServerSettings {
+  const path = (options.path ?? '/live').replace(/\/+$/, '')
+  if (!path.startsWith('/')) {
+    throw new LiveServerError(INVALID, `path must start with "/", got "${path}"`)
+  }
+  const transports = options.transports ?? SERVER_TRANSPORTS
+  for (const transport of transports) {
+    if (!SERVER_TRANSPORTS.includes(transport)) {
+      throw new LiveServerError(
+        INVALID,
+        `Unknown transport "${transport}"; the server offers ${SERVER_TRANSPORTS.join(', ')}`,
+      )
+    }
+  }
+  const history = positive('history', options.history, 1000)
+  const heartbeat = positive('heartbeat', options.heartbeat, 15_000)
+  const originAllowed = createOriginCheck(options.origins)
+  const hostAllowed = createHostCheck(options.allowedHosts, options.origins)
+  const helloHeaders = helloHeaderNames(options.helloHeaders)
+  return {
+    path,
+    transports,
+    offered: new Set(transports),
+    heartbeat,
+    anyOrigin: options.origins === '*',
+    originAllowed,
+    hostAllowed,
+    authorize: options.authorize,
+    report: safeReporter(options.onError),
+    hub: {
+      retry: positive('retry', options.retry, 1000),
+      history,
+      bodyTimeout: positive('bodyTimeout', options.bodyTimeout, 10_000),
+      maxPayload: positive('maxPayload', options.maxPayload, 64 * 1024),
+      maxBufferedBytes: positive('maxBufferedBytes', options.maxBufferedBytes, 1024 * 1024),
+      longPollTimeout: positive('longPollTimeout', options.longPollTimeout, 25_000),
+      // A client more than a whole history behind could not resume without a gap anyway.
+      maxBacklog: Math.max(history, 1000),
+      helloHeaders,
+    },
+  }
+}

@@ -1,0 +1,70 @@
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { admit } from './admission'
+import { LiveServerError, type LiveServerErrorCode } from './errors'
+import { errorBody } from './http-errors'
+import type { Hub } from './hub'
+import type { ServerSettings } from './settings'
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  503: 'Service Unavailable',
+}
+
+/**
+ * Refuses an upgrade with a plain HTTP answer, a JSON error body, on the raw socket.
+ *
+ * @example
+ * ```ts
+ * refuseUpgrade(socket, 404, 'ERR_NOT_FOUND', 'Nothing at "/x"')
+ * ```
+ */
+export function refuseUpgrade(
+  socket: Duplex,
+  status: number,
+  code: LiveServerErrorCode,
+  message: string,
+): void {
+  const body = errorBody(code, message)
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  )
+}
+
+/** Takes an accepted upgrade request: the WebSocket endpoint. */
+export type AcceptUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => void
+
+/**
+ * Serves an upgrade at the base path, or refuses it: a closed server (`503 ERR_CLOSED`), no
+ * WebSocket offered (`404 ERR_TRANSPORT`), a refused Host or Origin (`403`, reported).
+ *
+ * @example
+ * ```ts
+ * const upgrade = createUpgrade(settings, hub, () => closed, webSocket.upgrade)
+ * ```
+ */
+export function createUpgrade(
+  settings: ServerSettings,
+  hub: Hub,
+  isClosed: () => boolean,
+  accept: AcceptUpgrade,
+): AcceptUpgrade {
+  return (request, socket, head) => {
+    if (isClosed()) return refuseUpgrade(socket, 503, 'ERR_CLOSED', 'The live server is closed')
+    if (!settings.offered.has('websocket')) {
+      const offered = settings.transports.join(', ')
+      const message = `This server does not offer websocket; it offers ${offered}`
+      return refuseUpgrade(socket, 404, 'ERR_TRANSPORT', message)
+    }
+    const refusal = admit(request, settings)
+    if (refusal !== null) {
+      const { code, message } = refusal
+      const context = { transport: 'websocket' as const, request }
+      hub.report(new LiveServerError(code, message), { client: true, ...context })
+      return refuseUpgrade(socket, 403, code, message)
+    }
+    accept(request, socket, head)
+  }
+}
