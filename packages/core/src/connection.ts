@@ -1,7 +1,13 @@
 import { backoffDelay, type ReconnectPolicy } from './backoff'
-import { moreRelevant } from './error-relevance'
+import {
+  type Effect,
+  initialState,
+  type MachineEvent,
+  MIN_UPTIME,
+  reported,
+  transition,
+} from './connection-machine'
 import { LiveDataError, toLiveDataError } from './errors'
-import { isFinalRefusal } from './server-error'
 import type {
   LiveEnvironment,
   LiveStatus,
@@ -64,35 +70,45 @@ export interface Connection {
  * Keeps one logical connection alive: opens a transport, watches it with a heartbeat timer,
  * and when it ends waits (exponential backoff, full jitter, the server's `retry` hint) and opens
  * it again, at once when the browser comes back online or the page becomes visible. A transport
- * that fails before it ever opened gives way to the next one in preference order.
+ * that fails before it ever opened gives way to the next one in preference order. The decisions
+ * are `connection-machine.ts`'s; this runs their effects with the injected timers and environment.
  */
 export function createConnection(
   config: ConnectionConfig,
   listener: ConnectionListener,
 ): Connection {
-  const { timers, environment, policy, heartbeatTimeout } = config
-  let running = false
-  // Bumped on every teardown: callbacks of an older attempt see a stale number and do nothing.
+  const { timers, environment, policy, heartbeatTimeout, transports } = config
+  let machine = initialState({ transports: transports.length, maxAttempts: policy.maxAttempts })
+  // Bumped on every teardown and connect: callbacks of an older attempt see a stale number.
   let generation = 0
   let handle: TransportConnection | null = null
-  let retryTimer: unknown = null
+  let timer: unknown = null
   let openTimer: unknown = null
   let heartbeatTimer: unknown = null
+  let uptimeTimer: unknown = null
   let sawActivity = false
   let stopEnvironment: (() => void) | null = null
   let wasOnline = true
   let wasVisible = true
-  let retryHint: number | null = null
-  let transportIndex = 0
-  // Transports tried since the last one that opened, or since the round began; the round's most
-  // relevant error so far, and whether any of its failures was worth a retry.
-  let tried = 0
-  let roundError: LiveDataError | null = null
-  let roundRetryable = false
   let state: ConnectionState = { status: 'connecting', transport: null, attempt: 0, error: null }
 
-  const setState = (patch: Partial<ConnectionState>): void => {
-    const next = { ...state, ...patch }
+  // The transport that worked last, for this client, is where every (re)connect starts.
+  const facts = () => ({
+    online: environment.isOnline(),
+    first: Math.max(
+      0,
+      transports.findIndex((transport) => transport.name === config.memory.preferred),
+    ),
+  })
+
+  const dispatch = (event: MachineEvent): void => {
+    const step = transition(machine, event)
+    machine = step.state
+    for (const effect of step.effects) run(effect)
+    const next: ConnectionState = {
+      ...reported(machine),
+      transport: machine.transport === null ? null : (transports[machine.transport]?.name ?? null),
+    }
     if (
       next.status !== state.status ||
       next.transport !== state.transport ||
@@ -104,66 +120,49 @@ export function createConnection(
     }
   }
 
-  const teardown = (reason?: LiveDataError): void => {
-    generation++
-    timers.clearTimeout(retryTimer)
-    timers.clearTimeout(heartbeatTimer)
-    timers.clearTimeout(openTimer)
-    retryTimer = heartbeatTimer = openTimer = null
-    handle?.close(reason)
-    handle = null
-  }
-
-  const stop = (error?: LiveDataError): void => {
-    if (!running) return
-    running = false
-    teardown()
-    stopEnvironment?.()
-    stopEnvironment = null
-    setState({ status: 'closed', attempt: 0, error: error ?? null })
-  }
-
-  const closed = (opened: boolean, error?: LiveDataError): void => {
-    teardown(error)
-    let reason = error ?? new LiveDataError('ERR_CONNECTION_LOST', 'The server ended the stream')
-    // The origin, the host or authorize said no: no other transport, no retry can change that.
-    if (isFinalRefusal(reason)) return stop(reason)
-    if (!opened) {
-      roundRetryable ||= reason.retryable
-      reason = roundError = moreRelevant(roundError, reason)
-      // A transport that never opened may be blocked here: the next one gets its turn at once.
-      const count = config.transports.length
-      if (++tried < count) {
-        transportIndex = (transportIndex + 1) % count
-        setState({ error: reason })
-        connect()
+  function run(effect: Effect): void {
+    switch (effect.type) {
+      case 'teardown':
+        generation++
+        for (const pending of [timer, heartbeatTimer, openTimer, uptimeTimer]) {
+          timers.clearTimeout(pending)
+        }
+        timer = heartbeatTimer = openTimer = uptimeTimer = null
+        handle?.close(effect.reason)
+        handle = null
+        return
+      case 'connect':
+        return connect(effect.index)
+      case 'alive': {
+        const current = generation
+        timers.clearTimeout(openTimer)
+        uptimeTimer = timers.setTimeout(() => {
+          if (current === generation) dispatch({ type: 'stable' })
+        }, MIN_UPTIME)
+        if (transports[machine.transport ?? 0]?.heartbeat !== false) armHeartbeat(current)
         return
       }
-      // Every transport failed, none in a way a retry could fix (a 404, a wrong content type).
-      if (!roundRetryable) return stop(reason)
-    } else if (!reason.retryable) {
-      return stop(reason)
+      case 'remember':
+        config.memory.preferred = (transports[effect.index] as TransportDefinition).name
+        return
+      case 'wait': {
+        const base = { ...policy, minDelay: effect.base ?? policy.minDelay }
+        const delay = backoffDelay(effect.attempt, base, config.random)
+        timer = timers.setTimeout(() => {
+          timer = null
+          dispatch({ type: 'elapsed' })
+        }, delay)
+        return
+      }
+      case 'watch':
+        wasOnline = environment.isOnline()
+        wasVisible = environment.isVisible()
+        stopEnvironment = environment.subscribe(onEnvironmentChange)
+        return
+      case 'unwatch':
+        stopEnvironment?.()
+        stopEnvironment = null
     }
-    const attempt = state.attempt + 1
-    if (attempt > policy.maxAttempts) {
-      return stop(
-        new LiveDataError('ERR_RECONNECT_EXHAUSTED', `Gave up after ${attempt - 1} attempts`, {
-          cause: reason,
-          retryable: false,
-        }),
-      )
-    }
-    newRound()
-    if (!opened) transportIndex = firstTransport()
-    const online = environment.isOnline()
-    setState({ status: online ? 'reconnecting' : 'offline', attempt, error: reason })
-    if (!online) return
-    const delay = backoffDelay(
-      attempt,
-      { ...policy, minDelay: retryHint ?? policy.minDelay },
-      config.random,
-    )
-    retryTimer = timers.setTimeout(connect, delay)
   }
 
   // Silence is detected on the second quiet half-period: between 1 and 1.5 heartbeatTimeout.
@@ -179,54 +178,31 @@ export function createConnection(
         heartbeatTimer = timers.setTimeout(tick, heartbeatTimeout / 2)
         return
       }
-      closed(
-        true,
-        new LiveDataError('ERR_HEARTBEAT_TIMEOUT', `Nothing arrived for ${heartbeatTimeout} ms`),
+      const error = new LiveDataError(
+        'ERR_HEARTBEAT_TIMEOUT',
+        `Nothing arrived for ${heartbeatTimeout} ms`,
       )
+      dispatch({ type: 'silence', error, ...facts() })
     }
     if (heartbeatTimeout < Number.POSITIVE_INFINITY) {
       heartbeatTimer = timers.setTimeout(tick, heartbeatTimeout / 2)
     }
   }
 
-  const newRound = (): void => {
-    tried = 0
-    roundError = null
-    roundRetryable = false
-  }
-
-  // The transport that worked last, for this client, is where every (re)connect starts.
-  const firstTransport = (): number =>
-    Math.max(
-      0,
-      config.transports.findIndex((transport) => transport.name === config.memory.preferred),
-    )
-
-  function connect(): void {
-    retryTimer = null
-    const transport = config.transports[transportIndex] as TransportDefinition
+  function connect(index: number): void {
+    const transport = transports[index] as TransportDefinition
     const current = ++generation
     const live = (): boolean => current === generation
-    let opened = false
-    setState({ transport: transport.name })
+    const closed = (error?: LiveDataError): void => dispatch({ type: 'closed', error, ...facts() })
     // A transport that neither opens nor fails (a proxy holding the request) is given up.
     openTimer = timers.setTimeout(() => {
-      if (live()) {
-        closed(
-          false,
-          new LiveDataError('ERR_OPEN_TIMEOUT', `${transport.name} did not open in time`),
-        )
-      }
+      if (!live()) return
+      const error = new LiveDataError('ERR_OPEN_TIMEOUT', `${transport.name} did not open in time`)
+      dispatch({ type: 'timeout', error, ...facts() })
     }, config.openTimeout)
     const handlers: TransportHandlers = {
       onOpen() {
-        if (!live() || opened) return
-        opened = true
-        newRound()
-        timers.clearTimeout(openTimer)
-        if (config.transports.length > 1) config.memory.preferred = transport.name
-        setState({ status: 'open', attempt: 0, error: null })
-        if (transport.heartbeat !== false) armHeartbeat(current)
+        if (live()) dispatch({ type: 'opened' })
       },
       onActivity() {
         sawActivity = true
@@ -235,7 +211,7 @@ export function createConnection(
         if (live()) listener.onMessage(message)
       },
       onRetry(ms) {
-        retryHint = ms
+        if (live()) dispatch({ type: 'retry', ms })
       },
       onGap(replay) {
         if (live()) listener.onGap(replay)
@@ -247,7 +223,7 @@ export function createConnection(
         if (live()) listener.onError(error)
       },
       onClose(error) {
-        if (live()) closed(opened, error)
+        if (live()) closed(error)
       },
     }
     config.context(transport).then(
@@ -255,10 +231,10 @@ export function createConnection(
         if (!live()) return
         try {
           handle = transport.connect(context, handlers)
+          if (live()) dispatch({ type: 'started' })
         } catch (cause) {
           // A transport that throws cannot serve here (no WebSocket, no DOM): the next one is tried.
           closed(
-            false,
             cause instanceof LiveDataError
               ? cause
               : new LiveDataError('ERR_UNSUPPORTED', `${transport.name} failed to start`, {
@@ -269,63 +245,28 @@ export function createConnection(
         }
       },
       (cause: unknown) => {
-        if (live()) {
-          closed(
-            false,
-            toLiveDataError(cause, 'ERR_INVALID_OPTIONS', 'headers() or query() failed'),
-          )
-        }
+        if (live())
+          closed(toLiveDataError(cause, 'ERR_INVALID_OPTIONS', 'headers() or query() failed'))
       },
     )
   }
 
-  const onEnvironmentChange = (): void => {
+  function onEnvironmentChange(): void {
     const online = environment.isOnline()
     const visible = environment.isVisible()
-    const cameBack = (online && !wasOnline) || (visible && !wasVisible)
+    const cameOnline = online && !wasOnline
+    const cameVisible = visible && !wasVisible
     wasOnline = online
     wasVisible = visible
-    // Only a connection waiting for its next attempt is hurried; an open one is left alone.
-    if (
-      !running ||
-      handle !== null ||
-      (state.status !== 'reconnecting' && state.status !== 'offline')
-    ) {
-      return
-    }
-    if (!online) {
-      teardown()
-      setState({ status: 'offline' })
-    } else if (cameBack) {
-      teardown()
-      setState({ status: state.attempt > 0 ? 'reconnecting' : 'connecting' })
-      connect()
-    }
-  }
-
-  const start = (): void => {
-    if (running) return
-    running = true
-    newRound()
-    transportIndex = firstTransport()
-    wasOnline = environment.isOnline()
-    wasVisible = environment.isVisible()
-    stopEnvironment = environment.subscribe(onEnvironmentChange)
-    setState({ status: wasOnline ? 'connecting' : 'offline', attempt: 0, error: null })
-    if (wasOnline) connect()
+    if (!online) dispatch({ type: 'offline' })
+    else if (cameOnline) dispatch({ type: 'online' })
+    else if (cameVisible) dispatch({ type: 'visible' })
   }
 
   return {
-    start,
-    stop,
-    restart() {
-      if (running) {
-        teardown()
-        stopEnvironment?.()
-        running = false
-      }
-      start()
-    },
+    start: () => dispatch({ type: 'start', ...facts() }),
+    stop: (error) => dispatch({ type: 'stop', error }),
+    restart: () => dispatch({ type: 'restart', ...facts() }),
     sender() {
       return state.status === 'open' ? handle?.send : undefined
     },
