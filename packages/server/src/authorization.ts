@@ -1,4 +1,4 @@
-import type { LiveServerErrorCode } from './errors'
+import type { WireErrorCode } from './protocol'
 
 /**
  * What `authorize` decided: `allowed` (it returned `true`), `forbidden` (anything else), or
@@ -9,7 +9,7 @@ export type Verdict = 'allowed' | 'forbidden' | 'failed'
 /** How a refusal is answered: over HTTP with `status`, over WebSocket with an error frame. */
 export interface Refusal {
   status: 403 | 503
-  code: LiveServerErrorCode
+  code: WireErrorCode
   message: string
   /** Headers of the HTTP answer: `Retry-After` for a passing one. */
   headers: Record<string, string>

@@ -1,7 +1,11 @@
 import { backlogSize } from './channel'
 import type { HeaderMap } from './headers'
 import { isChannelName, isEventName } from './hub'
+import { CLIENT_FRAME_TYPES, type ClientFrameType } from './protocol'
 import { quote } from './quote'
+
+/** The frame types a client may send, for the message that refuses another. */
+const EXPECTED = `${CLIENT_FRAME_TYPES.slice(0, -1).join(', ')} or ${CLIENT_FRAME_TYPES.at(-1)}`
 
 /** A frame a client sends over the WebSocket, checked. */
 export type ClientFrame =
@@ -13,6 +17,9 @@ export type ClientFrame =
   | { type: 'subscribe'; channel: string; lastEventId: string | null; replay: number }
   | { type: 'unsubscribe'; channel: string }
   | { type: 'send'; channel: string; data: unknown; event: string | undefined; ref: number }
+
+// Every frame type read here is one the protocol names.
+true satisfies ClientFrame['type'] extends ClientFrameType ? true : false
 
 /**
  * What is wrong with a frame, and what it answers: `ref` for a `send` frame with an integer ref,
@@ -96,7 +103,7 @@ export function readClientFrame(text: string): FrameReading {
   if (type !== 'subscribe' && type !== 'unsubscribe' && type !== 'send') {
     return {
       problem: {
-        message: `unknown frame type ${quote(type)}; expected hello, subscribe, unsubscribe or send`,
+        message: `unknown frame type ${quote(type)}; expected ${EXPECTED}`,
       },
     }
   }

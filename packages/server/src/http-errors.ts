@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { LiveServerError, type LiveServerErrorCode } from './errors'
+import { LiveServerError } from './errors'
+import type { WireErrorCode } from './protocol'
 import type { ErrorContext, ErrorHandler } from './report'
 
 /** Headers of every error answer: JSON that no browser may sniff into anything else, never cached. */
@@ -10,7 +11,7 @@ const ERROR_HEADERS = {
 }
 
 /** The body of an error answer: `{"error": {"code", "message"}}`. */
-export function errorBody(code: LiveServerErrorCode, message: string): string {
+export function errorBody(code: WireErrorCode, message: string): string {
   return JSON.stringify({ error: { code, message } })
 }
 
@@ -41,7 +42,7 @@ export function bodyPending(request: IncomingMessage | undefined): boolean {
 export function sendError(
   response: ServerResponse,
   status: number,
-  code: LiveServerErrorCode,
+  code: WireErrorCode,
   message: string,
   headers: Record<string, string> = {},
 ): void {
@@ -73,7 +74,7 @@ export function refuse(
   report: ErrorHandler,
   response: ServerResponse,
   status: number,
-  code: LiveServerErrorCode,
+  code: WireErrorCode,
   message: string,
   context: Omit<ErrorContext, 'client'>,
   headers: Record<string, string> = {},

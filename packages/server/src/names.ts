@@ -1,5 +1,6 @@
 import { LiveServerError } from './errors'
 import { isChannelName, isEventName } from './hub'
+import { RESERVED_EVENT_PREFIX } from './protocol'
 import { quote } from './quote'
 
 /**
@@ -32,10 +33,10 @@ export function checkChannel(channel: unknown): asserts channel is string {
  */
 export function checkEvent(event: unknown): string | undefined {
   if (event === undefined || event === 'message') return undefined
-  if (!isEventName(event) || event.startsWith('livedata.')) {
+  if (!isEventName(event) || event.startsWith(RESERVED_EVENT_PREFIX)) {
     throw new LiveServerError(
       'ERR_INVALID_EVENT',
-      `Event names are 1 to 256 characters without line breaks and must not start with "livedata.", got ${quote(event)}`,
+      `Event names are 1 to 256 characters without line breaks and must not start with "${RESERVED_EVENT_PREFIX}", got ${quote(event)}`,
     )
   }
   return event

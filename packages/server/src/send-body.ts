@@ -1,6 +1,6 @@
-import type { LiveServerErrorCode } from './errors'
 import { isEventName } from './hub'
 import { jsonSize } from './json-size'
+import type { WireErrorCode } from './protocol'
 import { quote } from './quote'
 
 /** A send a client made: the payload, and the event name it gave. */
@@ -12,7 +12,7 @@ export interface ClientSend {
 /** Why a send's body was refused: the HTTP status and the error answer. */
 export interface SendRefusal {
   status: 400 | 413
-  code: LiveServerErrorCode
+  code: WireErrorCode
   message: string
 }
 
@@ -21,7 +21,7 @@ export type SendReading = { send: ClientSend } | { refusal: SendRefusal }
 
 const SHAPE = 'The body must be a JSON object {"data": ..., "event"?: "name"}'
 
-function refuse(status: 400 | 413, code: LiveServerErrorCode, message: string): SendReading {
+function refuse(status: 400 | 413, code: WireErrorCode, message: string): SendReading {
   return { refusal: { status, code, message } }
 }
 

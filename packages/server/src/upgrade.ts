@@ -1,9 +1,10 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { admit } from './admission'
-import { LiveServerError, type LiveServerErrorCode } from './errors'
+import { LiveServerError } from './errors'
 import { errorBody } from './http-errors'
 import type { Hub } from './hub'
+import type { WireErrorCode } from './protocol'
 import type { ServerSettings } from './settings'
 
 const STATUS_TEXT: Record<number, string> = {
@@ -24,7 +25,7 @@ const STATUS_TEXT: Record<number, string> = {
 export function refuseUpgrade(
   socket: Duplex,
   status: number,
-  code: LiveServerErrorCode,
+  code: WireErrorCode,
   message: string,
 ): void {
   const body = errorBody(code, message)

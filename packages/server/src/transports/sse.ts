@@ -4,6 +4,7 @@ import { sseFrame } from '../frames'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
 import { Outbox } from '../outbox'
+import { SSE_EVENTS } from '../protocol'
 import { onlyChannel, type Serve } from './context'
 
 /** One open SSE response. */
@@ -80,12 +81,12 @@ export const serveSse: Serve = (context) => {
   let head = `retry: ${settings.retry}\n\n`
   // A fresh subscriber learns where it stands, so that a reconnect before the first message
   // still resumes from here (EventSource keeps the id too).
-  if (replay.tellCursor) head += `id: ${replay.cursor}\nevent: livedata.cursor\ndata\n\n`
+  if (replay.tellCursor) head += `id: ${replay.cursor}\nevent: ${SSE_EVENTS.cursor}\ndata\n\n`
   if (replay.gap) {
     const oldest = channel.history.oldest()?.id ?? null
     // The id is the client's, cut to 64 characters; JSON escapes any line break in it.
     const gap = JSON.stringify({ lastEventId: start.lastEventId, oldest })
-    head += `event: livedata.gap\ndata: ${gap}\n\n`
+    head += `event: ${SSE_EVENTS.gap}\ndata: ${gap}\n\n`
   }
   connection.write(head)
   for (const message of replay.messages) connection.deliver(message)

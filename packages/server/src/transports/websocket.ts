@@ -13,11 +13,12 @@ import type { Hub, LiveConnection } from '../hub'
 import { Inbox, type InboxLimits, type InboxTarget } from '../inbox'
 import { jsonSize } from '../json-size'
 import { Outbox } from '../outbox'
+import { frameStart, type WireErrorCode } from '../protocol'
 import { quote } from '../quote'
 
 /** The WebSocket frame of a message, built once and shared by every socket. */
 function wsFrame(message: StoredMessage): string {
-  message.wsFrame ??= `{"type":"message","channel":${JSON.stringify(message.channel)},${jsonFrame(message).slice(1)}`
+  message.wsFrame ??= `${frameStart('message')},"channel":${JSON.stringify(message.channel)},${jsonFrame(message).slice(1)}`
   return message.wsFrame
 }
 
@@ -193,8 +194,10 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null> 
   }
 
   /** Answers a frame with an error, through the byte budget. */
-  private error(code: LiveServerErrorCode, message: string, answers: Answers = {}): void {
-    this.outbox.push(JSON.stringify({ type: 'error', code, message, ...answers }))
+  private error(code: WireErrorCode, message: string, answers: Answers = {}): void {
+    this.outbox.push(
+      `${frameStart('error')},${JSON.stringify({ code, message, ...answers }).slice(1)}`,
+    )
   }
 
   /**
@@ -202,7 +205,7 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null> 
    * `hello` is `ERR_INVALID_HELLO` and closes the socket (1008, the code first in the reason):
    * its credentials cannot be trusted, and the client learns that this transport cannot work.
    */
-  private refuse(problem: FrameProblem, code: LiveServerErrorCode = 'ERR_INVALID_FRAME'): void {
+  private refuse(problem: FrameProblem, code: WireErrorCode = 'ERR_INVALID_FRAME'): void {
     const { message, fatal, ...answers } = problem
     const reported = fatal ? 'ERR_INVALID_HELLO' : code
     this.report(reported, message, { client: true, channel: answers.channel })
@@ -288,7 +291,7 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null> 
       } catch {
         return this.error('ERR_LISTENER', 'The server failed to take the message', ref)
       }
-      return this.outbox.push(`{"type":"ack","ref":${frame.ref}}`)
+      return this.outbox.push(`${frameStart('ack')},"ref":${frame.ref}}`)
     }
     if (refusal) return this.error(refusal.code, refusal.message, { channel })
     if (this.subscriptions.has(channel) || this.closed) return
@@ -305,8 +308,8 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null> 
     // A fresh subscriber learns where it stands; a resuming one (or one given a backlog) knows.
     const cursor = replay.tellCursor ? `,"cursor":"${replay.cursor}"` : ''
     const name = JSON.stringify(channel)
-    this.outbox.push(`{"type":"subscribed","channel":${name}${cursor}}`)
-    if (replay.gap) this.outbox.push(`{"type":"gap","channel":${name}}`)
+    this.outbox.push(`${frameStart('subscribed')},"channel":${name}${cursor}}`)
+    if (replay.gap) this.outbox.push(`${frameStart('gap')},"channel":${name}}`)
     for (const message of replay.messages) subscriber.deliver(message)
   }
 
@@ -324,7 +327,7 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null> 
     }
     this.unanswered++
     this.socket.ping()
-    if (this.outbox.waiting === 0) this.outbox.push('{"type":"heartbeat"}')
+    if (this.outbox.waiting === 0) this.outbox.push(`${frameStart('heartbeat')}}`)
   }
 
   private cleanup(): void {

@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { SERVER_TRANSPORTS } from '../src/hub'
+import {
+  CLIENT_FRAME_TYPES,
+  frameStart,
+  RESERVED_EVENT_PREFIX,
+  SERVER_FRAME_TYPES,
+  SSE_EVENTS,
+  WIRE_ERROR_CODES,
+} from '../src/protocol'
+import { onlyChannel, type ServeContext } from '../src/transports/context'
+import { HTTP_TRANSPORTS } from '../src/transports/http-transports'
+
+const doc = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8')
+
+/** The codes of `codes` that `text` never names in backticks or as a JSON string. */
+function missingCodes(text: string, codes: readonly string[]): string[] {
+  return codes.filter((code) => !text.includes(`\`${code}\``) && !text.includes(`"${code}"`))
+}
+
+describe('protocol.ts against docs/protocol.md', () => {
+  it('docs/protocol.md names every wire error code the server sends', () => {
+    expect(missingCodes(doc, WIRE_ERROR_CODES)).toEqual([])
+  })
+
+  it('the check finds a code the document misses', () => {
+    const without = doc.replaceAll('ERR_METHOD', 'ERR_ELSEWHERE')
+    expect(missingCodes(without, WIRE_ERROR_CODES)).toEqual(['ERR_METHOD'])
+  })
+
+  it('docs/protocol.md shows every WebSocket frame type, both ways', () => {
+    const types = [...CLIENT_FRAME_TYPES, ...SERVER_FRAME_TYPES]
+    expect(types.filter((type) => !doc.includes(`{"type":"${type}"`))).toEqual([])
+  })
+
+  it('docs/protocol.md names the reserved prefix and the SSE control events', () => {
+    expect(doc).toContain(`\`${RESERVED_EVENT_PREFIX}`)
+    for (const event of Object.values(SSE_EVENTS)) {
+      expect(event.startsWith(RESERVED_EVENT_PREFIX)).toBe(true)
+      expect(doc).toContain(`event: ${event}`)
+    }
+  })
+})
+
+describe('the HTTP transport table', () => {
+  it('has one serve for every transport but WebSocket', () => {
+    const http = SERVER_TRANSPORTS.filter((name) => name !== 'websocket')
+    expect(Object.keys(HTTP_TRANSPORTS).sort()).toEqual([...http].sort())
+  })
+
+  it('serves exactly one channel per request for now', () => {
+    const start = { channel: 'prices', lastEventId: null, replay: 0 }
+    const context = (channels: ServeContext['channels']) => ({ channels }) as ServeContext
+    expect(onlyChannel(context([start]))).toBe(start)
+    expect(() => onlyChannel(context([]))).toThrow('one channel, got 0')
+    expect(() => onlyChannel(context([start, start]))).toThrow('one channel, got 2')
+  })
+})
+
+describe('frameStart', () => {
+  it('opens a server frame of that type', () => {
+    expect(JSON.parse(`${frameStart('ack')},"ref":3}`)).toEqual({ type: 'ack', ref: 3 })
+  })
+})
