@@ -126,27 +126,32 @@ export function initialState(limits: MachineState['limits']): MachineState {
 
 const round = (index: number): Round => ({ index, tried: 0, worst: null, retryable: false })
 
-const connecting = (state: MachineState, next: Round, effects: Effect[]): Step => ({
-  state: {
-    ...state,
-    phase: { name: 'connecting', round: next, started: false, heard: false },
-    transport: next.index,
-  },
-  effects: [...effects, { type: 'connect', index: next.index }],
+const step = (state: MachineState, patch: Partial<MachineState>, effects: Effect[] = []): Step => ({
+  state: { ...state, ...patch },
+  effects,
 })
+
+const connecting = (state: MachineState, next: Round, effects: Effect[] = []): Step =>
+  step(
+    state,
+    {
+      phase: { name: 'connecting', round: next, started: false, heard: false },
+      transport: next.index,
+    },
+    [...effects, { type: 'connect', index: next.index }],
+  )
 
 const start = (state: MachineState, facts: Facts, effects: Effect[]): Step => {
-  const base = { ...state, attempt: 0, error: null }
   const next = round(facts.first)
   effects.push({ type: 'watch' })
-  if (facts.online) return connecting(base, next, effects)
-  return { state: { ...base, phase: { name: 'offline', round: next } }, effects }
+  state = { ...state, attempt: 0, error: null }
+  return facts.online
+    ? connecting(state, next, effects)
+    : step(state, { phase: { name: 'offline', round: next } }, effects)
 }
 
-const stop = (state: MachineState, error: LiveDataError | null, effects: Effect[]): Step => ({
-  state: { ...state, phase: { name: 'stopped' }, attempt: 0, error },
-  effects: [...effects, { type: 'unwatch' }],
-})
+const stop = (state: MachineState, error: LiveDataError | null, effects: Effect[]): Step =>
+  step(state, { phase: { name: 'stopped' }, attempt: 0, error }, [...effects, { type: 'unwatch' }])
 
 /** The transport ended: the next transport at once, a wait, or the end. */
 function ended(state: MachineState, error: LiveDataError | undefined, facts: Facts): Step {
@@ -155,28 +160,23 @@ function ended(state: MachineState, error: LiveDataError | undefined, facts: Fac
   let reason = error ?? new LiveDataError('ERR_CONNECTION_LOST', 'The server ended the stream')
   // The origin, the host or authorize said no: no other transport, no retry can change that.
   if (isFinalRefusal(reason)) return stop(state, reason, effects)
-  let index: number
+  let index = facts.first
   if (phase.name === 'connecting') {
     const { round: current } = phase
-    const worst = moreRelevant(current.worst, reason)
     const retryable = current.retryable || reason.retryable
+    const worst = moreRelevant(current.worst, reason)
     reason = worst
+    const tried = current.tried + 1
     // A transport that never opened may be blocked here: the next one gets its turn at once.
-    if (current.tried + 1 < limits.transports) {
-      const next = {
-        index: (current.index + 1) % limits.transports,
-        tried: current.tried + 1,
-        worst,
-        retryable,
-      }
+    if (tried < limits.transports) {
+      const next = { index: (current.index + 1) % limits.transports, tried, worst, retryable }
       return connecting({ ...state, error: reason }, next, effects)
     }
     // Every transport failed, none in a way a retry could fix (a 404, a wrong content type).
     if (!retryable) return stop(state, reason, effects)
-    index = facts.first
   } else {
     if (!reason.retryable) return stop(state, reason, effects)
-    index = phase.name === 'open' ? phase.index : facts.first
+    if (phase.name === 'open') index = phase.index
   }
   // Not reset by an open shorter than MIN_UPTIME: a server that drops at once is backed off.
   const attempt = state.attempt + 1
@@ -188,11 +188,9 @@ function ended(state: MachineState, error: LiveDataError | undefined, facts: Fac
     )
     return stop(state, exhausted, effects)
   }
-  const next = { ...state, attempt, error: reason }
-  if (!facts.online)
-    return { state: { ...next, phase: { name: 'offline', round: round(index) } }, effects }
-  effects.push({ type: 'wait', attempt, base: state.hint })
-  return { state: { ...next, phase: { name: 'waiting', round: round(index) } }, effects }
+  const name = facts.online ? 'waiting' : 'offline'
+  if (facts.online) effects.push({ type: 'wait', attempt, base: state.hint })
+  return step(state, { phase: { name, round: round(index) }, attempt, error: reason }, effects)
 }
 
 /**
@@ -211,72 +209,55 @@ function ended(state: MachineState, error: LiveDataError | undefined, facts: Fac
 export function transition(state: MachineState, event: MachineEvent): Step {
   const { phase } = state
   const same: Step = { state, effects: [] }
-  if (event.type === 'restart') {
-    if (phase.name === 'stopped') return start(state, event, [])
-    return start(state, event, [{ type: 'teardown' }, { type: 'unwatch' }])
+  const { type } = event
+  if (type === 'restart') {
+    return start(
+      state,
+      event,
+      phase.name === 'stopped' ? [] : [{ type: 'teardown' }, { type: 'unwatch' }],
+    )
   }
-  if (phase.name === 'stopped') return event.type === 'start' ? start(state, event, []) : same
-  switch (event.type) {
-    case 'stop':
-      return stop(state, event.error ?? null, [{ type: 'teardown' }])
-    case 'closed':
-      return phase.name === 'connecting' || phase.name === 'open'
-        ? ended(state, event.error, event)
-        : same
-    case 'timeout':
-      return phase.name === 'connecting' ? ended(state, event.error, event) : same
-    case 'silence':
-      return phase.name === 'open' ? ended(state, event.error, event) : same
-    case 'started':
-      return phase.name === 'connecting' && !phase.started
-        ? { state: { ...state, phase: { ...phase, started: true } }, effects: [] }
-        : same
-    case 'retry':
-      if (phase.name === 'connecting') {
-        return {
-          state: { ...state, hint: event.ms, phase: { ...phase, heard: true } },
-          effects: [],
-        }
-      }
-      return phase.name === 'open' ? { state: { ...state, hint: event.ms }, effects: [] } : same
-    case 'opened': {
-      if (phase.name !== 'connecting') return same
+  if (phase.name === 'stopped') return type === 'start' ? start(state, event, []) : same
+  if (type === 'stop') return stop(state, event.error ?? null, [{ type: 'teardown' }])
+  if (phase.name === 'connecting') {
+    if (type === 'closed' || type === 'timeout') return ended(state, event.error, event)
+    if (type === 'started' && !phase.started)
+      return step(state, { phase: { ...phase, started: true } })
+    if (type === 'retry') return step(state, { hint: event.ms, phase: { ...phase, heard: true } })
+    if (type === 'opened') {
       const { index } = phase.round
       const effects: Effect[] = [{ type: 'alive' }]
       if (state.limits.transports > 1) effects.push({ type: 'remember', index })
       // A connection that said nothing about retrying leaves no hint: an older one no longer applies.
       const hint = phase.heard ? state.hint : null
-      const open: Phase = { name: 'open', index, stable: false }
-      return { state: { ...state, phase: open, hint, error: null }, effects }
+      return step(
+        state,
+        { phase: { name: 'open', index, stable: false }, hint, error: null },
+        effects,
+      )
     }
-    case 'stable':
-      return phase.name === 'open' && !phase.stable
-        ? { state: { ...state, attempt: 0, phase: { ...phase, stable: true } }, effects: [] }
-        : same
-    case 'elapsed':
-      return phase.name === 'waiting' ? connecting(state, phase.round, []) : same
-    case 'offline':
-    case 'online':
-    case 'visible': {
-      // Only a connection waiting for its next attempt is hurried; an open one is left alone, and
-      // so is a first attempt or a transport that already holds its request.
-      const idle =
-        phase.name === 'waiting' ||
-        phase.name === 'offline' ||
-        (phase.name === 'connecting' && !phase.started && state.attempt > 0)
-      if (!idle) return same
-      if (event.type === 'offline') {
-        if (phase.name === 'offline') return same
-        return {
-          state: { ...state, phase: { name: 'offline', round: phase.round } },
-          effects: [{ type: 'teardown' }],
-        }
-      }
-      return connecting(state, phase.round, [{ type: 'teardown' }])
-    }
-    default:
-      return same
   }
+  if (phase.name === 'open') {
+    if (type === 'closed' || type === 'silence') return ended(state, event.error, event)
+    if (type === 'retry') return step(state, { hint: event.ms })
+    if (type === 'stable' && !phase.stable) {
+      return step(state, { attempt: 0, phase: { ...phase, stable: true } })
+    }
+    return same
+  }
+  if (type === 'elapsed' && phase.name === 'waiting') return connecting(state, phase.round)
+  // Only a connection waiting for its next attempt is hurried; an open one is left alone, and so
+  // is a first attempt or a transport that already holds its request.
+  if (
+    (type === 'offline' || type === 'online' || type === 'visible') &&
+    (phase.name !== 'connecting' || (!phase.started && state.attempt > 0))
+  ) {
+    if (type !== 'offline') return connecting(state, phase.round, [{ type: 'teardown' }])
+    if (phase.name !== 'offline') {
+      return step(state, { phase: { name: 'offline', round: phase.round } }, [{ type: 'teardown' }])
+    }
+  }
+  return same
 }
 
 /**
