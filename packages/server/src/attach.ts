@@ -18,11 +18,23 @@ export interface Attachable {
   upgrade: AcceptUpgrade
 }
 
-type RequestListener = (request: IncomingMessage, response: ServerResponse) => void
+type Emit = Server['emit']
 
 /**
- * Serves the live routes and the WebSocket upgrade on `server`, in front of the request listeners
- * it already has; returns the function that detaches it again.
+ * Serves the live routes and the WebSocket upgrade on `server`, in front of its request
+ * listeners, those it has now and those added or removed later; returns the function that
+ * detaches it again.
+ *
+ * How: node:http hands every request to `server.emit('request', request, response)`. The live
+ * server wraps that one `emit` and takes the requests under its path before any listener sees
+ * them; every other request is emitted as before, to whatever listeners the server has at that
+ * moment. The app's listeners are never taken off, called by us or re-added, so one removed or
+ * added after `attach` behaves as it would without it.
+ *
+ * Not `prependListener`: a listener runs *beside* the others, never instead of them, so an
+ * Express app or a plain `(req, res) => res.end(…)` would answer a request the live server
+ * already answers (a 404 written onto an SSE stream, "headers already sent"). Marking handled
+ * requests only helps listeners that look for the mark, which no existing app does.
  *
  * @example
  * ```ts
@@ -31,20 +43,27 @@ type RequestListener = (request: IncomingMessage, response: ServerResponse) => v
  */
 export function attachTo(server: Server, live: Attachable): () => void {
   const { path, hub } = live
-  const others = server.listeners('request') as RequestListener[]
-  server.removeAllListeners('request')
-  const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
-    if (live.handle(request, response)) return
-    if (others.length === 0) {
-      if (parseTarget(request.url) === null) {
-        refuse(hub.report, response, 400, 'ERR_INVALID_REQUEST', TARGET_REFUSAL, { request })
-      } else {
-        sendError(response, 404, 'ERR_NOT_FOUND', `Nothing at ${quote(request.url)}`)
+  // The emit of the server itself, when something (an APM agent, say) set one on it before us.
+  const own = Object.hasOwn(server, 'emit')
+  const original = server.emit
+  let active = true
+  const emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
+    if (active && event === 'request') {
+      const [request, response] = args as [IncomingMessage, ServerResponse]
+      if (live.handle(request, response)) return true
+      if (server.listenerCount('request') === 0) {
+        // Nobody else would answer: the request would hang until Node's requestTimeout.
+        if (parseTarget(request.url) === null) {
+          refuse(hub.report, response, 400, 'ERR_INVALID_REQUEST', TARGET_REFUSAL, { request })
+        } else {
+          sendError(response, 404, 'ERR_NOT_FOUND', `Nothing at ${quote(request.url)}`)
+        }
+        return true
       }
-      return
     }
-    for (const other of others) other.call(server, request, response)
-  }
+    return Reflect.apply(original, this, [event, ...args]) as boolean
+  } as Emit
+  server.emit = emit
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     // Node takes its own error handler off the socket before 'upgrade': without one, a client
     // that resets the connection while it is refused would crash the process.
@@ -74,11 +93,14 @@ export function attachTo(server: Server, live: Attachable): () => void {
       })
     }
   }
-  server.on('request', onRequest)
   server.on('upgrade', onUpgrade)
   return () => {
-    server.removeListener('request', onRequest)
+    active = false
+    // Something that wrapped emit after us still calls ours, which now passes everything on.
+    if (server.emit === emit) {
+      if (own) server.emit = original
+      else Reflect.deleteProperty(server, 'emit')
+    }
     server.removeListener('upgrade', onUpgrade)
-    for (const other of others) server.on('request', other)
   }
 }

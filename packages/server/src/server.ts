@@ -28,9 +28,15 @@ export interface LiveServer {
   /** The transports this server offers. */
   readonly transports: readonly ServerTransport[]
   /**
-   * Serves the live routes and the WebSocket upgrade on `server`, in front of the request listeners it already has, which
-   * still get every request outside `path`. Listeners added after `attach` see every request,
-   * those under `path` included (after the live server took them).
+   * Serves the live routes and the WebSocket upgrade on `server`, in front of its request
+   * listeners: those it has, and those added later, get every request outside `path` and none
+   * under it; they stay the server's own (removing one works as usual). `close()` detaches.
+   * @example
+   * ```ts
+   * const server = createServer(app)
+   * live.attach(server) // app sees every request outside /live
+   * server.listen(3000)
+   * ```
    */
   attach(server: Server): this
   /**

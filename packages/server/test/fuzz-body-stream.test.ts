@@ -92,12 +92,16 @@ describe('fuzz: the streaming body reader on a real server', () => {
     const delays = new Map<string, number>()
     const waiters = new Map<string, () => void>()
     const settled = (channel: string) => waiters.get(channel)?.()
+    const requests = new Map<string, () => void>()
     const s = await server({
       maxPayload: MAX_PAYLOAD,
       bodyTimeout: BODY_TIMEOUT,
       // An async authorize of 0 to 2 ms: aborts land before, during and after it.
-      authorize: ({ channel }) =>
-        new Promise((resolve) => setTimeout(resolve, delays.get(channel) ?? 0, true)),
+      // It is asked in the tick the request arrives: from then on, the server has it.
+      authorize: ({ channel }) => {
+        requests.get(channel)?.()
+        return new Promise((resolve) => setTimeout(resolve, delays.get(channel) ?? 0, true))
+      },
       onError: (error, context) => {
         reports.push({ error, context })
         if (context.channel) settled(context.channel)
@@ -106,11 +110,6 @@ describe('fuzz: the streaming body reader on a real server', () => {
     s.live.on('message', (channel, data) => {
       received.set(channel, data)
       settled(channel)
-    })
-    const requests = new Map<string, () => void>()
-    s.http.prependListener('request', (request) => {
-      const channel = request.url?.split('/').pop() ?? ''
-      requests.get(channel)?.()
     })
     const port = Number(new URL(s.origin).port)
     let run = 0

@@ -256,3 +256,20 @@ export function deadline(ms: number, what: string): Promise<never> {
   late.catch(() => {})
   return late
 }
+
+/**
+ * An `authorize` (allowing everything) that tells when the server has a request: `next()`,
+ * called before the request is sent, resolves once `authorize` was asked for it and everything
+ * the server does next without waiting on I/O has run (its microtasks, flushed by a
+ * `setImmediate`): a long poll is held, a send's body is being read.
+ */
+export function arrivals() {
+  const waiting: Array<() => void> = []
+  return {
+    authorize: (): boolean => {
+      for (const resolve of waiting.splice(0)) setImmediate(resolve)
+      return true
+    },
+    next: (): Promise<void> => new Promise<void>((resolve) => waiting.push(resolve)),
+  }
+}

@@ -10,7 +10,14 @@ import {
   type LiveServer,
   type LiveServerOptions,
 } from '../src/index'
-import { rawPeer as connectRaw, deadline, nested, type Started, testScope } from './helpers'
+import {
+  arrivals,
+  rawPeer as connectRaw,
+  deadline,
+  nested,
+  type Started,
+  testScope,
+} from './helpers'
 
 const { server, defer } = testScope()
 
@@ -59,16 +66,19 @@ describe('the body of a send', () => {
       reported = resolve
     })
     const log = consoleReporter({ write: (line) => lines.push(line) })
+    const arrived = arrivals()
     const s = await server({
+      authorize: arrived.authorize,
       onError: (error, context) => {
         log(error, context)
         reported()
       },
     })
     const peer = await rawPeer(s)
+    const reading = arrived.next()
     peer.socket.write(`${head(100)}{"data":`)
     // Wait until the server reads the body, then go.
-    await new Promise((resolve) => s.http.once('request', resolve))
+    await reading
     peer.socket.destroy()
     await done
     expect(lines).toHaveLength(1)

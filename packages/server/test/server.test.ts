@@ -102,19 +102,24 @@ describe('SSE endpoint', () => {
   })
 
   it('closes a client that cannot keep up, so it resumes later instead of growing a buffer', async () => {
-    const s = await server({ maxBufferedBytes: 64 * 1024 })
-    // Listeners added after attach() run after the live server has taken the request.
+    // The server has the request once authorize is asked; it ends it by destroying the socket.
     let closed!: Promise<unknown>
-    const subscribed = new Promise<void>((resolve) =>
-      s.http.once('request', (_request, response) => {
-        closed = once(response, 'close')
-        resolve()
-      }),
-    )
+    let subscribed!: () => void
+    const asked = new Promise<void>((resolve) => {
+      subscribed = resolve
+    })
+    const s = await server({
+      maxBufferedBytes: 64 * 1024,
+      authorize: ({ request }) => {
+        closed = once(request.socket, 'close')
+        subscribed()
+        return true
+      },
+    })
     httpRequest(`${s.url}/flood`, (res) => {
       res.pause() // read nothing: the socket fills up, then the backlog
     }).end()
-    await subscribed
+    await asked
     const big = 'x'.repeat(16 * 1024)
     for (let i = 0; i < 2000; i++) {
       s.live.publish('flood', big)

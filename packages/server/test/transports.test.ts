@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { type Started, testScope } from './helpers'
+import { arrivals, type Started, testScope } from './helpers'
 
 const { server, defer } = testScope()
 
@@ -76,10 +76,12 @@ describe('polling', () => {
 
 describe('long polling', () => {
   it('holds the request until a message is published, and sends a burst together', async () => {
-    const s = await server()
+    const arrived = arrivals()
+    const s = await server({ authorize: arrived.authorize })
     const id = s.live.publish('lp', 0)
+    const held = arrived.next()
     const pending = poll(`${s.url}/lp?transport=long-polling&lastEventId=${id}`)
-    await once(s.http, 'request')
+    await held
     s.live.publish('lp', 1)
     s.live.publish('lp', 2)
     const { body } = await pending
@@ -289,9 +291,11 @@ describe('channels clients make up', () => {
   })
 
   it('a held long poll keeps its channel only while it is held', async () => {
-    const s = await server({ longPollTimeout: 50 })
+    const arrived = arrivals()
+    const s = await server({ longPollTimeout: 50, authorize: arrived.authorize })
+    const holding = arrived.next()
     const held = poll(`${s.url}/made-up?transport=long-polling&lastEventId=0-0`)
-    await once(s.http, 'request')
+    await holding
     expect(s.live.stats()).toEqual({ channels: 1, connections: 1 })
     expect((await held).body).toMatchObject({ cursor: '0-0', messages: [] })
     expect(s.live.stats()).toEqual({ channels: 0, connections: 0 })

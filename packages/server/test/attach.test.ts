@@ -1,0 +1,121 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import express from 'express'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createLiveServer, type LiveServer } from '../src/index'
+
+const open: Array<{ http: Server; live: LiveServer }> = []
+afterEach(async () => {
+  for (const { http, live } of open.splice(0)) {
+    await live.close()
+    http.closeAllConnections()
+    await new Promise<void>((resolve) => http.close(() => resolve()))
+  }
+})
+
+/** A plain HTTP server on loopback with a live server attached between `before` and `after`. */
+async function serve(before: (http: Server) => void, after: (http: Server) => void = () => {}) {
+  const http = createServer()
+  before(http)
+  const live = createLiveServer({ onError: () => {} })
+  live.attach(http)
+  after(http)
+  open.push({ http, live })
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+  const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+  return { http, live, origin }
+}
+
+type Listener = (request: IncomingMessage, response: ServerResponse) => void
+
+/** A listener that records the paths it sees and, when `answers`, answers them with its name. */
+function recorder(name: string, answers: boolean) {
+  const seen: string[] = []
+  const listener: Listener = (request, response) => {
+    seen.push(request.url ?? '')
+    if (answers) response.end(name)
+  }
+  return { seen, listener }
+}
+
+describe('attach', () => {
+  it('app listeners added before attach, after it, and one removed after it each see exactly the requests outside the path', async () => {
+    const first = recorder('first', true)
+    const removed = recorder('removed', false)
+    const later = recorder('later', false)
+    const { http, origin } = await serve(
+      (server) => {
+        server.on('request', first.listener)
+        server.on('request', removed.listener)
+      },
+      (server) => {
+        server.on('request', later.listener)
+        server.off('request', removed.listener)
+      },
+    )
+    expect(http.listeners('request')).toEqual([first.listener, later.listener])
+    const live = await fetch(`${origin}/live/prices?transport=polling`)
+    expect(live.status).toBe(200)
+    expect(await live.json()).toMatchObject({ gap: false, messages: [] })
+    const app = await fetch(`${origin}/api/ping`)
+    expect(await app.text()).toBe('first')
+    expect(first.seen).toEqual(['/api/ping'])
+    expect(later.seen).toEqual(['/api/ping'])
+    expect(removed.seen).toEqual([])
+  })
+
+  it('an Express app never answers a request under the path, whether added before attach or after', async () => {
+    const app = express()
+    app.get('/api/ping', (_request, response) => {
+      response.send('pong')
+    })
+    const errors: unknown[] = []
+    app.use((_request: unknown, response: express.Response) => {
+      response.status(404).send('express 404')
+    })
+    for (const when of ['before', 'after'] as const) {
+      const add = (server: Server) => {
+        server.on('request', app)
+        server.on('clientError', (error) => errors.push(error))
+      }
+      const { origin, live } = await serve(
+        when === 'before' ? add : () => {},
+        when === 'after' ? add : () => {},
+      )
+      const stream = await fetch(`${origin}/live/prices`)
+      expect(stream.headers.get('content-type')).toContain('text/event-stream')
+      const reader = (stream.body as ReadableStream<Uint8Array>).getReader()
+      const head = new TextDecoder().decode((await reader.read()).value)
+      expect(head).toContain('retry:')
+      live.publish('prices', 42)
+      const next = new TextDecoder().decode((await reader.read()).value)
+      expect(next).toContain('data: 42')
+      await reader.cancel()
+      expect(await (await fetch(`${origin}/api/ping`)).text()).toBe('pong')
+    }
+    expect(errors).toEqual([])
+  })
+
+  it('close() detaches: requests under the path reach the app again, and the server keeps no emit of ours', async () => {
+    const app = recorder('app', true)
+    const { http, live, origin } = await serve((server) => server.on('request', app.listener))
+    expect(Object.hasOwn(http, 'emit')).toBe(true)
+    await live.close()
+    expect(Object.hasOwn(http, 'emit')).toBe(false)
+    expect(await (await fetch(`${origin}/live/prices`)).text()).toBe('app')
+    expect(app.seen).toEqual(['/live/prices'])
+  })
+
+  it('without any listener answers outside the path 404 ERR_NOT_FOUND; a listener added later answers alone', async () => {
+    const { http, origin } = await serve(() => {})
+    const alone = await fetch(`${origin}/api/ping`)
+    expect(alone.status).toBe(404)
+    expect(await alone.json()).toMatchObject({ error: { code: 'ERR_NOT_FOUND' } })
+    const later = recorder('later', true)
+    http.on('request', later.listener)
+    const answered = await fetch(`${origin}/api/ping`)
+    expect(answered.status).toBe(200)
+    expect(await answered.text()).toBe('later')
+    expect(later.seen).toEqual(['/api/ping'])
+  })
+})
