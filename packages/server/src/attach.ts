@@ -51,15 +51,15 @@ export function attachTo(server: Server, live: Attachable): () => void {
     if (active && event === 'request') {
       const [request, response] = args as [IncomingMessage, ServerResponse]
       if (live.handle(request, response)) return true
-      if (server.listenerCount('request') === 0) {
-        // Nobody else would answer: the request would hang until Node's requestTimeout.
-        if (parseTarget(request.url) === null) {
-          refuse(hub.report, response, 400, 'ERR_INVALID_REQUEST', TARGET_REFUSAL, { request })
-        } else {
-          sendError(response, 404, 'ERR_NOT_FOUND', `Nothing at ${quote(request.url)}`)
-        }
-        return true
+      // Another live server attached before this one takes its own path in the emit below.
+      if (Reflect.apply(original, this, [event, ...args])) return true
+      // Nobody listens: the request would hang until Node's requestTimeout.
+      if (parseTarget(request.url) === null) {
+        refuse(hub.report, response, 400, 'ERR_INVALID_REQUEST', TARGET_REFUSAL, { request })
+      } else {
+        sendError(response, 404, 'ERR_NOT_FOUND', `Nothing at ${quote(request.url)}`)
       }
+      return true
     }
     return Reflect.apply(original, this, [event, ...args]) as boolean
   } as Emit

@@ -118,4 +118,20 @@ describe('attach', () => {
     expect(await answered.text()).toBe('later')
     expect(later.seen).toEqual(['/api/ping'])
   })
+
+  it('two live servers on one HTTP server each serve their own path, and one closed leaves the other', async () => {
+    const { http, live: first, origin } = await serve(() => {})
+    const second = createLiveServer({ path: '/other', onError: () => {} })
+    second.attach(http)
+    open.push({ http, live: second })
+    const polling = { headers: { Accept: 'application/json' } }
+    expect((await fetch(`${origin}/live/a`, polling)).status).toBe(200)
+    expect((await fetch(`${origin}/other/b`, polling)).status).toBe(200)
+    const nowhere = await fetch(`${origin}/api/ping`)
+    expect(nowhere.status).toBe(404)
+    expect(await nowhere.json()).toMatchObject({ error: { code: 'ERR_NOT_FOUND' } })
+    await first.close()
+    expect((await fetch(`${origin}/live/a`, polling)).status).toBe(404)
+    expect((await fetch(`${origin}/other/b`, polling)).status).toBe(200)
+  })
 })
