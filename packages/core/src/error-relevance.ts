@@ -1,4 +1,5 @@
 import type { LiveDataError } from './errors'
+import { WireError } from './protocol'
 
 /**
  * How much an error of a fallback round tells the app, highest first:
@@ -15,7 +16,7 @@ import type { LiveDataError } from './errors'
  * error, the earliest of equals, rather than whatever the last transport said.
  */
 function relevance(error: LiveDataError): number {
-  if (error.serverCode !== undefined && error.serverCode !== 'ERR_TRANSPORT') return 6
+  if (error.serverCode !== undefined && error.serverCode !== WireError.Transport) return 6
   if (error.status !== undefined) return 5
   switch (error.code) {
     case 'ERR_CONTENT_TYPE':

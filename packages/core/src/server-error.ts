@@ -1,4 +1,5 @@
 import { LiveDataError, type LiveDataErrorCode } from './errors'
+import { FINAL_REFUSALS, WireError } from './protocol'
 
 /** What @livedata/server says in an error answer: `{"error":{"code","message"}}`. */
 export interface ServerError {
@@ -10,9 +11,6 @@ export interface ServerError {
 const MAX_BODY = 8192
 // A message quoted from the server is cut here: it is for people, not a channel for data.
 const MAX_MESSAGE = 300
-
-/** The server refusals no other transport, and no retry, can turn into a yes. */
-const FINAL = ['ERR_ORIGIN', 'ERR_HOST', 'ERR_FORBIDDEN']
 
 /**
  * Whether an HTTP status says "passing: try again later" (408, 429, 5xx) rather than "never
@@ -39,7 +37,8 @@ export const isPassingStatus = (status: number): boolean =>
 export const isFinalRefusal = (error: LiveDataError): boolean => isRefusalCode(error.serverCode)
 
 /** Whether a server's error code is one of the final refusals. */
-export const isRefusalCode = (code: string | undefined): boolean => FINAL.includes(code as string)
+export const isRefusalCode = (code: string | undefined): boolean =>
+  FINAL_REFUSALS.includes(code as string)
 
 /**
  * The HTTP status @livedata/server answers a code with over HTTP, for the codes a WebSocket
@@ -54,7 +53,7 @@ export const isRefusalCode = (code: string | undefined): boolean => FINAL.includ
  * ```
  */
 export const statusOfCode = (code: string | undefined): number | undefined =>
-  isRefusalCode(code) ? 403 : code === 'ERR_AUTHORIZE' ? 503 : undefined
+  isRefusalCode(code) ? 403 : code === WireError.Authorize ? 503 : undefined
 
 /**
  * Reads the `{error:{code,message}}` body of an error answer, at most 8 KiB of it. Anything else

@@ -1,11 +1,12 @@
 import { LiveDataError } from '../errors'
+import { IframeEventType } from '../protocol'
 import type { TransportDefinition } from '../types'
 import { withParam, withResume } from './http'
 
 /** What the server's document posts to the page; see docs/protocol.md. */
 interface FrameMessage {
   n?: string
-  t?: 'o' | 'm' | 'g' | 'h'
+  t?: IframeEventType
   cursor?: string
   retry?: number
   m?: { id: string; event?: string; data: unknown }
@@ -65,13 +66,13 @@ export const iframe: TransportDefinition = {
         return
       }
       handlers.onActivity()
-      if (message.t === 'o') {
+      if (message.t === IframeEventType.Open) {
         handlers.onOpen()
         if (message.cursor) handlers.onCursor(message.cursor)
         if (typeof message.retry === 'number') handlers.onRetry(message.retry)
-      } else if (message.t === 'g') {
+      } else if (message.t === IframeEventType.Gap) {
         handlers.onGap()
-      } else if (message.t === 'm' && message.m) {
+      } else if (message.t === IframeEventType.Message && message.m) {
         const { id, event: name, data } = message.m
         handlers.onMessage({ value: data, event: name ?? 'message', id })
       }

@@ -1,10 +1,8 @@
 import { LiveDataError } from '../errors'
+import { RESERVED_PREFIX, SseControl } from '../protocol'
 import { createSseParser } from '../sse-parser'
 import type { TransportDefinition } from '../types'
 import { get, subjectOf, withResume } from './http'
-
-/** Event names @livedata/server reserves for control messages; never delivered as data. */
-const CONTROL_PREFIX = 'livedata.'
 
 /**
  * Server-Sent Events over `fetch`, so that request headers (tokens) work, which `EventSource`
@@ -60,9 +58,9 @@ export const sse: TransportDefinition = {
         {
           onEvent(event) {
             if (event.data.length > max) return handlers.onError(tooLarge())
-            if (context.channel && event.event.startsWith(CONTROL_PREFIX)) {
-              if (event.event === `${CONTROL_PREFIX}gap`) handlers.onGap()
-              if (event.event === `${CONTROL_PREFIX}cursor`) handlers.onCursor(event.id)
+            if (context.channel && event.event.startsWith(RESERVED_PREFIX)) {
+              if (event.event === SseControl.Gap) handlers.onGap()
+              if (event.event === SseControl.Cursor) handlers.onCursor(event.id)
               return
             }
             handlers.onMessage({ text: event.data, event: event.event, id: event.id || null })

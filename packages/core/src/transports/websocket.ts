@@ -1,4 +1,5 @@
 import { LiveDataError } from '../errors'
+import { ClientFrameType, ServerFrameType, WireError } from '../protocol'
 import { isPassingStatus, serverError, statusOfCode } from '../server-error'
 import type {
   TransportConnection,
@@ -21,9 +22,6 @@ interface Socket {
 type SocketConstructor = new (url: string) => Socket
 
 const OPEN = 1
-
-/** The code of the error frame @livedata/server sends before it closes a socket over its hello. */
-const HELLO_REFUSED = 'ERR_INVALID_HELLO'
 
 /**
  * Where a client remembers the last socket whose hello the server refused: its key (URL and
@@ -118,7 +116,7 @@ function multiplexer(context: TransportContext): Multiplexer {
     mux.open = true
     // What a browser cannot put on the upgrade: the server applies it to every frame after it.
     if (Object.keys(context.headers).length > 0) {
-      socket.send(JSON.stringify({ type: 'hello', headers: context.headers }))
+      socket.send(JSON.stringify({ type: ClientFrameType.Hello, headers: context.headers }))
     }
     for (const [channel, subscription] of mux.subscriptions) {
       subscribeFrame(mux, channel, subscription)
@@ -140,24 +138,24 @@ function multiplexer(context: TransportContext): Multiplexer {
     const target = frame.channel === undefined ? undefined : mux.subscriptions.get(frame.channel)
     const handlers = target?.handlers
     switch (frame.type) {
-      case 'subscribed':
+      case ServerFrameType.Subscribed:
         handlers?.onOpen()
         if (frame.cursor) handlers?.onCursor(frame.cursor)
         break
-      case 'message':
+      case ServerFrameType.Message:
         handlers?.onMessage({
           value: frame.data,
           event: frame.event ?? 'message',
           id: frame.id ?? null,
         })
         break
-      case 'gap':
+      case ServerFrameType.Gap:
         handlers?.onGap()
         break
-      case 'ack':
+      case ServerFrameType.Ack:
         mux.pending.get(frame.ref as number)?.settle()
         break
-      case 'error':
+      case ServerFrameType.Error:
         routeError(mux, context, frame)
     }
   }
@@ -194,7 +192,7 @@ function routeError(mux: Multiplexer, context: TransportContext, frame: ServerFr
     mux.subscriptions.get(frame.channel)?.handlers.onClose(refused)
     return
   }
-  if (said.code === HELLO_REFUSED) {
+  if (said.code === WireError.InvalidHello) {
     const refused = serverError('ERR_REFUSED', "the WebSocket's hello", undefined, said, false)
     // Remembered for these headers on this client: the next connect moves on at once, without
     // an upgrade that would be refused the same way. New headers, or client.reconnect(), try again.
@@ -227,7 +225,7 @@ function drop(
 function subscribeFrame(mux: Multiplexer, channel: string, subscription: Subscription): void {
   const { lastEventId, replay } = subscription
   const frame = {
-    type: 'subscribe',
+    type: ClientFrameType.Subscribe,
     channel,
     lastEventId,
     replay: lastEventId ? undefined : replay,
@@ -303,7 +301,8 @@ export const websocket: TransportDefinition = {
         if (gaveUp) return drop(mux, context, reason)
         mux.subscriptions.delete(channel)
         if (mux.subscriptions.size > 0) {
-          if (mux.open) mux.socket.send(JSON.stringify({ type: 'unsubscribe', channel }))
+          if (mux.open)
+            mux.socket.send(JSON.stringify({ type: ClientFrameType.Unsubscribe, channel }))
           return
         }
         // The last channel let go: so does the socket, and sends still waiting for an answer fail.
@@ -327,7 +326,7 @@ export const websocket: TransportDefinition = {
               error ? reject(error) : resolve()
             },
           })
-          mux.socket.send(JSON.stringify({ type: 'send', channel, data, event, ref }))
+          mux.socket.send(JSON.stringify({ type: ClientFrameType.Send, channel, data, event, ref }))
         })
       },
     }
