@@ -46,10 +46,11 @@ export function createMessagePipeline<T, M>(
   // Channels of our server deliver every event; a plain endpoint only its unnamed ones.
   const wanted = options.event ?? (channel ? undefined : 'message')
   const isSeen = seenCheck()
+  const { state, update } = target
 
   const fail = (code: LiveDataErrorCode, cause: unknown, lastEventId: string | null): void => {
     // The id still counts as seen: a resume must not fetch the same bad message again.
-    target.update({ error: toLiveDataError(cause, code, `"${key}"`), lastEventId })
+    update({ error: toLiveDataError(cause, code, `"${key}"`), lastEventId })
   }
 
   return {
@@ -58,22 +59,22 @@ export function createMessagePipeline<T, M>(
     // in it; with 'keep' the replay is folded onto the data as it is (a chat keeps its lines).
     // The old id is no reference any more either: what follows is taken as it comes.
     onGap(replay = true) {
-      if (!replay) return target.update({ gap: true })
-      const data = options.gap === 'keep' ? target.state.data : initialData
-      target.update({ gap: true, data, lastEventId: null })
+      if (!replay) return update({ gap: true })
+      const data = options.gap === 'keep' ? state.data : initialData
+      update({ gap: true, data, lastEventId: null })
     },
     // Only a source that has nothing yet takes a cursor: past that, its own last id is the truth.
     onCursor(id) {
-      if (target.state.lastEventId === null) target.update({ lastEventId: id })
+      if (state.lastEventId === null) update({ lastEventId: id })
     },
     onMessage(message) {
-      const last = target.state.lastEventId
+      const last = state.lastEventId
       const id = message.id ?? last
       // Already delivered: a replay that overlaps what this source has seen. Only our server's
       // ids are ordered; a plain endpoint's are opaque and never compared.
       if (channel && message.id !== null && last !== null && isSeen(message.id, last)) return
       if (wanted !== undefined && message.event !== wanted) {
-        return target.update({ lastEventId: id })
+        return update({ lastEventId: id })
       }
       let payload: M
       try {
@@ -84,8 +85,8 @@ export function createMessagePipeline<T, M>(
         return fail(code, cause, id)
       }
       try {
-        const data = reduce(target.state.data, payload, { id: message.id, event: message.event })
-        target.update({ data, lastEventId: id, error: null })
+        const data = reduce(state.data, payload, { id: message.id, event: message.event })
+        update({ data, lastEventId: id, error: null })
       } catch (cause) {
         fail('ERR_REDUCE', cause, id)
       }
