@@ -25,7 +25,6 @@ export async function startHttpServer(
   setup?: (http: Server) => void,
 ): Promise<TestServer> {
   const http = createServer(handler)
-  // Attach first: @livedata/server's attach() takes over the listeners present before it.
   setup?.(http)
   let open = 0
   const idle: Array<() => void> = []
@@ -36,7 +35,9 @@ export async function startHttpServer(
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
   })
-  http.on('request', (request, response) => {
+  // @livedata/server's attach() takes the requests under its path in the server's emit, before
+  // any listener: the harness wraps emit after it, so it sees those too.
+  observeRequests(http, (request, response) => {
     open++
     response.on('close', () => {
       if (--open > 0) return
@@ -152,4 +153,16 @@ export function testScope(defaults: LiveClientOptions = {}) {
       return created
     },
   }
+}
+
+/** Calls `observe` with every request the server gets, before whatever emit was there handles it. */
+function observeRequests(
+  server: Server,
+  observe: (request: IncomingMessage, response: ServerResponse) => void,
+): void {
+  const emit = server.emit
+  server.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'request') observe(args[0] as IncomingMessage, args[1] as ServerResponse)
+    return Reflect.apply(emit, this, [event, ...args]) as boolean
+  } as Server['emit']
 }

@@ -1,5 +1,5 @@
 import { once } from 'node:events'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { createLiveServer, type LiveServer, type LiveServerOptions } from '@livedata/server'
 
@@ -43,8 +43,14 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
   })
-  // Added after attach, so it sees every request beside the live server, which answers them.
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+  // attach() takes the requests under its path in the server's emit, before any listener: this
+  // wraps emit after it, so it sees them beside the live server, which answers them.
+  const emit = server.emit
+  server.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'request') record(args[0] as IncomingMessage, args[1] as ServerResponse)
+    return Reflect.apply(emit, this, [event, ...args]) as boolean
+  } as Server['emit']
+  function record(request: IncomingMessage, response: ServerResponse): void {
     if (request.method !== 'GET' || !request.url?.startsWith('/live/')) return
     streams.push({
       url: request.url,
@@ -52,7 +58,7 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
       drop: () => request.socket.destroy(),
     })
     for (const wake of waiting.splice(0)) wake()
-  })
+  }
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   const { port } = server.address() as AddressInfo
