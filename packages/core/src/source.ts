@@ -16,7 +16,6 @@ import type {
   SourceOptions,
 } from './types'
 
-export { compareIds } from './ids'
 
 /** What a source needs from its client. */
 export interface SourceConfig<T, M> {
