@@ -16,7 +16,6 @@ import type {
   SourceOptions,
 } from './types'
 
-
 /** What a source needs from its client. */
 export interface SourceConfig<T, M> {
   key: string
