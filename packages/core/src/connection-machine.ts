@@ -4,8 +4,9 @@ import { isFinalRefusal } from './server-error'
 import type { LiveStatus } from './types'
 
 /**
- * How long a connection must stay open before the attempt count returns to 0, in ms. A server
- * that accepts and drops at once is thus retried with growing delays, not every `minDelay`.
+ * How long a connection must stay open before the attempt count returns to 0, in ms, unless it
+ * delivered a message first (which proves it at once). A server that accepts and drops at once,
+ * delivering nothing, is thus retried with growing delays, not every `minDelay`.
  */
 export const MIN_UPTIME = 5000
 
@@ -67,7 +68,7 @@ export type MachineEvent =
   /** The transport's `connect()` returned: it holds a request or socket now. */
   | { readonly type: 'started' }
   | { readonly type: 'opened' }
-  /** The connection stayed open for {@link MIN_UPTIME}. */
+  /** The connection proved itself: it stayed open for {@link MIN_UPTIME}, or delivered a message. */
   | { readonly type: 'stable' }
   | { readonly type: 'retry'; readonly ms: number }
   /** The transport ended, failed, or could not start. */

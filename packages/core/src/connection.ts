@@ -193,6 +193,7 @@ export function createConnection(
     const transport = transports[index] as TransportDefinition
     const current = ++generation
     const live = (): boolean => current === generation
+    let proven = false
     const closed = (error?: LiveDataError): void => dispatch({ type: 'closed', error, ...facts() })
     // A transport that neither opens nor fails (a proxy holding the request) is given up.
     openTimer = timers.setTimeout(() => {
@@ -208,7 +209,14 @@ export function createConnection(
         sawActivity = true
       },
       onMessage(message) {
-        if (live()) listener.onMessage(message)
+        if (!live()) return
+        // A connection that delivers has proved itself, however short it lives (a plain SSE
+        // endpoint that sends one event and ends, an iframe document ended after 1 MiB).
+        if (!proven && machine.phase.name === 'open') {
+          proven = true
+          dispatch({ type: 'stable' })
+        }
+        listener.onMessage(message)
       },
       onRetry(ms) {
         if (live()) dispatch({ type: 'retry', ms })

@@ -64,6 +64,42 @@ describe('minimum uptime', () => {
     expect(source.getSnapshot()).toMatchObject({ status: 'reconnecting', attempt: 6 })
   })
 
+  it('returns to attempt 0 at once when the connection delivers a message, however short it lives', async () => {
+    const { transport, source } = setup()
+    await settle()
+    for (let i = 0; i < 3; i++) await dropAndMeasure(transport, (handlers) => handlers.onOpen())
+    // A plain SSE endpoint that sends one event and ends, an iframe document ended after 1 MiB:
+    // each connection delivers, so the wait stays at the base instead of growing to maxDelay.
+    const delays: number[] = []
+    for (let i = 0; i < 5; i++) {
+      delays.push(
+        await dropAndMeasure(transport, (handlers) => {
+          handlers.onOpen()
+          handlers.onMessage({ text: `${i}`, event: 'message', id: null })
+        }),
+      )
+    }
+    expect(delays).toEqual([100, 100, 100, 100, 100])
+    await settle()
+    expect(source.getSnapshot().data).toBe(4)
+  })
+
+  it("waits exactly the server's retry hint between short streams that deliver", async () => {
+    const { transport } = setup()
+    await settle()
+    const delays: number[] = []
+    for (let i = 0; i < 4; i++) {
+      delays.push(
+        await dropAndMeasure(transport, (handlers) => {
+          handlers.onRetry(3000)
+          handlers.onOpen()
+          handlers.onMessage({ text: '1', event: 'message', id: null })
+        }),
+      )
+    }
+    expect(delays).toEqual([3000, 3000, 3000, 3000])
+  })
+
   it('returns to attempt 0 after the connection stayed open for MIN_UPTIME', async () => {
     const { transport } = setup()
     await settle()
