@@ -134,4 +134,28 @@ describe('attach', () => {
     expect((await fetch(`${origin}/live/a`, polling)).status).toBe(404)
     expect((await fetch(`${origin}/other/b`, polling)).status).toBe(200)
   })
+
+  it('live servers replaced one after another (the new attached before the old closes) leave no wrapper behind', async () => {
+    const http = createServer((_request, response) => response.end('app'))
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+    const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+    const polling = { headers: { Accept: 'application/json' } }
+    // What a dev server's hot reload does: the new live server attaches, then the old one closes.
+    let current = createLiveServer({ onError: () => {} }).attach(http)
+    const wrapper = http.emit
+    for (let i = 0; i < 50; i++) {
+      const next = createLiveServer({ onError: () => {} }).attach(http)
+      await current.close()
+      current = next
+    }
+    // One wrapper serves every attached live server: the chain did not grow with the reloads.
+    expect(http.emit).toBe(wrapper)
+    expect((await fetch(`${origin}/live/a`, polling)).status).toBe(200)
+    await current.close()
+    // The last one gone, the server has its own emit back and answers as it did before.
+    expect(Object.hasOwn(http, 'emit')).toBe(false)
+    expect(await (await fetch(`${origin}/live/a`)).text()).toBe('app')
+    http.closeAllConnections()
+    await new Promise<void>((resolve) => http.close(() => resolve()))
+  })
 })
