@@ -27,6 +27,7 @@ export type {
   LiveStatus,
   SendOptions,
   SourceOptions,
+  SourceOptionsWithInitialData,
   TransportName,
 } from '@livedata/core'
 export { isLiveDataError, LiveDataError } from '@livedata/core'
