@@ -236,7 +236,10 @@ export async function rawPeer(origin: string) {
   socket.on('data', (chunk) => {
     received += chunk
   })
-  const closed = once(socket, 'close').then(() => received)
+  // Not events.once: it rejects on 'error', and a peer writing after the server closed gets EPIPE.
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve())).then(
+    () => received,
+  )
   return {
     socket,
     /** Resolves with all the server answered, once the connection closed. */

@@ -32,7 +32,8 @@ async function rawPeer(s: Started) {
   socket.on('data', (chunk) => {
     received += chunk
   })
-  const closed = once(socket, 'close')
+  // Not events.once: it rejects on 'error', and a peer writing after the server closed gets EPIPE.
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
   return {
     socket,
     closed,
