@@ -108,8 +108,12 @@ describe('SSE endpoint', () => {
     const asked = new Promise<void>((resolve) => {
       subscribed = resolve
     })
+    const reports: Array<{ code: string; transport?: string; channel?: string }> = []
     const s = await server({
       maxBufferedBytes: 64 * 1024,
+      onError: (error, context) => {
+        reports.push({ code: error.code, transport: context.transport, channel: context.channel })
+      },
       authorize: ({ request }) => {
         closed = once(request.socket, 'close')
         subscribed()
@@ -126,6 +130,8 @@ describe('SSE endpoint', () => {
       if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve))
     }
     await closed
+    // Reported once, as the WebSocket's cuts are: the operator sees why the client dropped.
+    expect(reports).toEqual([{ code: 'ERR_SLOW_CLIENT', transport: 'sse', channel: 'flood' }])
   })
 
   it('ends open streams on close()', async () => {

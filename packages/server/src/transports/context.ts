@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Headers } from '../cors'
+import { LiveServerError } from '../errors'
 import type { Hub } from '../hub'
 
 /** Where one channel of a request starts: resuming after an id, or fresh with a backlog. */
@@ -49,4 +50,27 @@ export function onlyChannel(context: ServeContext): ChannelStart {
     throw new Error(`a request serves one channel, got ${context.channels.length}`)
   }
   return first
+}
+
+/**
+ * Reports a stream cut because its client fell more than a whole history behind (it resumes
+ * from its ids later), as the WebSocket reports its own: a client's fault, one line.
+ *
+ * @example
+ * ```ts
+ * new SseConnection(response, settings, () => reportSlow(context, 'sse', 'prices'))
+ * ```
+ */
+export function reportSlow(
+  context: ServeContext,
+  transport: 'sse' | 'iframe',
+  channel: string,
+): void {
+  context.hub.report(
+    new LiveServerError(
+      'ERR_SLOW_CLIENT',
+      `${transport === 'sse' ? 'An SSE stream' : 'An iframe stream'} was closed: its client fell too far behind; it may resume later`,
+    ),
+    { client: true, transport, channel, request: context.request },
+  )
 }

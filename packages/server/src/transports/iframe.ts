@@ -5,7 +5,7 @@ import { jsonFrame, scriptSafe } from '../frames'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
 import { Outbox } from '../outbox'
-import { onlyChannel, type Serve } from './context'
+import { onlyChannel, reportSlow, type Serve } from './context'
 
 /** Bytes after which the document is ended, so the page's iframe never grows without bound. */
 const MAX_DOCUMENT_BYTES = 1024 * 1024
@@ -65,6 +65,8 @@ class IframeConnection implements Subscriber, LiveConnection {
     settings: HubSettings,
     cspNonce: string,
     private readonly onEnd: () => void,
+    /** Told when the client fell too far behind, before the document is cut. */
+    slow: () => void,
   ) {
     this.open = `<script nonce="${cspNonce}">p(`
     this.outbox = new Outbox(
@@ -74,7 +76,11 @@ class IframeConnection implements Subscriber, LiveConnection {
           this.post(message.iframeArgument)
         },
         buffered: () => response.writableLength,
-        overflow: () => this.close(),
+        overflow: () => {
+          if (this.closed) return
+          slow()
+          this.close()
+        },
       },
       settings.maxBufferedBytes,
       settings.maxBacklog,
@@ -137,10 +143,16 @@ export const serveIframe: Serve = (context) => {
     'Content-Security-Policy': `default-src 'none'; script-src 'nonce-${cspNonce}'; frame-ancestors ${pageOrigin}`,
   })
   response.socket?.setNoDelay(true)
-  const connection = new IframeConnection(response, settings, cspNonce, () => {
-    channel.unsubscribe(connection)
-    connections.delete(connection)
-  })
+  const connection = new IframeConnection(
+    response,
+    settings,
+    cspNonce,
+    () => {
+      channel.unsubscribe(connection)
+      connections.delete(connection)
+    },
+    () => reportSlow(context, 'iframe', start.channel),
+  )
   const target = scriptSafe(JSON.stringify(pageOrigin))
   response.write(
     `<!doctype html><html><head><meta charset="utf-8"></head><body>${PADDING}<script nonce="${cspNonce}">function p(m){m.n=${scriptSafe(JSON.stringify(nonce))};parent.postMessage(m,${target})}</script>\n`,

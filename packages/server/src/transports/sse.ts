@@ -5,7 +5,7 @@ import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
 import { Outbox } from '../outbox'
 import { SSE_EVENTS } from '../protocol'
-import { onlyChannel, type Serve } from './context'
+import { onlyChannel, reportSlow, type Serve } from './context'
 
 /** One open SSE response. */
 export class SseConnection implements Subscriber, LiveConnection {
@@ -15,6 +15,8 @@ export class SseConnection implements Subscriber, LiveConnection {
   constructor(
     private readonly response: ServerResponse,
     settings: HubSettings,
+    /** Told when the client fell too far behind, before the stream is closed. */
+    slow: () => void = () => {},
   ) {
     this.outbox = new Outbox(
       {
@@ -28,7 +30,11 @@ export class SseConnection implements Subscriber, LiveConnection {
         },
         buffered: () => response.writableLength,
         // The client resumes from its last id on reconnect, so dropping it loses nothing.
-        overflow: () => this.close(),
+        overflow: () => {
+          if (this.closed) return
+          slow()
+          this.close()
+        },
       },
       settings.maxBufferedBytes,
       settings.maxBacklog,
@@ -75,7 +81,9 @@ export const serveSse: Serve = (context) => {
     'X-Accel-Buffering': 'no',
   })
   response.socket?.setNoDelay(true)
-  const connection = new SseConnection(response, settings)
+  const connection = new SseConnection(response, settings, () =>
+    reportSlow(context, 'sse', start.channel),
+  )
   connections.add(connection)
   const replay = channel.subscribe(connection, start)
   let head = `retry: ${settings.retry}\n\n`
