@@ -18,13 +18,25 @@ export type OriginOption =
  */
 export type OriginCheck = (origin: string | undefined, request: IncomingMessage) => boolean
 
-function normalize(origin: string): string {
+/**
+ * The normal form of an origin (`HTTPS://App.Example.com:443` → `https://app.example.com`), or
+ * `null` when no URL parser accepts it.
+ *
+ * @example
+ * ```ts
+ * normalizeOrigin('HTTPS://App.Example.com:443') // 'https://app.example.com'
+ * ```
+ */
+export function normalizeOrigin(origin: string): string | null {
   try {
     return new URL(origin).origin
   } catch {
-    return origin
+    return null
   }
 }
+
+/** The normal form of an origin, or the text itself when it is none (it then matches nothing). */
+const normalize = (origin: string): string => normalizeOrigin(origin) ?? origin
 
 /** Whether `origin` is the request's own: its host equals the `Host` header (a same-origin request). */
 export function ownOrigin(origin: string, request: IncomingMessage): boolean {

@@ -4,6 +4,7 @@ import type { Subscriber } from '../channel'
 import { jsonFrame, scriptSafe } from '../frames'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
+import { normalizeOrigin } from '../origin'
 import { Outbox } from '../outbox'
 import { onlyChannel, reportSlow, type Serve } from './context'
 
@@ -20,14 +21,6 @@ const ORIGIN = /^https?:\/\/[^/?#\s]+$/i
 export interface IframePage {
   origin: string
   nonce: string
-}
-
-function normalizeOrigin(origin: string): string | null {
-  try {
-    return new URL(origin).origin
-  } catch {
-    return null
-  }
 }
 
 /**
