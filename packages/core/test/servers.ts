@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { createLiveServer, type LiveServer, type LiveServerOptions } from '@livedata/server'
+import { observeRequests } from '@livedata/test-server'
 import { afterEach } from 'vitest'
 import { createLiveClient } from '../src/index'
 import type { LiveClient, LiveClientOptions, LiveSnapshot, LiveSource } from '../src/types'
@@ -35,8 +36,7 @@ export async function startHttpServer(
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
   })
-  // @livedata/server's attach() takes the requests under its path in the server's emit, before
-  // any listener: the harness wraps emit after it, so it sees those too.
+  // After setup's attach(), so the requests it takes are seen too.
   observeRequests(http, (request, response) => {
     open++
     response.on('close', () => {
@@ -153,16 +153,4 @@ export function testScope(defaults: LiveClientOptions = {}) {
       return created
     },
   }
-}
-
-/** Calls `observe` with every request the server gets, before whatever emit was there handles it. */
-function observeRequests(
-  server: Server,
-  observe: (request: IncomingMessage, response: ServerResponse) => void,
-): void {
-  const emit = server.emit
-  server.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
-    if (event === 'request') observe(args[0] as IncomingMessage, args[1] as ServerResponse)
-    return Reflect.apply(emit, this, [event, ...args]) as boolean
-  } as Server['emit']
 }

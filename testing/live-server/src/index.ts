@@ -43,13 +43,9 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
   })
-  // attach() takes the requests under its path in the server's emit, before any listener: this
-  // wraps emit after it, so it sees them beside the live server, which answers them.
-  const emit = server.emit
-  server.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
-    if (event === 'request') record(args[0] as IncomingMessage, args[1] as ServerResponse)
-    return Reflect.apply(emit, this, [event, ...args]) as boolean
-  } as Server['emit']
+  // attach() takes the requests under its path in the server's emit, before any listener:
+  // observed after it, they are seen beside the live server, which answers them.
+  observeRequests(server, record)
   function record(request: IncomingMessage, response: ServerResponse): void {
     if (request.method !== 'GET' || !request.url?.startsWith('/live/')) return
     streams.push({
@@ -111,4 +107,26 @@ export function trapGlobals(names: readonly string[], record: (name: string) => 
       else Reflect.deleteProperty(globalThis, name)
     }
   }
+}
+
+/**
+ * Calls `observe` with every request `server` gets, before the emit already there handles it,
+ * those @livedata/server's `attach()` takes included (it takes them in the server's emit, before
+ * any `request` listener): call it after `attach`.
+ *
+ * @example
+ * ```ts
+ * live.attach(http)
+ * observeRequests(http, (request) => urls.push(request.url))
+ * ```
+ */
+export function observeRequests(
+  server: Server,
+  observe: (request: IncomingMessage, response: ServerResponse) => void,
+): void {
+  const emit = server.emit
+  server.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'request') observe(args[0] as IncomingMessage, args[1] as ServerResponse)
+    return Reflect.apply(emit, this, [event, ...args]) as boolean
+  } as Server['emit']
 }
