@@ -1,4 +1,5 @@
 import type { StoredMessage } from './history'
+import { IFRAME_TYPES, MULTI_EVENT_SEPARATOR } from './protocol'
 
 // Every frame of a message is built once, on first use, and shared by every subscriber.
 
@@ -9,6 +10,19 @@ export function sseFrame(message: StoredMessage): string {
     message.sseFrame = `id: ${message.id}\n${event}data: ${message.json}\n\n`
   }
   return message.sseFrame
+}
+
+/**
+ * The text/event-stream frame of a multiplexed stream: the event name is the channel, or
+ * `<channel>/<event>` for a named event, so one stream carries every channel.
+ */
+export function multiSseFrame(message: StoredMessage): string {
+  if (message.multiSseFrame === undefined) {
+    const { channel, event } = message
+    const name = event === undefined ? channel : `${channel}${MULTI_EVENT_SEPARATOR}${event}`
+    message.multiSseFrame = `id: ${message.id}\nevent: ${name}\ndata: ${message.json}\n\n`
+  }
+  return message.multiSseFrame
 }
 
 /** The JSON object `{"id","event"?,"data"}` used by polling, long polling and WebSocket frames. */
@@ -32,4 +46,16 @@ export function scriptSafe(json: string): string {
     UNSAFE_IN_SCRIPT,
     (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
   )
+}
+
+/** The iframe document's `p(...)` argument for a message: `{"t":"m","m":{id, event?, data}}`. */
+export function iframeArgument(message: StoredMessage): string {
+  message.iframeArgument ??= `{"t":"${IFRAME_TYPES.message}","m":${scriptSafe(jsonFrame(message))}}`
+  return message.iframeArgument
+}
+
+/** The same in a multiplexed document, which names the channel: `{"t":"m","c":…,"m":…}`. */
+export function multiIframeArgument(message: StoredMessage): string {
+  message.multiIframeArgument ??= `{"t":"${IFRAME_TYPES.message}","c":${JSON.stringify(message.channel)},"m":${scriptSafe(jsonFrame(message))}}`
+  return message.multiIframeArgument
 }

@@ -17,6 +17,10 @@ export interface StoredMessage {
   wsFrame?: string
   /** The script-safe argument of the iframe transport's `p(...)`. */
   iframeArgument?: string
+  /** The text/event-stream frame of a multiplexed stream (`event: <channel>[/<event>]`). */
+  multiSseFrame?: string
+  /** The script-safe argument of a multiplexed iframe document's `p(...)` (with `"c"`). */
+  multiIframeArgument?: string
 }
 
 /**

@@ -11,6 +11,33 @@ export const SSE_EVENTS = {
   gap: `${RESERVED_EVENT_PREFIX}gap`,
 } as const
 
+/**
+ * The control events of a multiplexed SSE stream (`GET <path>?c=…`): a channel's cursor, a gap
+ * in its history, its refusal by `authorize`. `!` is outside the channel alphabet, so no
+ * channel's messages (`event: <channel>` or `<channel>/<event>`) can take these names.
+ */
+export const MULTI_SSE_EVENTS = {
+  cursor: '!cursor',
+  gap: '!gap',
+  refused: '!refused',
+} as const
+
+/** What separates a channel from a named event in a multiplexed SSE event name. */
+export const MULTI_EVENT_SEPARATOR = '/'
+
+/**
+ * The `t` of each object an iframe document posts to its page: open, cursor, gap, refused,
+ * message, heartbeat (cursor and refused only in the multiplexed form, which adds `c`).
+ */
+export const IFRAME_TYPES = {
+  open: 'o',
+  cursor: 'c',
+  gap: 'g',
+  refused: 'r',
+  message: 'm',
+  heartbeat: 'h',
+} as const
+
 /** The `type` of every WebSocket frame a client may send. */
 export const CLIENT_FRAME_TYPES = ['hello', 'subscribe', 'unsubscribe', 'send'] as const
 

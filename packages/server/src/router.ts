@@ -29,12 +29,13 @@ export function parseTarget(target: string | undefined): URL | null {
   }
 }
 
-/** Routes one request under the base path: Host and Origin, the channel, then the method. */
+/** Routes one request at or under the base path: Host and Origin, the channel, then the method. */
 async function route(
   request: IncomingMessage,
   response: ServerResponse,
   url: URL,
-  rest: string,
+  /** What follows `<path>/`; `null` for the base path itself (the multiplexed form). */
+  rest: string | null,
   settings: ServerSettings,
   hub: Hub,
 ): Promise<void> {
@@ -44,6 +45,24 @@ async function route(
     return refuse(hub.report, response, 403, code, message, { request }, headers)
   }
   const cors = corsHeaders(request, settings.anyOrigin)
+  if (rest === null) {
+    switch (request.method) {
+      case 'OPTIONS':
+        return answerPreflight(request, response, cors)
+      case 'GET':
+        return subscribe({ request, response, url, channel: null, cors }, settings, hub)
+      default:
+        return refuse(
+          hub.report,
+          response,
+          405,
+          'ERR_METHOD',
+          `${quote(request.method)} is not supported at the base path; use GET to receive, and POST to ${settings.path}/<channel> to send`,
+          { request },
+          { ...cors, Allow: 'GET, OPTIONS' },
+        )
+    }
+  }
   let channel: string
   try {
     channel = decodeURIComponent(rest)
@@ -75,7 +94,8 @@ async function route(
 
 /**
  * The HTTP side of a live server: `handle(request, response)` serves a request under
- * `<path>/` and returns `true`, or returns `false` and touches nothing. A target no URL parser
+ * `<path>/`, or at `<path>` itself (the multiplexed form; an upgrade there is the WebSocket's,
+ * and left alone), and returns `true`, or returns `false` and touches nothing. A target no URL parser
  * accepts is refused (`400`) only when it starts with the path; any other is the app's.
  *
  * @example
@@ -99,7 +119,11 @@ export function createRouter(
       refuse(hub.report, response, 400, 'ERR_INVALID_REQUEST', TARGET_REFUSAL, { request })
       return true
     }
-    if (!url.pathname.startsWith(prefix)) return false
+    const { pathname } = url
+    // The base path itself (with or without its slash, as the upgrade) is the multiplexed form.
+    const base = pathname === settings.path || pathname === prefix
+    if (base && request.headers.upgrade !== undefined) return false
+    if (!base && !pathname.startsWith(prefix)) return false
     if (isClosed()) {
       sendError(response, 503, 'ERR_CLOSED', 'The live server is closed')
       return true
@@ -112,7 +136,8 @@ export function createRouter(
       sendError(response, 500, 'ERR_INTERNAL', 'Internal error')
     }
     try {
-      route(request, response, url, url.pathname.slice(prefix.length), settings, hub).catch(failed)
+      const rest = base ? null : pathname.slice(prefix.length)
+      route(request, response, url, rest, settings, hub).catch(failed)
     } catch (cause) {
       failed(cause)
     }

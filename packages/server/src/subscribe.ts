@@ -2,26 +2,88 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { originRefusal } from './admission'
 import { refusalOf } from './authorization'
 import { backlogSize } from './channel'
+import { parseChannelSet, resumeId } from './channel-set'
 import type { Headers } from './cors'
 import { headersOf } from './headers'
 import { refuse, sendError } from './http-errors'
 import type { Hub } from './hub'
 import { quote } from './quote'
 import type { ServerSettings } from './settings'
-import type { ChannelStart } from './transports/context'
-import { HTTP_TRANSPORTS, isHttpTransport } from './transports/http-transports'
+import type { ChannelStart, ServeContext } from './transports/context'
+import { HTTP_TRANSPORTS, type HttpTransport, isHttpTransport } from './transports/http-transports'
 import { iframePage } from './transports/iframe'
 
-/** The id a request resumes after. One we never issued is never found: the client gets a gap. */
-function resumeId(raw: string | null | undefined): string | null {
-  return raw === null || raw === undefined || raw === '' ? null : raw.slice(0, 64)
+/** A subscribing request, routed: a channel for the per-channel form, `null` for the base path. */
+export interface SubscribeTarget {
+  request: IncomingMessage
+  response: ServerResponse
+  url: URL
+  /** The channel of `GET <path>/<channel>`; `null` for `GET <path>?c=…` (every channel named). */
+  channel: string | null
+  cors: Headers
 }
 
 /**
- * Serves a `GET <path>/<channel>`: picks the transport (`?transport=`, else from `Accept`),
- * checks what that transport needs, asks `authorize`, reads where the client starts (its
- * `Last-Event-ID` or `lastEventId`, else a `replay` backlog) and hands the request to the
- * transport's `serve`.
+ * Picks the transport (`?transport=`, else from `Accept`) and checks what it needs (the iframe's
+ * page origin and nonce); answers the refusal and returns `null` when it cannot be served.
+ */
+function pickTransport(
+  target: SubscribeTarget,
+  settings: ServerSettings,
+  hub: Hub,
+): HttpTransport | null {
+  const { request, response, url, channel, cors } = target
+  const query = url.searchParams
+  const accept = request.headers.accept ?? ''
+  const asked = query.get('transport') ?? (accept.includes('application/json') ? 'polling' : 'sse')
+  if (!isHttpTransport(asked) || !settings.offered.has(asked)) {
+    const message = `This server does not offer ${quote(asked)}; it offers ${settings.transports.join(', ')}`
+    sendError(response, 404, 'ERR_TRANSPORT', message, cors)
+    return null
+  }
+  if (asked === 'iframe') {
+    const context = { transport: asked, channel: channel ?? undefined, request }
+    // Navigations carry no Origin header: the page names its origin, and it is checked the same.
+    const page = iframePage(query)
+    if (page === null) {
+      const message =
+        'The iframe transport needs origin=<page origin> and nonce=<8 to 64 of A-Z a-z 0-9 _ ->'
+      refuse(hub.report, response, 400, 'ERR_INVALID_REQUEST', message, context)
+      return null
+    }
+    if (!settings.originAllowed(page.origin, request)) {
+      refuse(hub.report, response, 403, 'ERR_ORIGIN', originRefusal(page.origin), context)
+      return null
+    }
+  }
+  return asked
+}
+
+/** Where the one channel of `GET <path>/<channel>` starts: `Last-Event-ID`, `lastEventId`, `replay`. */
+function singleStart(
+  request: IncomingMessage,
+  query: URLSearchParams,
+  channel: string,
+): ChannelStart {
+  const header = request.headers['last-event-id']
+  const lastEventId = resumeId(typeof header === 'string' ? header : query.get('lastEventId'))
+  // A backlog is for a subscriber without an id; history caps it.
+  const replay = lastEventId === null ? backlogSize(query.get('replay')) : 0
+  return { channel, lastEventId, replay }
+}
+
+/**
+ * Serves a subscribing `GET`, in either form:
+ *
+ * - `GET <path>/<channel>` (the per-channel form): `authorize` refusing the channel refuses the
+ *   request (`403`/`503`); the client starts from its `Last-Event-ID` or `lastEventId`, else a
+ *   `replay` backlog.
+ * - `GET <path>?c=<spec>&c=…` (the multiplexed form): the specs are checked first (one `400`
+ *   names the first problem); each channel is authorized apart, in parallel, and one refused is
+ *   reported in the answer while the others are served.
+ *
+ * Then the request goes to its transport's `serve`, unless the client left while `authorize`
+ * ran (subscribing it then would leak it).
  *
  * @example
  * ```ts
@@ -29,52 +91,66 @@ function resumeId(raw: string | null | undefined): string | null {
  * ```
  */
 export async function subscribe(
-  target: {
-    request: IncomingMessage
-    response: ServerResponse
-    url: URL
-    channel: string
-    cors: Headers
-  },
+  target: SubscribeTarget,
   settings: ServerSettings,
   hub: Hub,
 ): Promise<void> {
   const { request, response, url, channel, cors } = target
   const query = url.searchParams
-  const accept = request.headers.accept ?? ''
-  const asked = query.get('transport') ?? (accept.includes('application/json') ? 'polling' : 'sse')
-  if (!isHttpTransport(asked) || !settings.offered.has(asked)) {
-    const message = `This server does not offer ${quote(asked)}; it offers ${settings.transports.join(', ')}`
-    return sendError(response, 404, 'ERR_TRANSPORT', message, cors)
-  }
-  const transport = asked
-  const context = { transport, channel, request }
-  if (transport === 'iframe') {
-    // Navigations carry no Origin header: the page names its origin, and it is checked the same.
-    const page = iframePage(query)
-    if (page === null) {
+  let starts: ChannelStart[]
+  if (channel === null) {
+    const specs = query.getAll('c')
+    const set = parseChannelSet(specs)
+    if ('problem' in set) {
       const message =
-        'The iframe transport needs origin=<page origin> and nonce=<8 to 64 of A-Z a-z 0-9 _ ->'
-      return refuse(hub.report, response, 400, 'ERR_INVALID_REQUEST', message, context)
+        specs.length === 0
+          ? `GET ${settings.path || '/'} serves every channel of a client in one request: ?transport=<sse|long-polling|polling|iframe>&c=<channel>&c=<channel>!<id>&c=<channel>*<n>; one channel alone is GET ${settings.path}/<channel>`
+          : set.problem
+      return refuse(hub.report, response, 400, 'ERR_INVALID_REQUEST', message, { request }, cors)
     }
-    if (!settings.originAllowed(page.origin, request)) {
-      const message = originRefusal(page.origin)
-      return refuse(hub.report, response, 403, 'ERR_ORIGIN', message, context)
-    }
+    starts = set.starts
+  } else {
+    starts = [singleStart(request, query, channel)]
   }
+  const transport = pickTransport(target, settings, hub)
+  if (transport === null) return
   const headers = headersOf(request)
-  const verdict = await hub.authorize({ ...context, action: 'subscribe', headers })
-  if (verdict !== 'allowed') {
-    const refusal = refusalOf(verdict, 'subscribe', channel, hub.settings.retry)
-    const { status, code, message, headers: extra } = refusal
-    return sendError(response, status, code, message, { ...cors, ...extra })
+  const verdicts = await Promise.all(
+    starts.map((start) =>
+      hub.authorize({
+        channel: start.channel,
+        transport,
+        request,
+        action: 'subscribe',
+        headers,
+      }),
+    ),
+  )
+  if (channel !== null) {
+    const [verdict] = verdicts
+    if (verdict !== undefined && verdict !== 'allowed') {
+      const refusal = refusalOf(verdict, 'subscribe', channel, hub.settings.retry)
+      const { status, code, message, headers: extra } = refusal
+      return sendError(response, status, code, message, { ...cors, ...extra })
+    }
+  } else {
+    starts = starts.map((start, i) => {
+      const verdict = verdicts[i] ?? 'failed'
+      if (verdict === 'allowed') return start
+      const { code, message } = refusalOf(verdict, 'subscribe', start.channel, hub.settings.retry)
+      return { ...start, refused: { code, message } }
+    })
   }
   // The client may have gone while authorize ran: subscribing it now would leak it forever.
   if (response.destroyed || request.socket.destroyed) return
-  const header = request.headers['last-event-id']
-  const lastEventId = resumeId(typeof header === 'string' ? header : query.get('lastEventId'))
-  // A backlog is for a subscriber without an id; history caps it.
-  const replay = lastEventId === null ? backlogSize(query.get('replay')) : 0
-  const start: ChannelStart = { channel, lastEventId, replay }
-  HTTP_TRANSPORTS[transport]({ request, response, channels: [start], query, cors, hub })
+  const context: ServeContext = {
+    request,
+    response,
+    form: channel === null ? 'multi' : 'single',
+    channels: starts,
+    query,
+    cors,
+    hub,
+  }
+  HTTP_TRANSPORTS[transport](context)
 }

@@ -4,12 +4,14 @@ import { SERVER_TRANSPORTS } from '../src/hub'
 import {
   CLIENT_FRAME_TYPES,
   frameStart,
+  IFRAME_TYPES,
+  MULTI_SSE_EVENTS,
   RESERVED_EVENT_PREFIX,
   SERVER_FRAME_TYPES,
   SSE_EVENTS,
   WIRE_ERROR_CODES,
 } from '../src/protocol'
-import { onlyChannel, type ServeContext } from '../src/transports/context'
+import { IFRAME_FRAMES, POLL_FRAMES, SSE_FRAMES } from '../src/transports/forms'
 import { HTTP_TRANSPORTS } from '../src/transports/http-transports'
 
 const doc = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8')
@@ -43,18 +45,30 @@ describe('protocol.ts against docs/protocol.md', () => {
   })
 })
 
+describe('the multiplexed form against docs/protocol.md', () => {
+  it('names every multiplexed SSE control event, each outside the channel alphabet', () => {
+    for (const event of Object.values(MULTI_SSE_EVENTS)) {
+      expect(event.startsWith('!')).toBe(true)
+      expect(doc).toContain(`event: ${event}`)
+    }
+  })
+
+  it('shows every iframe object type', () => {
+    const missing = Object.values(IFRAME_TYPES).filter((t) => !doc.includes(`{"t":"${t}"`))
+    expect(missing).toEqual([])
+  })
+})
+
 describe('the HTTP transport table', () => {
   it('has one serve for every transport but WebSocket', () => {
     const http = SERVER_TRANSPORTS.filter((name) => name !== 'websocket')
     expect(Object.keys(HTTP_TRANSPORTS).sort()).toEqual([...http].sort())
   })
 
-  it('serves exactly one channel per request for now', () => {
-    const start = { channel: 'prices', lastEventId: null, replay: 0 }
-    const context = (channels: ServeContext['channels']) => ({ channels }) as ServeContext
-    expect(onlyChannel(context([start]))).toBe(start)
-    expect(() => onlyChannel(context([]))).toThrow('one channel, got 0')
-    expect(() => onlyChannel(context([start, start]))).toThrow('one channel, got 2')
+  it('has frames of both forms, per channel and multiplexed, for every HTTP transport', () => {
+    for (const frames of [SSE_FRAMES, IFRAME_FRAMES, POLL_FRAMES]) {
+      expect(Object.keys(frames).sort()).toEqual(['multi', 'single'])
+    }
   })
 })
 

@@ -2,6 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Headers } from '../cors'
 import { LiveServerError } from '../errors'
 import type { Hub } from '../hub'
+import type { WireErrorCode } from '../protocol'
+
+/** Why `authorize` refused one channel of a multiplexed request, as its stream reports it. */
+export interface ChannelRefusal {
+  code: WireErrorCode
+  message: string
+}
 
 /** Where one channel of a request starts: resuming after an id, or fresh with a backlog. */
 export interface ChannelStart {
@@ -11,7 +18,19 @@ export interface ChannelStart {
   lastEventId: string | null
   /** Messages of history a fresh subscriber asks for (0 when it resumes). */
   replay: number
+  /**
+   * Set when `authorize` refused the channel (multiplexed requests only: a refused channel of
+   * the per-channel form fails its request): it is reported, never subscribed.
+   */
+  refused?: ChannelRefusal
 }
+
+/**
+ * How a request names its channels, which decides its frames: `single` for the per-channel
+ * form `GET <path>/<channel>` (frames without channel names, as `EventSource` expects), `multi`
+ * for `GET <path>?c=…&c=…` (every frame names its channel).
+ */
+export type RequestForm = 'single' | 'multi'
 
 /**
  * Everything an HTTP transport needs to serve one request, authorised and checked: the same
@@ -20,10 +39,9 @@ export interface ChannelStart {
 export interface ServeContext {
   request: IncomingMessage
   response: ServerResponse
-  /**
-   * The channels to serve, each from its own cursor. A request carries exactly one today (the
-   * `<path>/<channel>` form); a request naming a set of channels will carry several.
-   */
+  /** How the request names its channels: the frames' form. A `single` request has one channel. */
+  form: RequestForm
+  /** The channels to serve, in the request's order, each from its own cursor. */
   channels: readonly ChannelStart[]
   /** The request's query, for what a transport alone reads (the iframe's origin and nonce). */
   query: URLSearchParams
@@ -37,39 +55,24 @@ export interface ServeContext {
 export type Serve = (context: ServeContext) => void
 
 /**
- * The one channel of a request, for the transports that serve one channel per request.
- *
- * @example
- * ```ts
- * const { channel, lastEventId, replay } = onlyChannel(context)
- * ```
- */
-export function onlyChannel(context: ServeContext): ChannelStart {
-  const [first, ...rest] = context.channels
-  if (first === undefined || rest.length > 0) {
-    throw new Error(`a request serves one channel, got ${context.channels.length}`)
-  }
-  return first
-}
-
-/**
  * Reports a stream cut because its client fell more than a whole history behind (it resumes
  * from its ids later), as the WebSocket reports its own: a client's fault, one line.
  *
  * @example
  * ```ts
- * new SseConnection(response, settings, () => reportSlow(context, 'sse', 'prices'))
+ * new SseConnection(response, settings, frames, () => reportSlow(context, 'sse'))
  * ```
  */
-export function reportSlow(
-  context: ServeContext,
-  transport: 'sse' | 'iframe',
-  channel: string,
-): void {
+export function reportSlow(context: ServeContext, transport: 'sse' | 'iframe'): void {
+  const { form, channels } = context
+  const stream = transport === 'sse' ? 'An SSE stream' : 'An iframe stream'
+  const of = form === 'multi' ? ` of ${channels.length} channels` : ''
+  // A multiplexed stream is about all its channels, not one of them.
+  const channel = form === 'single' ? channels[0]?.channel : undefined
   context.hub.report(
     new LiveServerError(
       'ERR_SLOW_CLIENT',
-      `${transport === 'sse' ? 'An SSE stream' : 'An iframe stream'} was closed: its client fell too far behind; it may resume later`,
+      `${stream}${of} was closed: its client fell too far behind; it may resume later`,
     ),
     { client: true, transport, channel, request: context.request },
   )

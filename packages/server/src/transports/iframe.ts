@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
-import type { Subscriber } from '../channel'
-import { jsonFrame, scriptSafe } from '../frames'
+import type { Channel, Subscriber } from '../channel'
+import { scriptSafe } from '../frames'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
 import { normalizeOrigin } from '../origin'
 import { Outbox } from '../outbox'
-import { onlyChannel, reportSlow, type Serve } from './context'
+import { IFRAME_TYPES } from '../protocol'
+import { reportSlow, type Serve } from './context'
+import { IFRAME_FRAMES, type StreamFrames } from './forms'
+import { openChannels } from './openings'
+import { streamBacklog } from './sse'
 
 /** Bytes after which the document is ended, so the page's iframe never grows without bound. */
 const MAX_DOCUMENT_BYTES = 1024 * 1024
@@ -51,23 +55,22 @@ class IframeConnection implements Subscriber, LiveConnection {
   private written = 0
   private closed = false
   private readonly open: string
-  private readonly outbox: Outbox<StoredMessage>
+  private readonly outbox: Outbox<string>
 
   constructor(
     private readonly response: ServerResponse,
     settings: HubSettings,
+    private readonly frames: StreamFrames,
     cspNonce: string,
     private readonly onEnd: () => void,
     /** Told when the client fell too far behind, before the document is cut. */
     slow: () => void,
+    channels: number,
   ) {
     this.open = `<script nonce="${cspNonce}">p(`
     this.outbox = new Outbox(
       {
-        send: (message) => {
-          message.iframeArgument ??= `{"t":"m","m":${scriptSafe(jsonFrame(message))}}`
-          this.post(message.iframeArgument)
-        },
+        send: (argument) => this.post(argument),
         buffered: () => response.writableLength,
         overflow: () => {
           if (this.closed) return
@@ -76,7 +79,7 @@ class IframeConnection implements Subscriber, LiveConnection {
         },
       },
       settings.maxBufferedBytes,
-      settings.maxBacklog,
+      streamBacklog(settings, channels),
     )
     response.on('drain', () => this.outbox.pump())
   }
@@ -91,12 +94,17 @@ class IframeConnection implements Subscriber, LiveConnection {
     if (this.written > MAX_DOCUMENT_BYTES) this.end()
   }
 
+  /** Queues a ready argument (the opening, control objects) in order with the messages. */
+  push(argument: string): void {
+    if (!this.closed) this.outbox.push(argument)
+  }
+
   deliver(message: StoredMessage): void {
-    if (!this.closed) this.outbox.push(message)
+    if (!this.closed) this.outbox.push(this.frames.message(message))
   }
 
   heartbeat(): void {
-    this.post('{"t":"h"}')
+    this.post(`{"t":"${IFRAME_TYPES.heartbeat}"}`)
   }
 
   private end(): void {
@@ -115,17 +123,16 @@ class IframeConnection implements Subscriber, LiveConnection {
 }
 
 /**
- * Serves the request's channel as a forever-frame document posting to the page its query names
- * (checked, origin included, before it got here).
+ * Serves the request's channels as one forever-frame document posting to the page its query
+ * names (checked, origin included, before it got here), in the request's form.
  */
 export const serveIframe: Serve = (context) => {
   const { response, hub, query } = context
-  const start = onlyChannel(context)
   const page = iframePage(query)
   if (page === null) throw new Error('an iframe request reached serveIframe unchecked')
   const { origin: pageOrigin, nonce } = page
   const { settings, connections } = hub
-  const channel = hub.channel(start.channel)
+  const frames = IFRAME_FRAMES[context.form]
   const cspNonce = randomBytes(16).toString('base64')
   response.writeHead(200, {
     'Content-Type': 'text/html; charset=utf-8',
@@ -136,25 +143,29 @@ export const serveIframe: Serve = (context) => {
     'Content-Security-Policy': `default-src 'none'; script-src 'nonce-${cspNonce}'; frame-ancestors ${pageOrigin}`,
   })
   response.socket?.setNoDelay(true)
+  const followed: Channel[] = []
   const connection = new IframeConnection(
     response,
     settings,
+    frames,
     cspNonce,
     () => {
-      channel.unsubscribe(connection)
+      for (const channel of followed) channel.unsubscribe(connection)
       connections.delete(connection)
     },
-    () => reportSlow(context, 'iframe', start.channel),
+    () => reportSlow(context, 'iframe'),
+    context.channels.length,
   )
   const target = scriptSafe(JSON.stringify(pageOrigin))
   response.write(
     `<!doctype html><html><head><meta charset="utf-8"></head><body>${PADDING}<script nonce="${cspNonce}">function p(m){m.n=${scriptSafe(JSON.stringify(nonce))};parent.postMessage(m,${target})}</script>\n`,
   )
   connections.add(connection)
-  const replay = channel.subscribe(connection, start)
-  const cursor = replay.tellCursor ? `,"cursor":"${replay.cursor}"` : ''
-  connection.post(`{"t":"o"${cursor},"retry":${settings.retry}}`)
-  if (replay.gap) connection.post('{"t":"g"}')
-  for (const message of replay.messages) connection.deliver(message)
+  const opened = openChannels(context.channels, (start) => {
+    const channel = hub.channel(start.channel)
+    followed.push(channel)
+    return { channel, subscription: channel.subscribe(connection, start) }
+  })
+  for (const argument of frames.opening(settings.retry, opened)) connection.push(argument)
   response.on('close', () => connection.close())
 }

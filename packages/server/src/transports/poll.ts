@@ -1,75 +1,126 @@
+import { createHash } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
-import type { Channel, Subscriber, Subscription } from '../channel'
+import type { Channel, Subscriber } from '../channel'
 import { jsonFrame } from '../frames'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
-import { onlyChannel, type Serve } from './context'
+import type { RequestForm, Serve } from './context'
+import { POLL_FRAMES } from './forms'
+import { type Opening, openChannels, saysSomething } from './openings'
 
-/**
- * The body of a poll's answer: the messages after the id asked for, whether history still
- * reached back to it, and the cursor to ask from next time.
- */
-function pollBody(cursor: string, gap: boolean, messages: StoredMessage[], retry: number): string {
-  return `{"cursor":"${cursor}","gap":${gap},"retry":${retry},"messages":[${messages.map(jsonFrame).join(',')}]}`
-}
-
-/** The most an answer carries; the rest waits for the next request, from the answer's cursor. */
+/** The most an answer carries; the rest waits for the next request, from the answer's cursors. */
 const MAX_ANSWER_BYTES = 512 * 1024
 
-/** Keeps the messages that fit in one answer (always at least one), and moves the cursor. */
-function fit(replay: Subscription): Subscription {
+/**
+ * Keeps what fits in one answer: the first channel with messages keeps at least one; a channel
+ * cut short has its cursor moved to its last kept message; a later channel whose messages no
+ * longer fit at all is left out (its client asks again from the same cursor, and gets them).
+ */
+function fit(answers: readonly Opening[]): Opening[] {
   let size = 0
-  let count = 0
-  for (const message of replay.messages) {
-    size += jsonFrame(message).length + 1
-    if (count > 0 && size > MAX_ANSWER_BYTES) break
-    count++
+  let kept = false
+  const fitted: Opening[] = []
+  for (const opening of answers) {
+    if (opening.refused || opening.subscription.messages.length === 0) {
+      fitted.push(opening)
+      continue
+    }
+    const { messages } = opening.subscription
+    let count = 0
+    for (const message of messages) {
+      const next = size + jsonFrame(message).length + 1
+      if ((kept || count > 0) && next > MAX_ANSWER_BYTES) break
+      size = next
+      count++
+    }
+    if (count === 0) continue
+    kept = true
+    if (count === messages.length) {
+      fitted.push(opening)
+      continue
+    }
+    const taken = messages.slice(0, count)
+    const cursor = (taken.at(-1) as StoredMessage).id
+    fitted.push({ ...opening, subscription: { ...opening.subscription, messages: taken, cursor } })
   }
-  if (count === replay.messages.length) return replay
-  const messages = replay.messages.slice(0, count)
-  return { ...replay, messages, cursor: (messages.at(-1) as StoredMessage).id }
+  return fitted
 }
 
+/** The ETag of an answer: its one cursor (per-channel form), or a digest of every cursor. */
+function etagOf(form: RequestForm, answers: readonly Opening[]): string {
+  const cursors = answers.map((opening) =>
+    opening.refused
+      ? `${opening.channel}:${opening.refused.code}`
+      : `${opening.channel}=${opening.subscription.cursor}`,
+  )
+  if (form === 'single') {
+    const [only] = answers
+    return only && !only.refused ? `"${only.subscription.cursor}"` : '""'
+  }
+  return `"${createHash('sha1').update(cursors.join('\n')).digest('base64url')}"`
+}
+
+/** What a poll answers, in the request's form: the channels it names, fitted to the budget. */
+function answersOf(form: RequestForm, opened: readonly Opening[]): Opening[] {
+  const frames = POLL_FRAMES[form]
+  return fit(opened.filter((opening) => frames.names(opening, saysSomething(opening))))
+}
+
+const JSON_HEADERS = {
+  'Content-Type': 'application/json; charset=utf-8',
+  'Cache-Control': 'no-cache',
+}
+
+/** Ends a poll with the answer for `opened`, in the request's form. */
 function answer(
   response: ServerResponse,
   headers: Record<string, string>,
-  full: Subscription,
+  form: RequestForm,
+  opened: readonly Opening[],
   retry: number,
 ): void {
-  const replay = fit(full)
+  const answers = answersOf(form, opened)
   if (!response.headersSent) {
-    response.writeHead(200, {
-      ...headers,
-      'Content-Type': 'application/json; charset=utf-8',
-      'Cache-Control': 'no-cache',
-      ETag: `"${replay.cursor}"`,
-    })
+    response.writeHead(200, { ...headers, ...JSON_HEADERS, ETag: etagOf(form, answers) })
   }
-  response.end(pollBody(replay.cursor, replay.gap, replay.messages, retry))
+  response.end(POLL_FRAMES[form].body(retry, answers))
 }
 
 /**
- * Short polling: answers at once with what came after `start.lastEventId` (or the backlog asked
- * for). When nothing did and the client already holds this cursor (`If-None-Match`), the answer
- * is an empty 304. A poll subscribes to nothing: it must not create a channel for a name it made up.
+ * Short polling: answers at once with what came after each channel's `lastEventId` (or the
+ * backlog asked for). When nothing did and the client already holds these cursors
+ * (`If-None-Match`), the answer is an empty 304. A poll subscribes to nothing: it must not
+ * create a channel for a name it made up.
  */
 export const servePoll: Serve = (context) => {
-  const { request, response, cors: headers, hub } = context
-  const start = onlyChannel(context)
-  const replay = hub.peek(start.channel).replay(start)
-  const unchanged =
-    replay.messages.length === 0 &&
-    !replay.gap &&
-    request.headers['if-none-match'] === `"${replay.cursor}"`
-  if (unchanged) {
-    response.writeHead(304, { ...headers, ETag: `"${replay.cursor}"`, 'Cache-Control': 'no-cache' })
+  const { request, response, cors: headers, hub, form } = context
+  const opened = openChannels(context.channels, (start) => {
+    const channel = hub.peek(start.channel)
+    return { channel, subscription: channel.replay(start) }
+  })
+  const answers = answersOf(form, opened)
+  const quiet = answers.every(
+    (opening) =>
+      opening.refused === undefined &&
+      opening.subscription.messages.length === 0 &&
+      !opening.subscription.gap,
+  )
+  const etag = etagOf(form, answers)
+  if (quiet && request.headers['if-none-match'] === etag) {
+    response.writeHead(304, { ...headers, ETag: etag, 'Cache-Control': 'no-cache' })
     response.end()
     return
   }
-  answer(response, headers, replay, hub.settings.retry)
+  answer(response, headers, form, opened, hub.settings.retry)
 }
 
-/** A held long poll: the first messages published end it, batched within one tick. */
+/** A channel a held long poll follows, and where its client stands on it. */
+interface Followed {
+  channel: Channel
+  opening: Opening & { refused?: undefined }
+}
+
+/** A held long poll: the first messages published on any of its channels end it, batched within one tick. */
 class HeldPoll implements Subscriber, LiveConnection {
   private batch: StoredMessage[] = []
   private done = false
@@ -77,8 +128,8 @@ class HeldPoll implements Subscriber, LiveConnection {
 
   constructor(
     private readonly response: ServerResponse,
-    private readonly channel: Channel,
-    private readonly lastEventId: string,
+    private readonly followed: readonly Followed[],
+    private readonly form: RequestForm,
     private readonly settings: HubSettings,
     private readonly headers: Record<string, string>,
     private readonly connections: Set<LiveConnection>,
@@ -98,16 +149,20 @@ class HeldPoll implements Subscriber, LiveConnection {
 
   private finish(): void {
     if (this.done) return
-    const cursor = this.batch.at(-1)?.id ?? this.lastEventId
-    const replay = { messages: this.batch, gap: false, cursor, tellCursor: false }
+    // Each channel's messages of the batch, its cursor moved past them.
+    const opened = this.followed.map(({ opening }): Opening => {
+      const messages = this.batch.filter((message) => message.channel === opening.channel)
+      const cursor = messages.at(-1)?.id ?? opening.subscription.cursor
+      return { ...opening, subscription: { messages, gap: false, cursor, tellCursor: false } }
+    })
     this.stop()
-    answer(this.response, this.headers, replay, this.settings.retry)
+    answer(this.response, this.headers, this.form, opened, this.settings.retry)
   }
 
   private stop(): void {
     this.done = true
     clearTimeout(this.timer)
-    this.channel.unsubscribe(this)
+    for (const { channel } of this.followed) channel.unsubscribe(this)
     this.connections.delete(this)
   }
 
@@ -120,31 +175,35 @@ class HeldPoll implements Subscriber, LiveConnection {
 }
 
 /**
- * Long polling: answers at once when there is something after `start.lastEventId` (or the client
- * is new and needs its cursor or backlog), otherwise holds the request until a message is
- * published or `longPollTimeout` passes. Only a held poll needs the channel kept, so
- * polls on names a client made up, answered at once, leave nothing behind.
+ * Long polling: answers at once when any channel has something to say (messages after its
+ * `lastEventId`, a gap, a refusal, or a fresh client's cursor or backlog), otherwise holds the
+ * request until a message is published on any of them or `longPollTimeout` passes. Only a held
+ * poll needs its channels kept, so polls on names a client made up, answered at once, leave
+ * nothing behind.
  */
 export const serveLongPoll: Serve = (context) => {
-  const { response, cors: headers, hub } = context
-  const start = onlyChannel(context)
+  const { response, cors: headers, hub, form } = context
   const { settings, connections } = hub
-  const { lastEventId } = start
-  const replay = hub.peek(start.channel).replay(start)
-  if (lastEventId === null || replay.gap || replay.messages.length > 0) {
-    answer(response, headers, replay, settings.retry)
+  const opened = openChannels(context.channels, (start) => {
+    const channel = hub.peek(start.channel)
+    return { channel, subscription: channel.replay(start) }
+  })
+  if (opened.some(saysSomething)) {
+    answer(response, headers, form, opened, settings.retry)
     return
   }
-  // Nothing yet: the replay was empty and subscribing happens in the same tick, so nothing
+  // Nothing yet: every replay was empty and subscribing happens in the same tick, so nothing
   // can be published in between. The headers go out now, so the client knows it is through.
-  response.writeHead(200, {
-    ...headers,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Cache-Control': 'no-cache',
-  })
+  response.writeHead(200, { ...headers, ...JSON_HEADERS })
   response.flushHeaders()
-  const channel = hub.channel(start.channel)
-  const held = new HeldPoll(response, channel, lastEventId, settings, headers, connections)
-  channel.subscribe(held, start)
+  const followed: Followed[] = []
+  for (const opening of opened) {
+    if (opening.refused) continue
+    followed.push({ channel: hub.channel(opening.channel), opening })
+  }
+  const held = new HeldPoll(response, followed, form, settings, headers, connections)
+  for (const { channel, opening } of followed) {
+    channel.subscribe(held, { lastEventId: opening.lastEventId })
+  }
   connections.add(held)
 }

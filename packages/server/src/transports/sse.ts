@@ -1,35 +1,51 @@
 import type { ServerResponse } from 'node:http'
-import type { Subscriber } from '../channel'
-import { sseFrame } from '../frames'
+import type { Channel, Subscriber } from '../channel'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
 import { Outbox } from '../outbox'
-import { SSE_EVENTS } from '../protocol'
-import { onlyChannel, reportSlow, type Serve } from './context'
+import { reportSlow, type Serve } from './context'
+import { SSE_FRAMES, type StreamFrames } from './forms'
+import { openChannels } from './openings'
 
-/** One open SSE response. */
+/**
+ * The most frames a stream of `channels` channels may have waiting: a whole history of each
+ * (its replay) and its control frames, so that a long replay is never taken for a slow client.
+ *
+ * @example
+ * ```ts
+ * streamBacklog(settings, 3) // 3 × maxBacklog + 9
+ * ```
+ */
+export function streamBacklog(settings: HubSettings, channels: number): number {
+  const count = Math.max(1, channels)
+  return settings.maxBacklog * count + 3 * count
+}
+
+/** One open SSE response, following one channel or many. */
 export class SseConnection implements Subscriber, LiveConnection {
   private closed = false
-  private readonly outbox: Outbox<StoredMessage>
+  private readonly outbox: Outbox<string>
 
   constructor(
     private readonly response: ServerResponse,
     settings: HubSettings,
+    private readonly frames: StreamFrames,
     /** Told when the client fell too far behind, before the stream is closed. */
     slow: () => void = () => {},
+    channels = 1,
   ) {
     this.outbox = new Outbox(
       {
-        send: (message) => {
+        send: (text) => {
           // Messages published in one tick leave in one write (one syscall), not one each.
           if (response.writableCorked === 0) {
             response.cork()
             process.nextTick(() => response.uncork())
           }
-          response.write(sseFrame(message))
+          response.write(text)
         },
         buffered: () => response.writableLength,
-        // The client resumes from its last id on reconnect, so dropping it loses nothing.
+        // The client resumes from its last ids on reconnect, so dropping it loses nothing.
         overflow: () => {
           if (this.closed) return
           slow()
@@ -37,22 +53,22 @@ export class SseConnection implements Subscriber, LiveConnection {
         },
       },
       settings.maxBufferedBytes,
-      settings.maxBacklog,
+      streamBacklog(settings, channels),
     )
     response.on('drain', () => this.outbox.pump())
   }
 
-  /** Writes raw text (control lines, heartbeats) straight away. */
-  write(text: string): void {
-    if (!this.closed) this.response.write(text)
+  /** Queues a ready frame (the opening, control events) in order with the messages. */
+  push(text: string): void {
+    if (!this.closed) this.outbox.push(text)
   }
 
   deliver(message: StoredMessage): void {
-    if (!this.closed) this.outbox.push(message)
+    if (!this.closed) this.outbox.push(this.frames.message(message))
   }
 
   heartbeat(): void {
-    this.write(':\n\n')
+    if (!this.closed) this.response.write(':\n\n')
   }
 
   close(): void {
@@ -63,15 +79,14 @@ export class SseConnection implements Subscriber, LiveConnection {
 }
 
 /**
- * Serves the request's channel as a text/event-stream, resuming after its `lastEventId` (or with
- * a backlog): the `retry` hint, then a `livedata.gap` event if history no longer reaches back,
- * the replay, and every message published from then on.
+ * Serves the request's channels as one text/event-stream, each resuming after its
+ * `lastEventId` (or with a backlog): the `retry` hint, then per channel its cursor, gap or
+ * refusal and its replay, then every message published on any of them, in the request's form.
  */
 export const serveSse: Serve = (context) => {
   const { response, cors, hub } = context
-  const start = onlyChannel(context)
   const { settings, connections } = hub
-  const channel = hub.channel(start.channel)
+  const frames = SSE_FRAMES[context.form]
   response.writeHead(200, {
     ...cors,
     'Content-Type': 'text/event-stream; charset=utf-8',
@@ -81,25 +96,23 @@ export const serveSse: Serve = (context) => {
     'X-Accel-Buffering': 'no',
   })
   response.socket?.setNoDelay(true)
-  const connection = new SseConnection(response, settings, () =>
-    reportSlow(context, 'sse', start.channel),
+  const connection = new SseConnection(
+    response,
+    settings,
+    frames,
+    () => reportSlow(context, 'sse'),
+    context.channels.length,
   )
   connections.add(connection)
-  const replay = channel.subscribe(connection, start)
-  let head = `retry: ${settings.retry}\n\n`
-  // A fresh subscriber learns where it stands, so that a reconnect before the first message
-  // still resumes from here (EventSource keeps the id too).
-  if (replay.tellCursor) head += `id: ${replay.cursor}\nevent: ${SSE_EVENTS.cursor}\ndata\n\n`
-  if (replay.gap) {
-    const oldest = channel.history.oldest()?.id ?? null
-    // The id is the client's, cut to 64 characters; JSON escapes any line break in it.
-    const gap = JSON.stringify({ lastEventId: start.lastEventId, oldest })
-    head += `event: ${SSE_EVENTS.gap}\ndata: ${gap}\n\n`
-  }
-  connection.write(head)
-  for (const message of replay.messages) connection.deliver(message)
+  const followed: Channel[] = []
+  const opened = openChannels(context.channels, (start) => {
+    const channel = hub.channel(start.channel)
+    followed.push(channel)
+    return { channel, subscription: channel.subscribe(connection, start) }
+  })
+  for (const frame of frames.opening(settings.retry, opened)) connection.push(frame)
   const cleanup = (): void => {
-    channel.unsubscribe(connection)
+    for (const channel of followed) channel.unsubscribe(connection)
     connections.delete(connection)
     connection.close()
   }
