@@ -40,7 +40,8 @@ export interface LiveServer {
    */
   attach(server: Server): this
   /**
-   * Handles `request` if it is under `path`, for use inside another framework's middleware.
+   * Handles `request` if it is at `path` (every channel in one request; an upgrade there is left
+   * to the WebSocket) or under it, for use inside another framework's middleware.
    * Returns `false` (and touches nothing) otherwise, a request target no URL parser accepts
    * included when it does not start with `path`.
    */
@@ -66,7 +67,8 @@ export interface LiveServer {
 /**
  * Creates a live server: channels of JSON messages, each message with an id, a bounded history
  * per channel for resume, heartbeats and Origin checks, served over WebSocket (at `<path>`),
- * Server-Sent Events, long polling, polling and an iframe stream (at `<path>/<channel>`);
+ * Server-Sent Events, long polling, polling and an iframe stream (every channel of a client in one
+ * request at `<path>?c=…&c=…`, or one channel at `<path>/<channel>`);
  * clients send with a POST to the channel or over their WebSocket.
  *
  * @example

@@ -1,6 +1,8 @@
 import { once } from 'node:events'
 import { request as httpRequest } from 'node:http'
 import { describe, expect, it } from 'vitest'
+import { multiIframeArgument, multiSseFrame } from '../src/frames'
+import type { StoredMessage } from '../src/history'
 import type { AuthorizeContext } from '../src/index'
 import { arrivals, eventsOf, openStream, type Started, testScope } from './helpers'
 
@@ -308,6 +310,27 @@ describe('multiplexed polling', () => {
     })
   })
 
+  it('carries at most about 512 KiB: a channel cut short moves its cursor, one that does not fit is left out and comes next', async () => {
+    const s = await server({ maxPayload: 1024 * 1024 })
+    const big = 'x'.repeat(300 * 1024)
+    const a1 = s.live.publish('a', big)
+    const a2 = s.live.publish('a', big)
+    const b1 = s.live.publish('b', big)
+    const ids = (body: MultiAnswer | null) =>
+      Object.fromEntries(
+        Object.entries(body?.channels ?? {}).map(([name, answer]) => [
+          name,
+          [answer.cursor, answer.messages?.map((m) => m.id)],
+        ]),
+      )
+    const first = await pollJson(multi(s, 'polling', 'a!0-0', 'b!0-0'))
+    expect(ids(first.body)).toEqual({ a: [a1, [a1]] })
+    const second = await pollJson(multi(s, 'polling', `a!${a1}`, 'b!0-0'))
+    expect(ids(second.body)).toEqual({ a: [a2, [a2]] })
+    const third = await pollJson(multi(s, 'polling', `a!${a2}`, 'b!0-0'))
+    expect(ids(third.body)).toEqual({ b: [b1, [b1]] })
+  })
+
   it('subscribes to nothing', async () => {
     const s = await server()
     const { response } = await pollJson(multi(s, 'polling', 'u1', 'u2!3-0', 'u3*5'))
@@ -449,5 +472,20 @@ describe('the multiplexed request', () => {
     await gate
     await new Promise((resolve) => setImmediate(resolve))
     expect(s.live.stats()).toEqual({ channels: 0, connections: 0 })
+  })
+})
+
+describe('multiplexed frames', () => {
+  it('are built once per message and shared by every stream', () => {
+    const message: StoredMessage = { id: '1-0', channel: 'c', event: 'e', json: '1' }
+    const sse = multiSseFrame(message)
+    expect(sse).toBe('id: 1-0\nevent: c/e\ndata: 1\n\n')
+    expect(message.multiSseFrame).toBe(sse)
+    message.multiSseFrame = 'kept'
+    expect(multiSseFrame(message)).toBe('kept')
+    const posted = multiIframeArgument(message)
+    expect(JSON.parse(posted)).toEqual({ t: 'm', c: 'c', m: { id: '1-0', event: 'e', data: 1 } })
+    message.multiIframeArgument = 'kept'
+    expect(multiIframeArgument(message)).toBe('kept')
   })
 })
