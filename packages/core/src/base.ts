@@ -2,11 +2,15 @@ import { createClientFactory } from './client'
 
 export type { LiveDataErrorCode, LiveDataErrorOptions } from './errors'
 export { isLiveDataError, LiveDataError } from './errors'
+export type { LinkMember } from './link'
+export { Link, LinkPool } from './link'
 export { iframe } from './transports/iframe'
-export { longPolling, polling } from './transports/polling'
+export type { PollingSettings } from './transports/polling'
+export { longPolling, polling, pollingTransport } from './transports/polling'
 export { sse } from './transports/sse'
 export { websocket } from './transports/websocket'
 export type * from './types'
+export type { UpgradeOptions } from './upgrade-prober'
 
 /**
  * `createLiveClient` that knows no transport by name, so a bundle carries only the transports

@@ -2,6 +2,7 @@ import { DEFAULT_RECONNECT, type ReconnectPolicy } from './backoff'
 import { splitBase } from './credentials'
 import { browserEnvironment, globalTimers } from './environment'
 import { LiveDataError } from './errors'
+import { LinkPool } from './link'
 import { warnOnOtherOptions } from './options-warning'
 import { createSource, type InternalSource } from './source'
 import type {
@@ -11,9 +12,10 @@ import type {
   TransportDefinition,
   TransportName,
 } from './types'
+import { createUpgradeProber } from './upgrade-prober'
 
 /** Transports known by name to a client factory. */
-export type TransportRegistry = Partial<Record<TransportName, TransportDefinition>>
+export type TransportRegistry = { [name: string]: TransportDefinition | undefined }
 
 /** The default preference order; `iframe` is opt-in. */
 export const DEFAULT_TRANSPORTS: readonly TransportName[] = [
@@ -93,9 +95,12 @@ export function createClientFactory(registry: TransportRegistry) {
         `${name} must be an object or a function that returns one`,
       )
     }
+    // Registered transports are known by name too, over a built-in of the same name.
+    const known: TransportRegistry = { ...registry }
+    for (const transport of options.register ?? []) known[transport.name] = transport
     const preference = options.transports ?? DEFAULT_TRANSPORTS.filter((name) => registry[name])
     check(preference.length, 'transports must list at least one transport')
-    const transports = preference.map((entry) => resolveTransport(entry, registry))
+    const transports = preference.map((entry) => resolveTransport(entry, known))
     const policy: ReconnectPolicy = { ...DEFAULT_RECONNECT }
     for (const [name, value] of Object.entries(reconnect)) {
       if (value !== undefined) policy[name as keyof ReconnectPolicy] = value
@@ -107,10 +112,31 @@ export function createClientFactory(registry: TransportRegistry) {
     const sources = new Map<string, InternalSource<unknown>>()
     const warned = new Set<string>()
     let closed = false
-    // What transports share between the sources of this client (one WebSocket for all). Each
-    // client.reconnect() starts a new generation of it: no connect after it can ride a socket
-    // opened before it (on old cookies, say), even while another source lingers on that socket.
-    let shared = new Map<string, unknown>()
+    // The connections the sources of this client share (one WebSocket, one SSE stream for all).
+    // Each client.reconnect() starts a new pool: no connect after it can ride a link opened
+    // before it (on old cookies, say), even while another source lingers on that link.
+    let links = new LinkPool()
+
+    const environment = options.environment ?? browserEnvironment()
+    const upgrade = options.upgrade
+    check(
+      upgrade === undefined || upgrade === false || typeof upgrade === 'object',
+      'upgrade must be false or { minDelay, maxDelay }',
+    )
+    if (upgrade) {
+      checkNumbers([
+        ['upgrade.minDelay', upgrade.minDelay, 1, INF],
+        ['upgrade.maxDelay', upgrade.maxDelay, 1, INF],
+      ])
+    }
+    // One prober per client: after a fallback, channels move back up together, one probe at a time.
+    const prober =
+      upgrade === false || transports.length < 2
+        ? undefined
+        : createUpgradeProber(timers, environment, {
+            minDelay: upgrade?.minDelay === undefined ? undefined : clampDelay(upgrade.minDelay),
+            maxDelay: upgrade?.maxDelay === undefined ? undefined : clampDelay(upgrade.maxDelay),
+          })
 
     const connection = {
       policy,
@@ -120,7 +146,7 @@ export function createClientFactory(registry: TransportRegistry) {
           ? Number.POSITIVE_INFINITY
           : clampDelay(options.heartbeatTimeout ?? 35_000),
       timers,
-      environment: options.environment ?? browserEnvironment(),
+      environment,
       random: options.random ?? Math.random,
       headers: options.headers,
       query: options.query,
@@ -133,8 +159,8 @@ export function createClientFactory(registry: TransportRegistry) {
       sendTimeout: clampDelay(options.sendTimeout ?? 10_000),
       maxQueuedSends: options.maxQueuedSends ?? 100,
       baseUrl: base + search,
-      // Per client: one WebSocket for all its sources, and the transport that worked last.
-      shared: () => shared,
+      // Per client: one link per transport for all its sources, and the transport that worked last.
+      links: () => links,
       memory: { preferred: null },
     } satisfies Partial<Parameters<typeof createSource>[0]['connection']>
 
@@ -170,18 +196,14 @@ export function createClientFactory(registry: TransportRegistry) {
           options: sourceOptions,
           connection: {
             ...connection,
+            prober: plain === undefined ? prober : undefined,
             transports:
               plain === undefined
                 ? transports
                 : [
                     resolveTransport(
                       sourceOptions.transport ?? (/^wss?:/i.test(plain) ? 'websocket' : 'sse'),
-                      {
-                        ...registry,
-                        ...Object.fromEntries(
-                          [...transports, ...(options.register ?? [])].map((t) => [t.name, t]),
-                        ),
-                      },
+                      { ...known, ...Object.fromEntries(transports.map((t) => [t.name, t])) },
                     ),
                   ],
           },
@@ -193,7 +215,7 @@ export function createClientFactory(registry: TransportRegistry) {
         return source
       }) as LiveClient['source'],
       reconnect() {
-        shared = new Map()
+        links = new LinkPool()
         for (const source of sources.values()) source.reconnect()
       },
       close() {

@@ -77,6 +77,11 @@ export type MachineEvent =
   | ({ readonly type: 'timeout'; readonly error: LiveDataError } & Facts)
   /** Nothing arrived for `heartbeatTimeout`. */
   | ({ readonly type: 'silence'; readonly error: LiveDataError } & Facts)
+  /**
+   * A probe of a better transport (`index`) opened while this one was open: it is the connection
+   * now (see `upgrade-prober.ts`).
+   */
+  | { readonly type: 'upgraded'; readonly index: number }
   /** The backoff delay is over. */
   | { readonly type: 'elapsed' }
   | { readonly type: 'offline' }
@@ -243,6 +248,14 @@ export function transition(state: MachineState, event: MachineEvent): Step {
     if (type === 'retry') return step(state, { hint: event.ms })
     if (type === 'stable' && !phase.stable) {
       return step(state, { attempt: 0, phase: { ...phase, stable: true } })
+    }
+    // Moved up to a better transport: it has to prove itself (uptime, a message) like any open.
+    if (type === 'upgraded' && event.index < phase.index) {
+      const { index } = event
+      return step(state, { phase: { name: 'open', index, stable: false }, transport: index }, [
+        { type: 'alive' },
+        { type: 'remember', index },
+      ])
     }
     return same
   }

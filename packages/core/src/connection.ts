@@ -18,6 +18,7 @@ import type {
   TransportHandlers,
   TransportName,
 } from './types'
+import type { Upgradable, UpgradeProber } from './upgrade-prober'
 
 /** The connection's part of a snapshot. */
 export interface ConnectionState {
@@ -49,6 +50,8 @@ export interface ConnectionConfig {
   random: () => number
   /** Shared by the client's connections: the transport that last worked, tried first. */
   memory: { preferred: TransportName | null }
+  /** Moves the connection back up after a fallback; none for a single transport. */
+  prober?: UpgradeProber
 }
 
 /** A connection that keeps itself alive between `start()` and `stop()`. */
@@ -91,6 +94,8 @@ export function createConnection(
   let wasOnline = true
   let wasVisible = true
   let state: ConnectionState = { status: 'connecting', transport: null, attempt: 0, error: null }
+  // A probe of a better transport running beside the open one (see `upgrade`).
+  let probe: { abandon(): void } | null = null
 
   // The transport that worked last, for this client, is where every (re)connect starts.
   const facts = () => ({
@@ -115,7 +120,9 @@ export function createConnection(
       next.attempt !== state.attempt ||
       next.error !== state.error
     ) {
+      const moved = next.status !== state.status || next.transport !== state.transport
       state = next
+      if (moved) config.prober?.track(self, machine.phase.name === 'open')
       listener.onState(next)
     }
   }
@@ -123,6 +130,7 @@ export function createConnection(
   function run(effect: Effect): void {
     switch (effect.type) {
       case 'teardown':
+        probe?.abandon()
         generation++
         for (const pending of [timer, heartbeatTimer, openTimer, uptimeTimer]) {
           timers.clearTimeout(pending)
@@ -271,7 +279,86 @@ export function createConnection(
     else if (cameVisible) dispatch({ type: 'visible' })
   }
 
-  return {
+  /**
+   * Opens transport `index` beside the open one; when it opens, it becomes the connection (the
+   * old one is closed) and the machine hears `upgraded`. Until then both deliver: each resumes
+   * from the source's cursor, so the source's id check drops what both bring. A probe that fails
+   * or does not open within `openTimeout` is closed, and the open connection never noticed it.
+   */
+  function upgrade(index: number, done: (ok: boolean) => void): void {
+    const { phase } = machine
+    if (probe || phase.name !== 'open' || index >= phase.index) return done(false)
+    const transport = transports[index] as TransportDefinition
+    let token = 0 // the generation it runs in once promoted; 0 while on trial
+    let trial = true
+    let candidate: TransportConnection | null = null
+    const live = (): boolean => (trial ? probe === attempt : token === generation)
+    const finish = (ok: boolean, reason?: LiveDataError): void => {
+      if (!trial || probe !== attempt) return
+      trial = false
+      probe = null
+      timers.clearTimeout(trialTimer)
+      if (!ok) candidate?.close(reason)
+      done(ok)
+    }
+    const attempt = { abandon: () => finish(false) }
+    probe = attempt
+    const trialTimer = timers.setTimeout(() => {
+      finish(false, new LiveDataError('ERR_OPEN_TIMEOUT', `${transport.name} did not open in time`))
+    }, config.openTimeout)
+    const handlers: TransportHandlers = {
+      onOpen() {
+        if (!trial || probe !== attempt) return
+        finish(true)
+        // Promoted: the old connection's callbacks go stale, its timers stop, and it closes.
+        const old = handle
+        token = ++generation
+        for (const pending of [heartbeatTimer, uptimeTimer]) timers.clearTimeout(pending)
+        handle = candidate
+        old?.close()
+        dispatch({ type: 'upgraded', index })
+      },
+      onActivity() {
+        if (live()) sawActivity = true
+      },
+      onMessage(message) {
+        if (live()) listener.onMessage(message)
+      },
+      onCursor(id) {
+        if (live()) listener.onCursor(id)
+      },
+      onGap(replay) {
+        if (live()) listener.onGap(replay)
+      },
+      onError(error) {
+        if (live()) listener.onError(error)
+      },
+      onRetry(ms) {
+        if (!trial && live()) dispatch({ type: 'retry', ms })
+      },
+      onClose(error) {
+        if (trial) return finish(false)
+        if (live()) dispatch({ type: 'closed', error, ...facts() })
+      },
+    }
+    config.context(transport).then(
+      (context) => {
+        if (!trial || probe !== attempt) return
+        try {
+          candidate = transport.connect(context, handlers)
+        } catch {
+          finish(false)
+        }
+      },
+      () => finish(false),
+    )
+  }
+
+  const self: Connection & Upgradable = {
+    get index(): number {
+      return machine.phase.name === 'open' ? machine.phase.index : 0
+    },
+    upgrade,
     start: () => dispatch({ type: 'start', ...facts() }),
     stop: (error) => dispatch({ type: 'stop', error }),
     restart: () => dispatch({ type: 'restart', ...facts() }),
@@ -279,4 +366,5 @@ export function createConnection(
       return state.status === 'open' ? handle?.send : undefined
     },
   }
+  return self
 }

@@ -8,13 +8,17 @@ export { backoffDelay, DEFAULT_RECONNECT } from './backoff'
 export type { LiveDataErrorCode, LiveDataErrorOptions } from './errors'
 export { isLiveDataError, LiveDataError } from './errors'
 export { compareIds } from './ids'
+export type { LinkMember } from './link'
+export { Link, LinkPool } from './link'
 export type { ServerSentEvent, SseParser, SseParserCallbacks, SseParserOptions } from './sse-parser'
 export { createSseParser } from './sse-parser'
 export { iframe } from './transports/iframe'
-export { longPolling, polling } from './transports/polling'
+export type { PollingSettings } from './transports/polling'
+export { longPolling, polling, pollingTransport } from './transports/polling'
 export { sse } from './transports/sse'
 export { websocket } from './transports/websocket'
 export type * from './types'
+export type { UpgradeOptions } from './upgrade-prober'
 
 /**
  * Creates the client an app shares: it owns the connections, and `client.source(channel)`

@@ -15,6 +15,20 @@ export enum SseControl {
   Cursor = 'livedata.cursor',
 }
 
+/**
+ * The control events of a stream that carries several channels (docs/protocol.md, "One request
+ * for every channel"). `!` is outside the channel alphabet, so no channel can collide; each
+ * one's data is JSON naming its `channel`.
+ */
+export enum ChannelsControl {
+  /** `{channel, cursor}`: where a fresh subscription stands. */
+  Cursor = '!cursor',
+  /** `{channel, lastEventId, oldest}`: history no longer reaches back; its replay follows. */
+  Gap = '!gap',
+  /** `{channel, code, message}`: the server refused this channel; the others go on. */
+  Refused = '!refused',
+}
+
 /** The `type` of a WebSocket frame a client sends. */
 export enum ClientFrameType {
   /** Headers a browser cannot put on the upgrade; only as the first frame. */
@@ -40,7 +54,11 @@ export enum ServerFrameType {
 /** The `t` of an object the iframe stream posts to the page. */
 export enum IframeEventType {
   Open = 'o',
+  /** A fresh channel's cursor (`c`: the channel). */
+  Cursor = 'c',
   Gap = 'g',
+  /** The server refused a channel (`c`), with `code` and `message`. */
+  Refused = 'r',
   Message = 'm',
   Heartbeat = 'h',
 }

@@ -117,3 +117,38 @@ export function serverError(
     retryable,
   })
 }
+
+/**
+ * The error for the server's refusal of one channel of a shared connection (an `error` frame of
+ * the WebSocket, a `!refused` event of a stream, an `error` entry of a poll): final for a refusal
+ * (`ERR_FORBIDDEN`, closing the source until `client.reconnect()`), retried with backoff when
+ * `authorize` failed (`ERR_AUTHORIZE`), the next transport tried otherwise.
+ *
+ * @example
+ * ```ts
+ * channelRefusal('admin', { code: 'ERR_FORBIDDEN', message: 'Not for you' })
+ * ```
+ */
+export function channelRefusal(channel: string, said: ServerError): LiveDataError {
+  // The same answer reads the same as over HTTP: a refusal is its 403, a failed authorize its 503.
+  const status = statusOfCode(said.code)
+  const code = status ? 'ERR_HTTP_STATUS' : 'ERR_REFUSED'
+  return serverError(code, `"${channel}"`, status, said, isPassingStatus(status ?? 0))
+}
+
+/**
+ * What a server's error object says, cut to size: its `code` (64 characters) and `message` (300),
+ * each dropped unless it is a string.
+ *
+ * @example
+ * ```ts
+ * saidBy({ code: 'ERR_FORBIDDEN', message: 42 }) // { code: 'ERR_FORBIDDEN', message: undefined }
+ * ```
+ */
+export function saidBy(value: unknown): ServerError {
+  const { code, message } = (value ?? {}) as { code?: unknown; message?: unknown }
+  return {
+    code: typeof code === 'string' ? code.slice(0, 64) : undefined,
+    message: typeof message === 'string' ? message.slice(0, MAX_MESSAGE) : undefined,
+  }
+}

@@ -2,6 +2,7 @@ import { type ConnectionConfig, createConnection } from './connection'
 import { resolveHeaders, resolveQuery, withQuery } from './credentials'
 import { LiveDataError } from './errors'
 import { httpSend } from './http-send'
+import type { LinkPool } from './link'
 import { createMessagePipeline } from './message-pipeline'
 import { payloadText } from './send-payload'
 import { createSendQueue } from './send-queue'
@@ -32,8 +33,8 @@ export interface SourceConfig<T, M> {
     WebSocket: unknown
     maxMessageSize: number
     baseUrl: string
-    /** The client's shared transport state of the current generation (see `client.reconnect()`). */
-    shared(): Map<string, unknown>
+    /** The client's links of the current generation (see `client.reconnect()`). */
+    links(): LinkPool
     sendTimeout: number
     maxQueuedSends: number
   }
@@ -66,7 +67,7 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     WebSocket,
     maxMessageSize,
     baseUrl,
-    shared,
+    links,
     sendTimeout,
     maxQueuedSends,
     ...connectionConfig
@@ -148,12 +149,10 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
           fetch,
           WebSocket,
           maxMessageSize,
-          interval: options.interval ?? 2000,
-          pollWhenHidden: options.pollWhenHidden ?? false,
           sendTimeout,
           timers,
           environment: connectionConfig.environment,
-          shared: shared(),
+          links: links(),
         }
       },
     },

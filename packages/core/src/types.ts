@@ -1,9 +1,14 @@
 import type { LiveDataError } from './errors'
+import type { Link, LinkPool } from './link'
+import type { UpgradeOptions } from './upgrade-prober'
 
 /** Where a source stands. See docs/architecture.md for the state machine. */
 export type LiveStatus = 'connecting' | 'open' | 'reconnecting' | 'offline' | 'closed'
 
-/** The techniques a source can receive over. */
+/**
+ * The techniques a source can receive over: the built-in ones, socket.io's, or the name of a
+ * transport an add-on defines (any string).
+ */
 export type TransportName =
   | 'polling'
   | 'long-polling'
@@ -11,6 +16,7 @@ export type TransportName =
   | 'sse'
   | 'websocket'
   | 'socket.io'
+  | (string & {})
 
 /** The state of one source at one moment. Immutable: a new object whenever anything changes. */
 export interface LiveSnapshot<T> {
@@ -115,10 +121,6 @@ export interface SourceOptions<T, M = T> {
    * over WebSocket, polling or the iframe are JSON values already and skip it.
    */
   parse?: (text: string) => unknown
-  /** Polling: ms between an answer and the next request. Default 2000. */
-  interval?: number
-  /** Polling: go on while the page is hidden. Default `false`. */
-  pollWhenHidden?: boolean
 }
 
 /**
@@ -198,12 +200,21 @@ export interface LiveClientOptions {
   /** Transports in order of preference. Default: every transport the client knows. */
   transports?: ReadonlyArray<TransportName | TransportDefinition>
   /**
-   * Transports that plain sources may name with `transport` but channels never fall back to,
-   * such as the socket.io transport of `@livedata/socket.io`.
+   * Transports this client knows by name, for `transports` and a plain source's `transport`:
+   * an add-on (the socket.io transport of `@livedata/socket.io`, which channels use only when
+   * `transports` names it), or a built-in with other settings, under its own name.
+   * @example register: [pollingTransport({ interval: 10_000 })] // 'polling' polls every 10 s
    */
   register?: readonly TransportDefinition[]
   /** Reconnection policy. */
   reconnect?: ReconnectOptions
+  /**
+   * After falling back to a worse transport, probe the better ones in the background and move
+   * up when one works: from `minDelay` (10 s), doubling after each failed probe up to `maxDelay`
+   * (5 min), one probe at a time, paused while the page is hidden or offline. `false`: stay.
+   * @example upgrade: { minDelay: 30_000 }
+   */
+  upgrade?: false | UpgradeOptions
   /** Close and reconnect when nothing arrived for this long, in ms. Default 35 000. */
   heartbeatTimeout?: number
   /** How long the last unsubscribe waits before disconnecting, in ms. Default 1 000. */
@@ -238,7 +249,10 @@ export interface LiveClientOptions {
   credentials?: RequestCredentials
   /** The `fetch` to use. Default: the global one. */
   fetch?: typeof fetch
-  /** The `WebSocket` constructor to use. Default: the global one. */
+  /**
+   * The `WebSocket` constructor to use (in Node, the one of `ws`): anything whose instances have
+   * the {@link WebSocketLike} surface. Default: the global one.
+   */
   WebSocket?: unknown
   /** Timers. Default: the global `setTimeout`/`clearTimeout`. */
   timers?: LiveTimers
@@ -284,11 +298,30 @@ export interface TransportHandlers {
   onClose(error?: LiveDataError): void
 }
 
-/** Everything a transport needs to open one connection. */
+/**
+ * The part of the WebSocket API the WebSocket transport uses: the browser's and `ws`'s both
+ * have it, and a transport add-on can rely on it for `context.WebSocket`'s instances.
+ */
+export interface WebSocketLike {
+  readonly readyState: number
+  onopen: (() => void) | null
+  onmessage: ((event: { data: unknown }) => void) | null
+  onclose: ((event: { code: number; reason: string }) => void) | null
+  onerror: (() => void) | null
+  send(data: string): void
+  close(code?: number, reason?: string): void
+}
+
+/**
+ * What a transport gets to open one source's connection: where (the URL, the client's base URL,
+ * the source's cursor), with what (headers, credentials, the `fetch` and `WebSocket` to use,
+ * limits) and the client's environment and links. Settings of one transport are given to its
+ * factory instead (`pollingTransport({ interval })`).
+ */
 export interface TransportContext {
   /** The URL to connect to: the channel's URL, or the plain endpoint's. */
   url: string
-  /** The client's base URL (where the WebSocket of @livedata/server lives), with its query. */
+  /** The client's base URL (where @livedata/server lives), with the client's query. */
   baseUrl: string
   /** The channel name (the source's key). */
   key: string
@@ -298,6 +331,8 @@ export interface TransportContext {
   channel: boolean
   /** The id to resume after, if any. */
   lastEventId: string | null
+  /** The source's `replay` option: a backlog to ask for when `lastEventId` is `null`. */
+  replay: number | undefined
   /** Headers resolved for this connect. */
   headers: Record<string, string>
   /**
@@ -308,24 +343,21 @@ export interface TransportContext {
   query: string
   /** The client's `credentials` option, for every `fetch`. */
   credentials: RequestCredentials | undefined
-  /** The source's `replay` option: a backlog to ask for when `lastEventId` is `null`. */
-  replay: number | undefined
   /** The `fetch` to use. */
   fetch: typeof fetch
-  /** The `WebSocket` constructor, if any. */
+  /** The `WebSocket` constructor, if any (its instances are {@link WebSocketLike}). */
   WebSocket: unknown
   /** The largest message accepted, in characters. */
   maxMessageSize: number
-  /** Polling: ms between an answer and the next request. */
-  interval: number
-  /** Polling: whether to go on while the page is hidden. */
-  pollWhenHidden: boolean
-  /** How long a send over a socket may wait for the server's acknowledgement, in ms. */
+  /** How long a send over a connection may wait for the server's acknowledgement, in ms. */
   sendTimeout: number
   timers: LiveTimers
   environment: LiveEnvironment
-  /** State a transport shares between the sources of one client (one WebSocket for all). */
-  shared: Map<string, unknown>
+  /**
+   * The client's shared connections: a transport that carries many channels over one connection
+   * keeps it here, one {@link Link} per key (see docs/guides/writing-a-transport.md).
+   */
+  links: LinkPool
 }
 
 /** An open connection of a transport. */

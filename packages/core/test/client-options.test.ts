@@ -91,12 +91,12 @@ describe('client.source() called again with other options', () => {
 
   it.each([
     ['an option added', { replay: 5 }],
-    ['a primitive changed', { interval: 10 }],
+    ['a primitive changed', { event: 'other' }],
     ['a transport by another name', { transport: 'polling' as const }],
   ])('warns for %s', (_name, options) => {
     const c = client()
-    c.source('news', { interval: 5, transport: 'sse' })
-    c.source('news', { interval: 5, transport: 'sse', ...options })
+    c.source('news', { event: 'tick', transport: 'sse' })
+    c.source('news', { event: 'tick', transport: 'sse', ...options })
     expect(warn).toHaveBeenCalledTimes(1)
   })
 

@@ -53,7 +53,9 @@ export function sampleStates(): MachineState[] {
       }
     }
   }
-  for (const stable of [false, true]) phases.push({ name: 'open', index: 0, stable })
+  for (const stable of [false, true]) {
+    for (const index of [0, 1]) phases.push({ name: 'open', index, stable })
+  }
   phases.push({ name: 'waiting', round: round() }, { name: 'offline', round: round() })
   const states: MachineState[] = []
   for (const phase of phases) {
@@ -78,6 +80,7 @@ export function sampleEvents(): MachineEvent[] {
     { type: 'offline' },
     { type: 'online' },
     { type: 'visible' },
+    { type: 'upgraded', index: 0 },
   ]
   for (const online of [true, false]) {
     const facts = { online, first: 1 }

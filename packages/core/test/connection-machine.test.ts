@@ -254,6 +254,14 @@ const cases: Case[] = [
     expect: { attempt: 0, hint: 900 },
   },
   {
+    name: 'a probe of a better transport opened: it is the connection, unproven, and remembered',
+    from: stateIn({ name: 'open', index: 1, stable: true }, { transport: 1, attempt: 0 }),
+    event: { type: 'upgraded', index: 0 },
+    phase: { name: 'open', index: 0, stable: false },
+    effects: [{ type: 'alive' }, { type: 'remember', index: 0 }],
+    expect: { transport: 0 },
+  },
+  {
     name: 'a drop before MIN_UPTIME grows the attempt; the same transport is retried',
     from: stateIn(open(), { attempt: 2, hint: 900 }),
     event: { type: 'closed', ...up },
@@ -363,6 +371,9 @@ describe('connection state machine', () => {
     ['stop when stopped', stateIn(stopped), { type: 'stop' }],
     ['a late open timeout', stateIn(open()), { type: 'timeout', error: errors.timeout, ...up }],
     ['stable twice', stateIn(open(true)), { type: 'stable' }],
+    ['an upgrade to the transport it is on', stateIn(open()), { type: 'upgraded', index: 0 }],
+    ['an upgrade while connecting', stateIn(connecting()), { type: 'upgraded', index: 0 }],
+    ['an upgrade while waiting', stateIn(waiting), { type: 'upgraded', index: 0 }],
   ] as Array<[string, MachineState, MachineEvent]>)('ignores %s', (_, from, event) => {
     expect(transition(from, event)).toEqual({ state: from, effects: [] })
   })

@@ -32,7 +32,7 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
       url: s.url,
       transports: [transport],
       headers: async () => ({ authorization: 'Bearer good' }),
-    }).source<number>('news', { interval: 5 })
+    }).source<number>('news')
     news.subscribe(() => {})
     await waitForSnapshot(news, (x) => x.status === 'open')
     expect(news.getSnapshot().transport).toBe(transport)
@@ -58,14 +58,13 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
     for (const url of urls()) expect(url).toMatch(/[?&]token=t1(&|$)/)
   })
 
-  it('a url with a query of its own: the channel goes into the path, the query stays', async () => {
+  it("a url with a query of its own: the query stays, the channel goes into c= (or a send's path)", async () => {
     const s = await server()
     const urls = urlsOf(s)
     const received: unknown[] = []
     s.live.on('message', (_channel, data) => received.push(data))
     const news = client({ url: `${s.url}?tenant=acme`, transports: [transport] }).source<number>(
       'news',
-      { interval: 5 },
     )
     news.subscribe(() => {})
     await waitForSnapshot(news, (x) => x.status === 'open')
@@ -73,12 +72,11 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
     await waitForSnapshot(news, (x) => x.data === 1)
     await news.send(2)
     expect(received).toEqual([2])
+    // The stream (or socket) is on the base path with the channel in c=; a POST send names it in its path.
     for (const url of urls()) {
-      expect(url).toMatch(
-        transport === 'websocket' && !url.includes('/news')
-          ? /^\/live\?tenant=acme/
-          : /^\/live\/news\?tenant=acme/,
-      )
+      expect(url).toMatch(/^\/live(\/news)?\?tenant=acme/)
+      if (!url.startsWith('/live/news') && transport !== 'websocket')
+        expect(url).toMatch(/[?&]c=news(!|&|$)/)
     }
   })
 
@@ -95,7 +93,7 @@ describe.each(TRANSPORTS)('over %s', (transport) => {
       headers: () => ({ authorization: `Bearer ${token}` }),
       query: async () => ({ token }),
     })
-    const news = c.source<number>('news', { interval: 5 })
+    const news = c.source<number>('news')
     news.subscribe(() => {})
     const refused = await waitForSnapshot(news, (x) => x.status === 'closed')
     expect(refused.error?.serverCode).toBe('ERR_FORBIDDEN')
@@ -402,7 +400,8 @@ describe('client.reconnect()', () => {
     c.reconnect()
     await s.waitForRequests(2)
     await waitForSnapshot(news, (x) => x.status === 'open')
-    expect(asked).toEqual(['/live/news', '/live/news'])
+    // One stream for the subscribed source, before and after: the idle one is in neither.
+    expect(asked).toEqual(['/live', '/live'])
   })
 
   it('lets go of a source lingering after its last unsubscribe: one that comes back connects afresh', async () => {
@@ -510,13 +509,13 @@ describe('the iframe transport', () => {
     stop()
     c.close()
     const src = new URL(frames[0]?.src ?? '')
-    expect(src.pathname).toBe('/live/news')
+    expect(src.pathname).toBe('/live')
     expect(Object.fromEntries(src.searchParams)).toMatchObject({
       tenant: 'acme',
       token: 't',
       transport: 'iframe',
       origin: 'https://app.example',
-      replay: '5',
+      c: 'news*5',
     })
   })
 })

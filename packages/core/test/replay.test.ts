@@ -16,7 +16,6 @@ function room(c: LiveClient, options: SourceOptions<number[], number> = {}) {
   return c.source<number[], number>('chat', {
     initialData: [],
     reduce: (list, n) => [...list, n],
-    interval: 5,
     ...options,
   })
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { WebSocket as NodeWebSocket } from 'ws'
+import { pollingTransport } from '../src/index'
 import type { LiveClientOptions } from '../src/types'
 import { fakeEnvironment } from './helpers'
 import { startHttpServer, testScope, until, waitForSnapshot } from './servers'
@@ -221,7 +222,7 @@ describe('polling while the page is hidden', () => {
       url: s.url,
       transports: ['polling'],
       environment: env.environment,
-    }).source<number>('prices', { interval: 5 })
+    }).source<number>('prices')
     prices.subscribe(() => {})
     await waitForSnapshot(prices, (x) => x.status === 'open')
     env.set({ visible: false })
@@ -240,9 +241,9 @@ describe('polling while the page is hidden', () => {
     env.set({ visible: false })
     const prices = client({
       url: s.url,
-      transports: ['polling'],
+      transports: [pollingTransport({ interval: 5, pollWhenHidden: true })],
       environment: env.environment,
-    }).source<number>('prices', { interval: 5, pollWhenHidden: true })
+    }).source<number>('prices')
     prices.subscribe(() => {})
     await waitForSnapshot(prices, (x) => x.status === 'open')
     s.live.publish('prices', 9)

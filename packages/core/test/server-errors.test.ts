@@ -197,9 +197,7 @@ describe.each(['websocket', 'sse', 'long-polling', 'polling'] as const)(
           return true
         },
       })
-      const news = client({ url: s.url, transports: [transport] }).source<number>('news', {
-        interval: 5,
-      })
+      const news = client({ url: s.url, transports: [transport] }).source<number>('news')
       const statuses: string[] = []
       news.subscribe(() => statuses.push(news.getSnapshot().status))
       // Closed would be the bug: a failure to check taken for a refusal.

@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { createLiveServer, type LiveServer, type LiveServerOptions } from '@livedata/server'
 import { observeRequests } from '@livedata/test-server'
 import { afterEach } from 'vitest'
-import { createLiveClient } from '../src/index'
+import { createLiveClient, pollingTransport } from '../src/index'
 import type { LiveClient, LiveClientOptions, LiveSnapshot, LiveSource } from '../src/types'
 
 /** An HTTP server on loopback that tracks its sockets and requests, so tests can cut them. */
@@ -146,6 +146,8 @@ export function testScope(defaults: LiveClientOptions = {}) {
       const created = createLiveClient({
         reconnect: { minDelay: 10, maxDelay: 50 },
         disconnectDelay: 0,
+        // Short polls every 5 ms, so that tests over polling wait for events, not for the clock.
+        register: [pollingTransport({ interval: 5 })],
         ...defaults,
         ...options,
       })

@@ -132,7 +132,7 @@ describe('core over SSE against @livedata/server', () => {
         return
       }
       res.writeHead(200, { 'Content-Type': 'text/event-stream' })
-      res.write('id: 1-0\ndata: 1\n\n')
+      res.write('id: 1-0\nevent: x\ndata: 1\n\n')
     })
     defer(() => flaky.close())
     const source = client({ url: `${flaky.origin}/live` }).source<number>('x')

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { WebSocket as NodeWebSocket } from 'ws'
+import { pollingTransport } from '../src/index'
 import type { LiveClient, TransportName } from '../src/types'
 import { startHttpServer, testScope, tick, until, waitForSnapshot } from './servers'
 
@@ -13,7 +14,6 @@ function sequence(c: LiveClient, channel = 'seq') {
   const source = c.source<number[], number>(channel, {
     initialData: [],
     reduce: (list = [], n) => [...list, n],
-    interval: 5,
   })
   source.subscribe(() => {})
   return source
@@ -83,7 +83,6 @@ describe.each(TRANSPORTS)('%s against @livedata/server', (transport) => {
     const seq = c.source<number[], number>('seq', {
       initialData: [],
       reduce: (list = [], n) => [...list, n],
-      interval: 5,
     })
     const stop = seq.subscribe(() => {})
     await waitForSnapshot(seq, (x) => x.status === 'open')
@@ -246,9 +245,8 @@ describe('plain endpoints', () => {
     defer(() => json.close())
     const weather = client({}).source<{ version: number }>('weather', {
       url: `${json.origin}/weather.json`,
-      transport: 'polling',
+      transport: pollingTransport({ interval: 5 }),
       parse: JSON.parse,
-      interval: 5,
     })
     const seen: number[] = []
     weather.subscribe(() => {

@@ -8,6 +8,7 @@ import {
   type SourceOptions,
   type SourceOptionsWithInitialData,
   type StandardSchemaLike,
+  type TransportName,
 } from '../src/index'
 
 interface Price {
@@ -152,10 +153,11 @@ describe('public types', () => {
     expectTypeOf(chat.send).parameter(0).toEqualTypeOf<{ text: string }>()
   })
 
-  it('only known transports are accepted by name', () => {
-    createLiveClient({ transports: ['sse', 'websocket'] })
+  it('transport names are open to add-ons, and nothing else passes for one', () => {
+    createLiveClient({ transports: ['sse', 'websocket', 'carrier-pigeon'] })
+    expectTypeOf<'carrier-pigeon'>().toMatchTypeOf<TransportName>()
     // @ts-expect-error not a transport
-    createLiveClient({ transports: ['carrier-pigeon'] })
+    createLiveClient({ transports: [42] })
   })
 
   it('replay, gap, query, credentials and reconnect', () => {

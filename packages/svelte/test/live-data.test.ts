@@ -76,7 +76,7 @@ describe('liveData in a component', () => {
     // Published while the client is away: the server's history replays it on resume.
     server.live.publish('prices', { symbol: 'AAPL', price: 192 })
     const second = await server.stream(1)
-    expect(second.url).toMatch(/[?&]lastEventId=/)
+    expect(second.url).toMatch(/[?&]c=prices!/)
     await waitFor(() => expect(price().textContent?.trim()).toBe('AAPL 192'))
   })
 

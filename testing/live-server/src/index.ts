@@ -11,7 +11,7 @@ export interface StreamRequest {
   drop(): void
 }
 
-/** A real @livedata/server on loopback, recording the SSE connections it serves. */
+/** A real @livedata/server on loopback, recording the streams (and polls) it serves. */
 export interface TestLiveServer {
   url: string
   live: LiveServer
@@ -47,9 +47,11 @@ export async function startLiveServer(options: LiveServerOptions = {}): Promise<
   // observed after it, they are seen beside the live server, which answers them.
   observeRequests(server, record)
   function record(request: IncomingMessage, response: ServerResponse): void {
-    if (request.method !== 'GET' || !request.url?.startsWith('/live/')) return
+    // A client's one stream is on the base path (`/live?transport=sse&c=…`); a plain one names its channel.
+    const url = request.url ?? ''
+    if (request.method !== 'GET' || !(url.startsWith('/live/') || url.startsWith('/live?'))) return
     streams.push({
-      url: request.url,
+      url,
       closed: new Promise((resolve) => response.once('close', () => resolve())),
       drop: () => request.socket.destroy(),
     })

@@ -7,6 +7,21 @@ export const withParam = (url: string, name: string, value: string): string =>
   `${url}${url.includes('?') ? '&' : '?'}${name}=${encodeURIComponent(value)}`
 
 /**
+ * What an error about a link names: the channels it carries, at most three of them by name.
+ *
+ * @example
+ * ```ts
+ * linkSubject(['prices', 'news']) // '"prices", "news"'
+ * ```
+ */
+export function linkSubject(channels: Iterable<string>): string {
+  const names = [...channels]
+  const shown = names.slice(0, 3).map((name) => `"${name}"`)
+  if (names.length > 3) shown.push(`${names.length - 3} more`)
+  return shown.join(', ') || 'no channel'
+}
+
+/**
  * The resume parameters of a channel request: the id to resume after, else the source's backlog
  * (`replay`), so that a fresh subscriber sees the channel's latest messages.
  */
@@ -33,6 +48,7 @@ export async function get(
   headers: Record<string, string>,
   signal: AbortSignal,
   transport: string,
+  subject: string = subjectOf(context),
 ): Promise<Response> {
   let response: Response
   try {
@@ -45,18 +61,12 @@ export async function get(
   } catch (cause) {
     throw new LiveDataError(
       'ERR_NETWORK',
-      `Cannot reach the server for ${subjectOf(context)} over ${transport}`,
+      `Cannot reach the server for ${subject} over ${transport}`,
       { cause },
     )
   }
   const { status } = response
   if (response.ok || status === 304) return response
   const retryable = isPassingStatus(status)
-  throw serverError(
-    'ERR_HTTP_STATUS',
-    subjectOf(context),
-    status,
-    await readServerError(response),
-    retryable,
-  )
+  throw serverError('ERR_HTTP_STATUS', subject, status, await readServerError(response), retryable)
 }

@@ -1,15 +1,20 @@
 import { LiveDataError } from '../errors'
 import { IframeEventType } from '../protocol'
-import type { TransportDefinition } from '../types'
-import { withParam, withResume } from './http'
+import { channelRefusal, saidBy } from '../server-error'
+import type { TransportContext, TransportDefinition } from '../types'
+import { withParam } from './http'
+import { channelsUrl, RequestLink } from './request-link'
 
 /** What the server's document posts to the page; see docs/protocol.md. */
 interface FrameMessage {
-  n?: string
+  n?: unknown
   t?: IframeEventType
-  cursor?: string
-  retry?: number
-  m?: { id: string; event?: string; data: unknown }
+  c?: unknown
+  cursor?: unknown
+  retry?: unknown
+  code?: unknown
+  message?: unknown
+  m?: { id?: unknown; event?: unknown; data?: unknown }
 }
 
 function makeNonce(): string {
@@ -18,11 +23,91 @@ function makeNonce(): string {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('')
 }
 
+/** One never-ending document of @livedata/server for every channel of a client. */
+class IframeLink extends RequestLink {
+  constructor(
+    context: TransportContext,
+    private readonly doc: Document,
+    private readonly page: Location,
+  ) {
+    super(context)
+  }
+
+  protected request(): () => void {
+    const { doc, page } = this
+    const nonce = makeNonce()
+    const base = withParam(withParam(this.context.baseUrl, 'origin', page.origin), 'nonce', nonce)
+    const frame = doc.createElement('iframe')
+    frame.setAttribute('sandbox', 'allow-scripts')
+    frame.setAttribute('aria-hidden', 'true')
+    frame.tabIndex = -1
+    frame.style.cssText = 'position:absolute;width:0;height:0;border:0;visibility:hidden'
+    let ended = false
+
+    const onMessage = (event: MessageEvent): void => {
+      const message = event.data as FrameMessage | null
+      // Only our frame, only this document: any other window's postMessage is ignored. The
+      // frame is sandboxed without allow-same-origin, so the origin it posts from is "null".
+      if (event.source !== frame.contentWindow || event.origin !== 'null' || message?.n !== nonce) {
+        return
+      }
+      this.activity()
+      const channel = typeof message.c === 'string' ? message.c : ''
+      switch (message.t) {
+        case IframeEventType.Open:
+          this.open()
+          if (typeof message.retry === 'number') this.retry(message.retry)
+          return
+        case IframeEventType.Cursor:
+          if (typeof message.cursor === 'string') this.cursor(channel, message.cursor)
+          return
+        case IframeEventType.Gap:
+          return this.gap(channel)
+        case IframeEventType.Refused:
+          return this.refuse(channel, channelRefusal(channel, saidBy(message)))
+        case IframeEventType.Message: {
+          const { id, event: name, data } = message.m ?? {}
+          const type = typeof name === 'string' ? name : 'message'
+          this.deliver(channel, {
+            value: data,
+            event: type,
+            id: typeof id === 'string' ? id : null,
+          })
+        }
+      }
+    }
+    // A page waits for its frames to load, and this one never finishes: added before the page's
+    // own load, it would hold that load (and the browser's spinner) forever.
+    const start = (): void => {
+      if (!ended) doc.body.appendChild(frame)
+    }
+    const stop = (): void => {
+      ended = true
+      removeEventListener('message', onMessage)
+      removeEventListener('load', start)
+      frame.remove()
+    }
+    addEventListener('message', onMessage)
+    // The document finished: the server ended it (it does so now and then), or an error page
+    // loaded instead of the stream.
+    frame.addEventListener('load', () => {
+      if (ended) return
+      stop()
+      this.fail(new LiveDataError('ERR_CONNECTION_LOST', 'The iframe stream ended'))
+    })
+    frame.src = channelsUrl(base, 'iframe', this.members.values())
+    if (doc.readyState === 'complete') start()
+    else addEventListener('load', start, { once: true })
+    return stop
+  }
+}
+
 /**
- * A hidden iframe whose document never ends ("forever frame"): each message is a `<script>`
- * that hands it to this page with `postMessage`. The frame is sandboxed (scripts only, an opaque
- * origin: it cannot touch this page), and a message is taken only from that frame's window and
- * with this connection's nonce. Browsers only, opt-in, and @livedata/server only.
+ * A hidden iframe whose document never ends ("forever frame"), one for every channel of a
+ * client: each message is a `<script>` that hands it to this page with `postMessage`. The frame
+ * is sandboxed (scripts only, an opaque origin: it cannot touch this page), and a message is
+ * taken only from that frame's window and with its nonce. Browsers only, opt-in, and
+ * @livedata/server only.
  *
  * @example
  * ```ts
@@ -41,64 +126,9 @@ export const iframe: TransportDefinition = {
         { retryable: false },
       )
     }
-    const nonce = makeNonce()
-    const src = withResume(
-      withParam(
-        withParam(withParam(context.url, 'transport', 'iframe'), 'origin', page.origin),
-        'nonce',
-        nonce,
-      ),
-      context,
-    )
-
-    const frame = doc.createElement('iframe')
-    frame.setAttribute('sandbox', 'allow-scripts')
-    frame.setAttribute('aria-hidden', 'true')
-    frame.tabIndex = -1
-    frame.style.cssText = 'position:absolute;width:0;height:0;border:0;visibility:hidden'
-    let ended = false
-
-    const onMessage = (event: MessageEvent): void => {
-      const message = event.data as FrameMessage | null
-      // Only our frame, only this connection: any other window's postMessage is ignored. The
-      // frame is sandboxed without allow-same-origin, so the origin it posts from is "null".
-      if (event.source !== frame.contentWindow || event.origin !== 'null' || message?.n !== nonce) {
-        return
-      }
-      handlers.onActivity()
-      if (message.t === IframeEventType.Open) {
-        handlers.onOpen()
-        if (message.cursor) handlers.onCursor(message.cursor)
-        if (typeof message.retry === 'number') handlers.onRetry(message.retry)
-      } else if (message.t === IframeEventType.Gap) {
-        handlers.onGap()
-      } else if (message.t === IframeEventType.Message && message.m) {
-        const { id, event: name, data } = message.m
-        handlers.onMessage({ value: data, event: name ?? 'message', id })
-      }
-    }
-    // A page waits for its frames to load, and this one never finishes: added before the page's
-    // own load, it would hold that load (and the browser's spinner) forever.
-    const start = (): void => {
-      if (!ended) doc.body.appendChild(frame)
-    }
-    const close = (): void => {
-      ended = true
-      removeEventListener('message', onMessage)
-      removeEventListener('load', start)
-      frame.remove()
-    }
-    addEventListener('message', onMessage)
-    // The document finished: the server ended it (it does so now and then), or an error page
-    // loaded instead of the stream.
-    frame.addEventListener('load', () => {
-      if (ended) return
-      close()
-      handlers.onClose(new LiveDataError('ERR_CONNECTION_LOST', 'The iframe stream ended'))
-    })
-    frame.src = src
-    if (doc.readyState === 'complete') start()
-    else addEventListener('load', start, { once: true })
-    return { close }
+    const key = `iframe ${context.baseUrl}`
+    return context.links
+      .get(key, () => new IframeLink(context, doc, page))
+      .attach(context, handlers)
   },
 }

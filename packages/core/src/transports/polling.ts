@@ -1,171 +1,155 @@
-import { LiveDataError } from '../errors'
+import { channelRefusal, saidBy } from '../server-error'
 import type { TransportContext, TransportDefinition, TransportHandlers } from '../types'
-import { get, subjectOf, withParam, withResume } from './http'
+import { linkSubject } from './http'
+import { type PollingSettings, pollLoop } from './poll-loop'
+import { channelsUrl, RequestLink } from './request-link'
 
-/** The answer of @livedata/server to a poll; see docs/protocol.md. */
-interface PollAnswer {
-  cursor?: string
-  gap?: boolean
-  retry?: number
-  messages?: Array<{ id: string; event?: string; data: unknown }>
+export type { PollingSettings } from './poll-loop'
+
+/** One channel's part of a poll's answer; see docs/protocol.md. */
+interface ChannelAnswer {
+  cursor?: unknown
+  gap?: unknown
+  messages?: unknown
+  error?: unknown
 }
 
-/**
- * The loop both polling transports share: ask, hand over what came, wait (or not), ask again —
- * the next request is only ever scheduled after the answer, so slow answers never pile up.
- */
-function pollLoop(
+/** A poll's answer for every channel of a client. */
+interface PollAnswer {
+  retry?: unknown
+  channels?: Record<string, ChannelAnswer>
+}
+
+/** A plain URL nobody wrote for @livedata: each long-poll answer, or each changed short-poll answer, is a message. */
+function plainPolls(
   context: TransportContext,
   handlers: TransportHandlers,
   long: boolean,
-): { close(): void } {
-  // One controller per request: a signal shared by thousands of requests collects a listener
-  // from each of them.
-  let controller = new AbortController()
-  const name = long ? 'long-polling' : 'polling'
-  const { timers, environment } = context
-  let ended = false
-  let opened = false
-  let timer: unknown = null
-  let stopWatching: (() => void) | null = null
-  let cursor = context.lastEventId
-  let etag: string | null = null
+  settings: PollingSettings,
+) {
   let lastText: string | null = null
-
-  const end = (error?: LiveDataError): void => {
-    if (ended) return
-    close()
-    handlers.onClose(error)
-  }
-  const close = (): void => {
-    ended = true
-    controller.abort()
-    timers.clearTimeout(timer)
-    stopWatching?.()
-  }
-
-  const requestUrl = (): string => {
-    if (!context.channel) return context.url
-    return withResume(withParam(context.url, 'transport', name), context, cursor)
-  }
-
-  const deliver = (text: string): void => {
-    if (!context.channel) {
-      // A plain URL: each long-poll answer is a message; a short poll's only when it changed.
+  const stop = pollLoop(context, {
+    ...settings,
+    long,
+    url: () => context.url,
+    subject: () => context.url.split('?')[0] as string,
+    onOpen: handlers.onOpen,
+    onActivity: handlers.onActivity,
+    onAnswer(text) {
       if (long || text !== lastText) handlers.onMessage({ text, event: 'message', id: null })
       lastText = text
-      return
-    }
-    const answer = JSON.parse(text) as PollAnswer
-    if (typeof answer.retry === 'number') handlers.onRetry(answer.retry)
-    if (answer.gap) handlers.onGap()
-    for (const message of answer.messages ?? []) {
-      handlers.onMessage({ value: message.data, event: message.event ?? 'message', id: message.id })
-    }
-    if (answer.cursor) {
-      cursor = answer.cursor
-      handlers.onCursor(cursor)
+    },
+    onEnd: handlers.onClose,
+  })
+  return { close: stop }
+}
+
+/**
+ * Polls of @livedata/server for every channel of a client: one request names them all, each
+ * with its cursor, and one answer brings what each has new. A join or a leave asks again at once
+ * with the new set (a held long poll is abandoned; its answer would be replayed from the cursors).
+ */
+class PollLink extends RequestLink {
+  constructor(
+    context: TransportContext,
+    private readonly long: boolean,
+    private readonly settings: PollingSettings,
+  ) {
+    super(context)
+  }
+
+  protected request(): () => void {
+    let abandoned = false
+    const stop = pollLoop(this.context, {
+      ...this.settings,
+      long: this.long,
+      url: () =>
+        channelsUrl(
+          this.context.baseUrl,
+          this.long ? 'long-polling' : 'polling',
+          this.members.values(),
+        ),
+      subject: () => linkSubject(this.members.keys()),
+      onOpen: () => this.open(),
+      onActivity: () => this.activity(),
+      onAnswer: (text) => this.answer(JSON.parse(text) as PollAnswer),
+      onEnd: (error) => abandoned || this.fail(error),
+    })
+    return () => {
+      abandoned = true
+      stop()
     }
   }
 
-  const poll = async (): Promise<void> => {
-    const url = requestUrl()
-    const headers: Record<string, string> = { Accept: 'application/json' }
-    if (etag && !long) headers['If-None-Match'] = etag
-    let response: Response
-    try {
-      controller = new AbortController()
-      response = await get(context, url, headers, controller.signal, name)
-    } catch (error) {
-      return end(error as LiveDataError)
-    }
-    if (ended) return
-    // Through, even if a long poll's answer is still held: the transport works here.
-    if (!opened) {
-      opened = true
-      handlers.onOpen()
-    }
-    let text = ''
-    try {
-      text = await response.text()
-    } catch (cause) {
-      return end(new LiveDataError('ERR_CONNECTION_LOST', 'The answer broke off', { cause }))
-    }
-    if (ended) return
-    handlers.onActivity()
-    etag = response.headers.get('etag') ?? etag
-    if (response.status === 200 && text !== '') {
-      if (text.length > context.maxMessageSize) {
-        // Asking again would bring the same answer: end, and let backoff pace the retries.
-        return end(new LiveDataError('ERR_MESSAGE_TOO_LARGE', 'An answer was too large'))
-      } else {
-        try {
-          deliver(text)
-        } catch (cause) {
-          // A channel answer that is not our JSON: the server is not @livedata's.
-          return end(
-            new LiveDataError(
-              'ERR_PARSE',
-              `The server did not answer a poll for ${subjectOf(context)} in JSON (${name})`,
-              { cause, retryable: false },
-            ),
-          )
-        }
+  private answer(answer: PollAnswer): void {
+    if (typeof answer.retry === 'number') this.retry(answer.retry)
+    for (const [channel, said] of Object.entries(answer.channels ?? {})) {
+      if (!this.members.has(channel) || typeof said !== 'object' || said === null) continue
+      if (said.error !== undefined) {
+        this.refuse(channel, channelRefusal(channel, saidBy(said.error)))
+        continue
       }
+      if (said.gap === true) this.gap(channel)
+      const messages = Array.isArray(said.messages) ? said.messages : []
+      for (const message of messages as Array<{ id?: unknown; event?: unknown; data?: unknown }>) {
+        const id = typeof message?.id === 'string' ? message.id : null
+        const event = typeof message?.event === 'string' ? message.event : 'message'
+        this.deliver(channel, { value: message?.data, event, id })
+      }
+      if (typeof said.cursor === 'string') this.cursor(channel, said.cursor)
     }
-    schedule()
   }
+}
 
-  const schedule = (): void => {
-    if (ended) return
-    if (long) {
-      void poll()
-      return
-    }
-    timer = timers.setTimeout(() => {
-      timer = null
-      if (context.pollWhenHidden || environment.isVisible()) return void poll()
-      // Hidden: wait until the page is visible again, then poll at once.
-      stopWatching = environment.subscribe(() => {
-        if (!environment.isVisible() || ended) return
-        stopWatching?.()
-        stopWatching = null
-        void poll()
-      })
-    }, context.interval)
+function pollingDefinition(long: boolean, settings: PollingSettings): TransportDefinition {
+  const name = long ? 'long-polling' : 'polling'
+  return {
+    name,
+    // Short polling is quiet between requests by design: silence is no sign of death there.
+    heartbeat: long,
+    connect(context, handlers) {
+      if (!context.channel) return plainPolls(context, handlers, long, settings)
+      const key = `${name} ${context.baseUrl} ${JSON.stringify(context.headers)}`
+      const link = context.links.get(key, () => new PollLink(context, long, settings))
+      return link.attach(context, handlers)
+    },
   }
-
-  void poll()
-  return { close }
 }
 
 /**
  * Long polling: the server holds each request until there is data or its timeout, and the
- * client asks again at once. Against a plain URL, each answer (not 204) is a message.
+ * client asks again at once. Against @livedata/server one long poll carries every channel of the
+ * client; against a plain URL, each answer (not 204) is a message.
  *
  * @example
  * ```ts
  * createLiveClient({ url: '/live', transports: ['long-polling'] })
  * ```
  */
-export const longPolling: TransportDefinition = {
-  name: 'long-polling',
-  connect: (context, handlers) => pollLoop(context, handlers, true),
-}
+export const longPolling: TransportDefinition = pollingDefinition(true, {})
 
 /**
- * Short polling: a request, then the next one `interval` ms after the answer; `ETag` and
- * `If-None-Match` make an unchanged answer a 304; paused while the page is hidden unless
- * `pollWhenHidden`. Against a plain JSON URL, each changed answer is a message.
+ * Short polling with its settings: `interval` ms between an answer and the next request, and
+ * whether to go on while the page is hidden (`pollWhenHidden`).
  *
  * @example
  * ```ts
- * client.source('weather', { url: '/api/weather.json', transport: 'polling', interval: 60_000 })
+ * client.source('weather', { url: '/api/weather.json', transport: pollingTransport({ interval: 60_000 }) })
+ * createLiveClient({ url: '/live', transports: ['websocket', pollingTransport({ interval: 5000 })] })
  * ```
  */
-export const polling: TransportDefinition = {
-  name: 'polling',
-  // Quiet between requests by design: silence is no sign of death here.
-  heartbeat: false,
-  connect: (context, handlers) => pollLoop(context, handlers, false),
-}
+export const pollingTransport = (settings: PollingSettings = {}): TransportDefinition =>
+  pollingDefinition(false, settings)
+
+/**
+ * Short polling: a request, then the next one `interval` (2 s; see {@link pollingTransport}) after
+ * the answer; `ETag` and `If-None-Match` make an unchanged answer a 304; paused while the page is
+ * hidden. Against @livedata/server one poll asks for every channel of the client; against a plain
+ * JSON URL, each changed answer is a message.
+ *
+ * @example
+ * ```ts
+ * client.source('weather', { url: '/api/weather.json', transport: 'polling' })
+ * ```
+ */
+export const polling: TransportDefinition = pollingTransport()

@@ -1,12 +1,104 @@
-import { LiveDataError } from '../errors'
-import { RESERVED_PREFIX, SseControl } from '../protocol'
-import { createSseParser } from '../sse-parser'
-import type { TransportDefinition } from '../types'
-import { get, subjectOf, withResume } from './http'
+import { ChannelsControl } from '../protocol'
+import { channelRefusal, saidBy } from '../server-error'
+import type { ServerSentEvent } from '../sse-parser'
+import type {
+  TransportConnection,
+  TransportContext,
+  TransportDefinition,
+  TransportHandlers,
+} from '../types'
+import { readEventStream } from './event-stream'
+import { linkSubject } from './http'
+import { channelsUrl, RequestLink } from './request-link'
+
+const ACCEPT = { Accept: 'text/event-stream' }
+
+/** A standard SSE endpoint nobody wrote for @livedata: each event is a message. */
+function plainStream(context: TransportContext, handlers: TransportHandlers): TransportConnection {
+  const headers: Record<string, string> = { ...ACCEPT }
+  if (context.lastEventId) headers['Last-Event-ID'] = context.lastEventId
+  const subject = context.url.split('?')[0] as string
+  const abort = readEventStream(context, context.url, headers, subject, {
+    // A plain endpoint is open with its headers.
+    onOpen: (firstByte) => firstByte || handlers.onOpen(),
+    onActivity: handlers.onActivity,
+    onEvent: (event) =>
+      handlers.onMessage({ text: event.data, event: event.event, id: event.id || null }),
+    onRetry: handlers.onRetry,
+    onError: handlers.onError,
+    onEnd: handlers.onClose,
+  })
+  return { close: abort }
+}
+
+/** Reads the JSON of a control event; `{}` for anything else. */
+function control(event: ServerSentEvent): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(event.data)
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {}
+  } catch {
+    return {}
+  }
+}
+
+/**
+ * One text/event-stream of @livedata/server for every channel of a client. An event is named
+ * for its channel (`prices`, or `prices/trade` for a named event); `!cursor`, `!gap` and
+ * `!refused` are control events about the channel their data names.
+ */
+class SseLink extends RequestLink {
+  protected request(): () => void {
+    const url = channelsUrl(this.context.baseUrl, 'sse', this.members.values())
+    let abandoned = false
+    let opened = false
+    const abort = readEventStream(this.context, url, ACCEPT, linkSubject(this.members.keys()), {
+      // Our server writes `retry:` at once, so the stream waits for that first byte: a proxy
+      // that buffers the body never counts as open.
+      onOpen: (firstByte) => {
+        if (!firstByte || opened || abandoned) return
+        opened = true
+        this.open()
+      },
+      onActivity: () => this.activity(),
+      onEvent: (event) => this.event(event),
+      onRetry: (ms) => this.retry(ms),
+      onError: (error) => this.error(error),
+      onEnd: (error) => {
+        if (!abandoned) this.fail(error)
+      },
+    })
+    return () => {
+      abandoned = true
+      abort()
+    }
+  }
+
+  private event(event: ServerSentEvent): void {
+    const name = event.event
+    if (name.startsWith('!')) {
+      const said = control(event)
+      const channel = typeof said.channel === 'string' ? said.channel : ''
+      if (name === ChannelsControl.Cursor && typeof said.cursor === 'string') {
+        this.cursor(channel, said.cursor)
+      } else if (name === ChannelsControl.Gap) {
+        this.gap(channel)
+      } else if (name === ChannelsControl.Refused) {
+        this.refuse(channel, channelRefusal(channel, saidBy(said)))
+      }
+      return
+    }
+    const slash = name.indexOf('/')
+    const channel = slash < 0 ? name : name.slice(0, slash)
+    const type = slash < 0 ? 'message' : name.slice(slash + 1)
+    this.deliver(channel, { text: event.data, event: type, id: event.id || null })
+  }
+}
 
 /**
  * Server-Sent Events over `fetch`, so that request headers (tokens) work, which `EventSource`
- * cannot send. Speaks the standard text/event-stream, so any SSE endpoint works.
+ * cannot send. Against @livedata/server, one stream per client carries every channel its sources
+ * follow (joining or leaving one replaces it, each channel resuming from its own id); against
+ * any other URL it reads the standard text/event-stream, one stream per source.
  *
  * @example
  * ```ts
@@ -17,86 +109,8 @@ import { get, subjectOf, withResume } from './http'
 export const sse: TransportDefinition = {
   name: 'sse',
   connect(context, handlers) {
-    const controller = new AbortController()
-    let ended = false
-    const end = (error?: LiveDataError): void => {
-      if (ended) return
-      ended = true
-      controller.abort()
-      handlers.onClose(error)
-    }
-
-    const { lastEventId } = context
-    // Channels resume through the query (no CORS preflight); plain endpoints get the standard header.
-    const url = context.channel ? withResume(context.url, context) : context.url
-    const headers: Record<string, string> = { Accept: 'text/event-stream' }
-    if (!context.channel && lastEventId) headers['Last-Event-ID'] = lastEventId
-
-    const run = async (): Promise<void> => {
-      let response: Response
-      try {
-        response = await get(context, url, headers, controller.signal, 'sse')
-      } catch (error) {
-        return end(error as LiveDataError)
-      }
-      const type = response.headers.get('content-type') ?? ''
-      if (!/^text\/event-stream/i.test(type) || !response.body) {
-        response.body?.cancel().catch(() => {})
-        return end(
-          new LiveDataError(
-            'ERR_CONTENT_TYPE',
-            `The server sent "${type.slice(0, 100)}", not text/event-stream, for ${subjectOf(context)} over sse`,
-            { retryable: false },
-          ),
-        )
-      }
-
-      const max = context.maxMessageSize
-      const tooLarge = (): LiveDataError =>
-        new LiveDataError('ERR_MESSAGE_TOO_LARGE', `A message over ${max} characters was skipped`)
-      const parser = createSseParser(
-        {
-          onEvent(event) {
-            if (event.data.length > max) return handlers.onError(tooLarge())
-            if (context.channel && event.event.startsWith(RESERVED_PREFIX)) {
-              if (event.event === SseControl.Gap) handlers.onGap()
-              if (event.event === SseControl.Cursor) handlers.onCursor(event.id)
-              return
-            }
-            handlers.onMessage({ text: event.data, event: event.event, id: event.id || null })
-          },
-          onRetry: handlers.onRetry,
-          onOverflow: () => handlers.onError(tooLarge()),
-        },
-        { maxLineLength: max + 16 },
-      )
-
-      // A plain endpoint is open with its headers. Our server writes `retry:` at once, so a
-      // channel waits for that first byte: a proxy that buffers the body never counts as open.
-      if (!context.channel) handlers.onOpen()
-      const reader = response.body.getReader()
-      const decoder = new TextDecoder()
-      try {
-        for (;;) {
-          const { done, value } = await reader.read()
-          if (ended) return
-          if (done) break
-          if (context.channel) handlers.onOpen()
-          handlers.onActivity()
-          parser.push(decoder.decode(value, { stream: true }))
-        }
-      } catch (cause) {
-        return end(new LiveDataError('ERR_CONNECTION_LOST', 'The stream broke off', { cause }))
-      }
-      end()
-    }
-
-    void run()
-    return {
-      close() {
-        ended = true
-        controller.abort()
-      },
-    }
+    if (!context.channel) return plainStream(context, handlers)
+    const key = `sse ${context.baseUrl} ${JSON.stringify(context.headers)}`
+    return context.links.get(key, () => new SseLink(context)).attach(context, handlers)
   },
 }
