@@ -340,7 +340,7 @@ describe('multiplexed polling', () => {
 })
 
 describe('multiplexed iframe', () => {
-  it('posts every channel in one document: open, cursor, gap, refusal and messages tagged with their channel, script-safe', async () => {
+  it('posts every channel in one document: refusal, open, cursor, gap and messages tagged with their channel, script-safe', async () => {
     const s = await server({ authorize: picky, history: 1 })
     s.live.publish('g', 1)
     const g2 = s.live.publish('g', 2)
@@ -359,12 +359,13 @@ describe('multiplexed iframe', () => {
     const posted = [...text.matchAll(/<script nonce="[^"]+">p\((.*)\)<\/script>/g)].map((m) =>
       JSON.parse(m[1] as string),
     )
+    // Refusals before the opening: the page never takes a refused channel for open.
     expect(posted).toEqual([
+      { t: 'r', c: 'admin', code: 'ERR_FORBIDDEN', message: 'Access to "admin" is not allowed' },
       { t: 'o', retry: 1000 },
       { t: 'c', c: 'f', cursor: '0-0' },
       { t: 'g', c: 'g', lastEventId: '1-0', oldest: g2 },
       { t: 'm', c: 'g', m: { id: g2, data: 2 } },
-      { t: 'r', c: 'admin', code: 'ERR_FORBIDDEN', message: 'Access to "admin" is not allowed' },
       { t: 'm', c: 'f', m: { id, event: 'say', data: { text: '</script><!-- \u2028' } } },
     ])
     expect(text).toContain('\\u003c/script\\u003e\\u003c!-- \\u2028')

@@ -124,8 +124,16 @@ export const IFRAME_FRAMES: Readonly<Record<RequestForm, StreamFrames>> = {
         if (replay.gap) frames.push(posted({ t: IFRAME_TYPES.gap, c, lastEventId, oldest }))
         return frames
       }
+      // Refusals come before the opening: a page never takes a refused channel for open. (The
+      // stream forms need no such care: their head arrives in one chunk, read before the open.)
+      const refused = openings.filter((opening) => opening.refused)
+      const served = openings.filter((opening) => !opening.refused)
       const open = posted({ t: IFRAME_TYPES.open, retry })
-      return [open, ...perChannel(openings, control, multiIframeArgument)]
+      return [
+        ...refused.flatMap(control),
+        open,
+        ...perChannel(served, control, multiIframeArgument),
+      ]
     },
     message: multiIframeArgument,
   },
