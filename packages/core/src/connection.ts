@@ -309,6 +309,8 @@ export function createConnection(
     const handlers: TransportHandlers = {
       onOpen() {
         if (!trial || probe !== attempt) return
+        // Opened inside connect() itself: promoted once connect() has returned its handle.
+        if (candidate === null) return void queueMicrotask(() => handlers.onOpen())
         finish(true)
         // Promoted: the old connection's callbacks go stale, its timers stop, and it closes.
         const old = handle

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest'
 import { createLiveClient as createBaseClient } from '../src/base'
-import { createLiveClient, sse } from '../src/index'
-import type { LiveClientOptions } from '../src/types'
+import { createLiveClient, pollingTransport, sse } from '../src/index'
+import type { LiveClientOptions, TransportDefinition } from '../src/types'
 
 // Options that are wrong, or that a second client.source() call would silently lose, are said
 // out loud. No network: nothing here connects.
@@ -37,8 +37,32 @@ describe('client options', () => {
   it.each([
     [{ url: '/live', headers: 'Bearer x' }, /headers must be an object or a function/],
     [{ url: '/live', query: 'token=x' }, /query must be an object or a function/],
+    [{ url: '/live', upgrade: true }, /upgrade must be false or \{ minDelay, maxDelay \}/],
+    [{ url: '/live', upgrade: { minDelay: -1 } }, /upgrade.minDelay must be a number from 1/],
   ])('rejects %j with ERR_INVALID_OPTIONS', (options, message) => {
     expect(() => createLiveClient(options as unknown as LiveClientOptions)).toThrow(message)
+  })
+
+  it.each([-1, Number.NaN, 2 ** 31])('pollingTransport rejects an interval of %s', (interval) => {
+    expect(() => pollingTransport({ interval })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_OPTIONS' }),
+    )
+  })
+
+  it('register gives a built-in name another definition, used by name in transports', async () => {
+    const connected: string[] = []
+    const mine: TransportDefinition = {
+      name: 'polling',
+      connect(context) {
+        connected.push(context.key)
+        return { close() {} }
+      },
+    }
+    const c = createLiveClient({ url: '/live', transports: ['polling'], register: [mine] })
+    const stop = c.source('news').subscribe(() => {})
+    await vi.waitFor(() => expect(connected).toEqual(['news']))
+    stop()
+    c.close()
   })
 })
 

@@ -1,3 +1,4 @@
+import { LiveDataError } from '../errors'
 import { channelRefusal, saidBy } from '../server-error'
 import type { TransportContext, TransportDefinition, TransportHandlers } from '../types'
 import { linkSubject } from './http'
@@ -138,8 +139,17 @@ export const longPolling: TransportDefinition = pollingDefinition(true, {})
  * createLiveClient({ url: '/live', transports: ['websocket', pollingTransport({ interval: 5000 })] })
  * ```
  */
-export const pollingTransport = (settings: PollingSettings = {}): TransportDefinition =>
-  pollingDefinition(false, settings)
+export function pollingTransport(settings: PollingSettings = {}): TransportDefinition {
+  const { interval } = settings
+  if (interval !== undefined && !(interval >= 0 && interval <= 2 ** 31 - 1)) {
+    throw new LiveDataError(
+      'ERR_INVALID_OPTIONS',
+      `pollingTransport: interval must be a number of ms from 0 to 2^31 - 1, got ${interval}`,
+      { retryable: false },
+    )
+  }
+  return pollingDefinition(false, settings)
+}
 
 /**
  * Short polling: a request, then the next one `interval` (2 s; see {@link pollingTransport}) after
