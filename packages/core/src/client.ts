@@ -4,6 +4,7 @@ import { browserEnvironment, globalTimers } from './environment'
 import { LiveDataError } from './errors'
 import { LinkPool } from './link'
 import { warnOnOtherOptions } from './options-warning'
+import { CHANNEL_NAME } from './protocol'
 import { createSource, type InternalSource } from './source'
 import type {
   LiveClient,
@@ -174,6 +175,12 @@ export function createClientFactory(registry: TransportRegistry) {
         check(
           plain === undefined ? base : typeof plain === 'string' && plain,
           `source "${channel}" has no URL: give createLiveClient a url, or the source a plain url`,
+        )
+        // One request carries every channel of the client: a name the server cannot take would
+        // fail it for all of them, so it is refused here, alone, and said out loud.
+        check(
+          plain !== undefined || CHANNEL_NAME.test(channel),
+          `Channel names are 1 to 256 characters of letters, digits and _ . : @ ~ -, got "${channel.slice(0, 100)}"; a plain endpoint takes a url`,
         )
         const { replay, gap } = sourceOptions
         check(

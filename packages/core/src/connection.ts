@@ -321,7 +321,8 @@ export function createConnection(
         dispatch({ type: 'upgraded', index })
       },
       onActivity() {
-        if (live()) sawActivity = true
+        // On trial it proves nothing of the open connection, whose heartbeat goes on alone.
+        if (!trial && live()) sawActivity = true
       },
       onMessage(message) {
         if (live()) listener.onMessage(message)

@@ -39,7 +39,10 @@ export class LinkPool {
   private readonly links = new Map<string, Link>()
   private readonly refusals = new Map<string, LiveDataError>()
 
-  /** The link under `key`, made by `create` when there is none (or the last one ended). */
+  /**
+   * The link under `key`, made by `create` when there is none (or the last one ended). Throws
+   * the error {@link LinkPool.refuse} remembered for `key`, if any: the connect fails at once.
+   */
   get<L extends Link>(key: string, create: () => L): L {
     const refused = this.refusals.get(key)
     if (refused) throw refused
@@ -51,6 +54,11 @@ export class LinkPool {
       this.links.set(key, link)
     }
     return link
+  }
+
+  /** The link under `key`, if there is one. */
+  find(key: string): Link | undefined {
+    return this.links.get(key)
   }
 
   /**
@@ -173,11 +181,15 @@ export abstract class Link {
     member.handlers.onMessage(message)
   }
 
-  /** Where a fresh subscription of `channel` stands. */
+  /**
+   * Where `channel` stands, as the server says: a fresh subscription's cursor, a poll's cursor
+   * after its messages, or the newest id after a gap that replayed nothing (a restarted server).
+   * The server's word wins, so that no later request asks for an id it no longer knows.
+   */
   cursor(channel: string, id: string): void {
     const member = this.members.get(channel)
     if (!member) return
-    member.cursor ??= id
+    member.cursor = id
     member.handlers.onCursor(id)
   }
 

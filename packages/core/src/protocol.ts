@@ -4,6 +4,9 @@
  * value where it is used and carries no table (test/protocol.test.ts checks them against the doc).
  */
 
+/** The names @livedata/server takes for channels: 1 to 256 of letters, digits and `_ . : @ ~ -`. */
+export const CHANNEL_NAME = /^[\w.:@~-]{1,256}$/
+
 /** Event names @livedata/server reserves for control events; never delivered as data. */
 export const RESERVED_PREFIX = 'livedata.'
 

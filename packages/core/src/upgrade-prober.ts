@@ -6,7 +6,8 @@ export interface Upgradable {
   readonly index: number
   /**
    * Tries transport `index` beside the open one and switches to it if it opens; calls `done`
-   * once with the outcome. Does nothing (and reports `false`) when it cannot try now.
+   * once with the outcome. When it cannot try now it calls `done(false)` before returning, which
+   * the prober does not count as a failed probe.
    */
   upgrade(index: number, done: (ok: boolean) => void): void
 }
@@ -84,8 +85,12 @@ export function createUpgradeProber(
     const worst = [...fallen].reduce((a, b) => (b.index > a.index ? b : a))
     const target = failures % worst.index
     probing = true
+    let returned = false
     worst.upgrade(target, (ok) => {
       probing = false
+      // Answered before upgrade() returned: it could not try now (it is no longer open, say).
+      // That is no failure of the better transport: the backoff stays, the next round decides.
+      if (!ok && !returned) return arm()
       if (!ok) {
         failures++
         return arm()
@@ -96,6 +101,7 @@ export function createUpgradeProber(
       }
       arm()
     })
+    returned = true
   }
 
   return {

@@ -64,6 +64,24 @@ describe('the upgrade prober (backoff logic, fake timers)', () => {
     expect(a.probes.map((p) => p.target)).toEqual([0, 1])
   })
 
+  it('does not count a probe that could not start as a failure: the delay does not grow', () => {
+    const env = fakeEnvironment()
+    const prober = createUpgradeProber(globalTimers, env.environment, { minDelay: 100 })
+    let asked = 0
+    const busy: Upgradable = {
+      index: 1,
+      upgrade(_target, done) {
+        asked++
+        done(false) // at once: it cannot try now
+      },
+    }
+    prober.track(busy, true)
+    vi.advanceTimersByTime(100)
+    expect(asked).toBe(1)
+    vi.advanceTimersByTime(100)
+    expect(asked).toBe(2)
+  })
+
   it('moves every other fallen connection up at once when a probe succeeds', () => {
     const env = fakeEnvironment()
     const prober = createUpgradeProber(globalTimers, env.environment, { minDelay: 10 })

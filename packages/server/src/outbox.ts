@@ -23,6 +23,8 @@ export interface OutboxTarget<T> {
 export class Outbox<T> {
   private backlog: T[] = []
   private head = 0
+  // Items allowed to wait beyond `maxBacklog` until as many were written (see `prepay`).
+  private credit = 0
 
   constructor(
     private readonly target: OutboxTarget<T>,
@@ -40,12 +42,21 @@ export class Outbox<T> {
     return this.waiting > 0 || this.target.buffered() > this.highWater
   }
 
+  /**
+   * Lets `count` more items wait, until as many were written: a stream's opening replay (a
+   * history per channel), pushed first and drained first, is never taken for a slow client, and
+   * once it is out the stream is held to `maxBacklog` again.
+   */
+  prepay(count: number): void {
+    this.credit += count
+  }
+
   push(item: T): void {
     if (this.waiting === 0 && this.target.buffered() <= this.highWater) {
-      this.target.send(item)
+      this.write(item)
       return
     }
-    if (this.waiting >= this.maxBacklog) {
+    if (this.waiting >= this.maxBacklog + this.credit) {
       this.target.overflow()
       return
     }
@@ -56,11 +67,16 @@ export class Outbox<T> {
   /** Writes what waits, as far as the socket takes it; call it when the socket drained. */
   pump(): void {
     while (this.head < this.backlog.length && this.target.buffered() <= this.highWater) {
-      this.target.send(this.backlog[this.head++] as T)
+      this.write(this.backlog[this.head++] as T)
     }
     if (this.head === this.backlog.length) {
       this.backlog = []
       this.head = 0
     }
+  }
+
+  private write(item: T): void {
+    if (this.credit > 0) this.credit--
+    this.target.send(item)
   }
 }

@@ -3,7 +3,7 @@ import { IframeEventType } from '../protocol'
 import { channelRefusal, saidBy } from '../server-error'
 import type { TransportContext, TransportDefinition } from '../types'
 import { withParam } from './http'
-import { channelsUrl, RequestLink } from './request-link'
+import { channelsUrl, RequestLink, requestLinkFor } from './request-link'
 
 /** What the server's document posts to the page; see docs/protocol.md. */
 interface FrameMessage {
@@ -33,7 +33,7 @@ class IframeLink extends RequestLink {
     super(context)
   }
 
-  protected request(): () => void {
+  protected request(ready: () => void): () => void {
     const { doc, page } = this
     const nonce = makeNonce()
     const base = withParam(withParam(this.context.baseUrl, 'origin', page.origin), 'nonce', nonce)
@@ -55,6 +55,7 @@ class IframeLink extends RequestLink {
       const channel = typeof message.c === 'string' ? message.c : ''
       switch (message.t) {
         case IframeEventType.Open:
+          ready()
           this.open()
           if (typeof message.retry === 'number') this.retry(message.retry)
           return
@@ -127,8 +128,7 @@ export const iframe: TransportDefinition = {
       )
     }
     const key = `iframe ${context.baseUrl}`
-    return context.links
-      .get(key, () => new IframeLink(context, doc, page))
-      .attach(context, handlers)
+    const link = requestLinkFor(context, key, () => new IframeLink(context, doc, page))
+    return link.attach(context, handlers)
   },
 }

@@ -3,7 +3,7 @@ import { channelRefusal, saidBy } from '../server-error'
 import type { TransportContext, TransportDefinition, TransportHandlers } from '../types'
 import { linkSubject } from './http'
 import { type PollingSettings, pollLoop } from './poll-loop'
-import { channelsUrl, RequestLink } from './request-link'
+import { channelsUrl, RequestLink, requestLinkFor } from './request-link'
 
 export type { PollingSettings } from './poll-loop'
 
@@ -59,7 +59,11 @@ class PollLink extends RequestLink {
     super(context)
   }
 
-  protected request(): () => void {
+  // The loop names the members at each request: a leave needs no new one (a held poll's answer
+  // for a channel that left is dropped).
+  protected override left(): void {}
+
+  protected request(ready: () => void): () => void {
     let abandoned = false
     const stop = pollLoop(this.context, {
       ...this.settings,
@@ -71,7 +75,10 @@ class PollLink extends RequestLink {
           this.members.values(),
         ),
       subject: () => linkSubject(this.members.keys()),
-      onOpen: () => this.open(),
+      onOpen: () => {
+        ready()
+        this.open()
+      },
       onActivity: () => this.activity(),
       onAnswer: (text) => this.answer(JSON.parse(text) as PollAnswer),
       onEnd: (error) => abandoned || this.fail(error),
@@ -110,8 +117,9 @@ function pollingDefinition(long: boolean, settings: PollingSettings): TransportD
     heartbeat: long,
     connect(context, handlers) {
       if (!context.channel) return plainPolls(context, handlers, long, settings)
-      const key = `${name} ${context.baseUrl} ${JSON.stringify(context.headers)}`
-      const link = context.links.get(key, () => new PollLink(context, long, settings))
+      // Links differ by settings too: two pollingTransport()s with other intervals poll apart.
+      const key = `${name} ${JSON.stringify(settings)} ${context.baseUrl} ${JSON.stringify(context.headers)}`
+      const link = requestLinkFor(context, key, () => new PollLink(context, long, settings))
       return link.attach(context, handlers)
     },
   }

@@ -9,7 +9,7 @@ import type {
 } from '../types'
 import { readEventStream } from './event-stream'
 import { linkSubject } from './http'
-import { channelsUrl, RequestLink } from './request-link'
+import { channelsUrl, RequestLink, requestLinkFor } from './request-link'
 
 const ACCEPT = { Accept: 'text/event-stream' }
 
@@ -47,7 +47,7 @@ function control(event: ServerSentEvent): Record<string, unknown> {
  * `!refused` are control events about the channel their data names.
  */
 class SseLink extends RequestLink {
-  protected request(): () => void {
+  protected request(ready: () => void): () => void {
     const url = channelsUrl(this.context.baseUrl, 'sse', this.members.values())
     let abandoned = false
     let opened = false
@@ -57,6 +57,7 @@ class SseLink extends RequestLink {
       onOpen: (firstByte) => {
         if (!firstByte || opened || abandoned) return
         opened = true
+        ready()
         this.open()
       },
       onActivity: () => this.activity(),
@@ -111,6 +112,6 @@ export const sse: TransportDefinition = {
   connect(context, handlers) {
     if (!context.channel) return plainStream(context, handlers)
     const key = `sse ${context.baseUrl} ${JSON.stringify(context.headers)}`
-    return context.links.get(key, () => new SseLink(context)).attach(context, handlers)
+    return requestLinkFor(context, key, () => new SseLink(context)).attach(context, handlers)
   },
 }

@@ -75,15 +75,27 @@ export const SSE_FRAMES: Readonly<Record<RequestForm, StreamFrames>> = {
         }
         const { subscription: replay, lastEventId, oldest } = opening
         const frames: string[] = []
-        if (replay.tellCursor) {
-          frames.push(sseEvent(MULTI_SSE_EVENTS.cursor, { channel, cursor: replay.cursor }))
-        }
         if (replay.gap) {
           frames.push(sseEvent(MULTI_SSE_EVENTS.gap, { channel, lastEventId, oldest }))
         }
+        // A fresh channel learns where it stands; so does one whose id history no longer knows
+        // when nothing is replayed (a restarted server), so that its next request does not ask
+        // for that dead id again. (A replay moves its cursor itself; a cursor before it would
+        // make the client take the replay for seen.)
+        if (replay.tellCursor || (replay.gap && replay.messages.length === 0)) {
+          frames.push(sseEvent(MULTI_SSE_EVENTS.cursor, { channel, cursor: replay.cursor }))
+        }
         return frames
       }
-      return [`retry: ${retry}\n\n`, ...perChannel(openings, control, multiSseFrame)]
+      // Refusals first: the head may span several chunks (a long replay), and a client never
+      // takes a refused channel for open.
+      const refused = openings.filter((opening) => opening.refused)
+      const served = openings.filter((opening) => !opening.refused)
+      return [
+        ...refused.flatMap(control),
+        `retry: ${retry}\n\n`,
+        ...perChannel(served, control, multiSseFrame),
+      ]
     },
     message: multiSseFrame,
   },
@@ -119,9 +131,10 @@ export const IFRAME_FRAMES: Readonly<Record<RequestForm, StreamFrames>> = {
         }
         const { subscription: replay, lastEventId, oldest } = opening
         const frames: string[] = []
-        if (replay.tellCursor)
-          frames.push(posted({ t: IFRAME_TYPES.cursor, c, cursor: replay.cursor }))
         if (replay.gap) frames.push(posted({ t: IFRAME_TYPES.gap, c, lastEventId, oldest }))
+        // As in SSE: a fresh channel, or a gap with nothing replayed, learns its cursor.
+        if (replay.tellCursor || (replay.gap && replay.messages.length === 0))
+          frames.push(posted({ t: IFRAME_TYPES.cursor, c, cursor: replay.cursor }))
         return frames
       }
       // Refusals come before the opening: a page never takes a refused channel for open. (The

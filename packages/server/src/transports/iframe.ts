@@ -94,6 +94,12 @@ class IframeConnection implements Subscriber, LiveConnection {
     if (this.written > MAX_DOCUMENT_BYTES) this.end()
   }
 
+  /** Queues the opening (control objects, the replay), prepaid beyond the backlog limit. */
+  begin(argumentsOfOpening: readonly string[]): void {
+    this.outbox.prepay(argumentsOfOpening.length)
+    for (const argument of argumentsOfOpening) this.push(argument)
+  }
+
   /** Queues a ready argument (the opening, control objects) in order with the messages. */
   push(argument: string): void {
     if (!this.closed) this.outbox.push(argument)
@@ -166,6 +172,6 @@ export const serveIframe: Serve = (context) => {
     followed.push(channel)
     return { channel, subscription: channel.subscribe(connection, start) }
   })
-  for (const argument of frames.opening(settings.retry, opened)) connection.push(argument)
+  connection.begin(frames.opening(settings.retry, opened))
   response.on('close', () => connection.close())
 }

@@ -8,17 +8,18 @@ import { SSE_FRAMES, type StreamFrames } from './forms'
 import { openChannels } from './openings'
 
 /**
- * The most frames a stream of `channels` channels may have waiting: a whole history of each
- * (its replay) and its control frames, so that a long replay is never taken for a slow client.
+ * The most frames a stream of `channels` channels may have waiting once its opening is out:
+ * `maxBacklog` messages and a few control frames per channel. The opening replay (up to a
+ * history per channel) is prepaid on top (`Outbox.prepay`), so it is never taken for a slow
+ * client, yet a stream that stops reading holds no more than one history's worth of live frames.
  *
  * @example
  * ```ts
- * streamBacklog(settings, 3) // 3 × maxBacklog + 9
+ * streamBacklog(settings, 3) // maxBacklog + 9
  * ```
  */
 export function streamBacklog(settings: HubSettings, channels: number): number {
-  const count = Math.max(1, channels)
-  return settings.maxBacklog * count + 3 * count
+  return settings.maxBacklog + 3 * Math.max(1, channels)
 }
 
 /** One open SSE response, following one channel or many. */
@@ -56,6 +57,12 @@ export class SseConnection implements Subscriber, LiveConnection {
       streamBacklog(settings, channels),
     )
     response.on('drain', () => this.outbox.pump())
+  }
+
+  /** Queues the opening (the hint, control events, the replay), prepaid beyond the backlog limit. */
+  begin(frames: readonly string[]): void {
+    this.outbox.prepay(frames.length)
+    for (const frame of frames) this.push(frame)
   }
 
   /** Queues a ready frame (the opening, control events) in order with the messages. */
@@ -110,7 +117,7 @@ export const serveSse: Serve = (context) => {
     followed.push(channel)
     return { channel, subscription: channel.subscribe(connection, start) }
   })
-  for (const frame of frames.opening(settings.retry, opened)) connection.push(frame)
+  connection.begin(frames.opening(settings.retry, opened))
   const cleanup = (): void => {
     for (const channel of followed) channel.unsubscribe(connection)
     connections.delete(connection)
