@@ -7,6 +7,7 @@ import {
   reported,
   transition,
 } from './connection-machine'
+import { startProbe } from './connection-probe'
 import { LiveDataError, toLiveDataError } from './errors'
 import type {
   LiveEnvironment,
@@ -197,19 +198,14 @@ export function createConnection(
     }
   }
 
-  function connect(index: number): void {
-    const transport = transports[index] as TransportDefinition
-    const current = ++generation
+  /**
+   * The handlers of a connection running in generation `current`: a callback of an older one
+   * (torn down, or replaced by an upgrade) does nothing.
+   */
+  function handlersFor(current: number): TransportHandlers {
     const live = (): boolean => current === generation
     let proven = false
-    const closed = (error?: LiveDataError): void => dispatch({ type: 'closed', error, ...facts() })
-    // A transport that neither opens nor fails (a proxy holding the request) is given up.
-    openTimer = timers.setTimeout(() => {
-      if (!live()) return
-      const error = new LiveDataError('ERR_OPEN_TIMEOUT', `${transport.name} did not open in time`)
-      dispatch({ type: 'timeout', error, ...facts() })
-    }, config.openTimeout)
-    const handlers: TransportHandlers = {
+    return {
       onOpen() {
         if (live()) dispatch({ type: 'opened' })
       },
@@ -239,9 +235,23 @@ export function createConnection(
         if (live()) listener.onError(error)
       },
       onClose(error) {
-        if (live()) closed(error)
+        if (live()) dispatch({ type: 'closed', error, ...facts() })
       },
     }
+  }
+
+  function connect(index: number): void {
+    const transport = transports[index] as TransportDefinition
+    const current = ++generation
+    const live = (): boolean => current === generation
+    const closed = (error?: LiveDataError): void => dispatch({ type: 'closed', error, ...facts() })
+    // A transport that neither opens nor fails (a proxy holding the request) is given up.
+    openTimer = timers.setTimeout(() => {
+      if (!live()) return
+      const error = new LiveDataError('ERR_OPEN_TIMEOUT', `${transport.name} did not open in time`)
+      dispatch({ type: 'timeout', error, ...facts() })
+    }, config.openTimeout)
+    const handlers = handlersFor(current)
     config.context(transport).then(
       (context) => {
         if (!live()) return
@@ -280,80 +290,34 @@ export function createConnection(
   }
 
   /**
-   * Opens transport `index` beside the open one; when it opens, it becomes the connection (the
-   * old one is closed) and the machine hears `upgraded`. Until then both deliver: each resumes
-   * from the source's cursor, so the source's id check drops what both bring. A probe that fails
-   * or does not open within `openTimeout` is closed, and the open connection never noticed it.
+   * Probes transport `index` beside the open one (see `connection-probe.ts`); when it opens it
+   * becomes the connection and the machine hears `upgraded`.
    */
   function upgrade(index: number, done: (ok: boolean) => void): void {
     const { phase } = machine
     if (probe || phase.name !== 'open' || index >= phase.index) return done(false)
-    const transport = transports[index] as TransportDefinition
-    let token = 0 // the generation it runs in once promoted; 0 while on trial
-    let trial = true
-    let candidate: TransportConnection | null = null
-    const live = (): boolean => (trial ? probe === attempt : token === generation)
-    const finish = (ok: boolean, reason?: LiveDataError): void => {
-      if (!trial || probe !== attempt) return
-      trial = false
-      probe = null
-      timers.clearTimeout(trialTimer)
-      if (!ok) candidate?.close(reason)
-      done(ok)
-    }
-    const attempt = { abandon: () => finish(false) }
-    probe = attempt
-    const trialTimer = timers.setTimeout(() => {
-      finish(false, new LiveDataError('ERR_OPEN_TIMEOUT', `${transport.name} did not open in time`))
-    }, config.openTimeout)
-    const handlers: TransportHandlers = {
-      onOpen() {
-        if (!trial || probe !== attempt) return
-        // Opened inside connect() itself: promoted once connect() has returned its handle.
-        if (candidate === null) return void queueMicrotask(() => handlers.onOpen())
-        finish(true)
-        // Promoted: the old connection's callbacks go stale, its timers stop, and it closes.
-        const old = handle
-        token = ++generation
-        for (const pending of [heartbeatTimer, uptimeTimer]) timers.clearTimeout(pending)
-        handle = candidate
-        old?.close()
-        dispatch({ type: 'upgraded', index })
+    probe = startProbe(
+      {
+        openTimeout: config.openTimeout,
+        timers,
+        context: config.context,
+        listener,
+        promote(candidate) {
+          // The old connection's callbacks go stale, its timers stop, and it closes.
+          const old = handle
+          const current = ++generation
+          for (const pending of [heartbeatTimer, uptimeTimer]) timers.clearTimeout(pending)
+          handle = candidate
+          old?.close()
+          dispatch({ type: 'upgraded', index })
+          return handlersFor(current)
+        },
       },
-      onActivity() {
-        // On trial it proves nothing of the open connection, whose heartbeat goes on alone.
-        if (!trial && live()) sawActivity = true
+      transports[index] as TransportDefinition,
+      (ok) => {
+        probe = null
+        done(ok)
       },
-      onMessage(message) {
-        if (live()) listener.onMessage(message)
-      },
-      onCursor(id) {
-        if (live()) listener.onCursor(id)
-      },
-      onGap(replay) {
-        if (live()) listener.onGap(replay)
-      },
-      onError(error) {
-        if (live()) listener.onError(error)
-      },
-      onRetry(ms) {
-        if (!trial && live()) dispatch({ type: 'retry', ms })
-      },
-      onClose(error) {
-        if (trial) return finish(false)
-        if (live()) dispatch({ type: 'closed', error, ...facts() })
-      },
-    }
-    config.context(transport).then(
-      (context) => {
-        if (!trial || probe !== attempt) return
-        try {
-          candidate = transport.connect(context, handlers)
-        } catch {
-          finish(false)
-        }
-      },
-      () => finish(false),
     )
   }
 

@@ -20,6 +20,8 @@ export interface LinkMember {
   cursor: string | null
   /** The backlog a fresh subscription asks for (the source's `replay`). */
   readonly replay: number | undefined
+  /** The source's `event` option, if any. */
+  readonly event: string | undefined
   /** Whether this member was told `onOpen`. */
   opened: boolean
 }
@@ -104,10 +106,19 @@ export abstract class Link {
   pool: LinkPool | null = null
   /** The channels on this link. */
   readonly members = new Map<string, LinkMember>()
+  private ended_ = false
+  /** Set when the connection opened (by {@link Link.open}, or by the wire for a socket). */
+  protected connected = false
+
   /** Whether the link ended (failed, or its last member left). */
-  done = false
+  get done(): boolean {
+    return this.ended_
+  }
+
   /** Whether the connection opened at least once. */
-  wasOpen = false
+  get wasOpen(): boolean {
+    return this.connected
+  }
 
   /** A member joined: tell the server (a subscribe frame, a new request). */
   protected abstract joined(member: LinkMember): void
@@ -126,6 +137,7 @@ export abstract class Link {
       handlers,
       cursor: context.lastEventId,
       replay: context.replay,
+      event: context.event,
       opened: false,
     }
     // A source reconnecting while its old membership lingers replaces it.
@@ -157,7 +169,7 @@ export abstract class Link {
 
   /** The connection is open: `channel`'s member (or, without one, every member) hears it. */
   open(channel?: string): void {
-    this.wasOpen = true
+    this.connected = true
     for (const member of channel === undefined
       ? this.members.values()
       : [this.members.get(channel)]) {
@@ -233,8 +245,8 @@ export abstract class Link {
   }
 
   private finish(error: LiveDataError | undefined): void {
-    if (this.done) return
-    this.done = true
+    if (this.ended_) return
+    this.ended_ = true
     this.pool?.remove(this)
     this.members.clear()
     this.ended(error)

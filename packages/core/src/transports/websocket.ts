@@ -77,7 +77,7 @@ class SocketLink extends Link {
     const socket = openSocket(context, socketUrl(context.baseUrl))
     this.socket = socket
     socket.onopen = () => {
-      this.wasOpen = true
+      this.connected = true
       // What a browser cannot put on the upgrade: the server applies it to every frame after it.
       if (Object.keys(context.headers).length > 0) {
         socket.send(JSON.stringify({ type: ClientFrameType.Hello, headers: context.headers }))
