@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import type { ServerResponse } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe } from 'vitest'
@@ -124,4 +126,28 @@ export async function expectMovingPrices(page: Page, transport = 'websocket'): P
     (before) => document.querySelector('[data-testid="price-AAPL"]')?.textContent !== before,
     first,
   )
+}
+
+const CORE_DIST = fileURLToPath(new URL('../../../packages/core/dist/', import.meta.url))
+
+/**
+ * Answers a page's request for a file of the core's build (`/core/index.js` and its chunks), so
+ * that a bare test page can `import { createLiveClient } from '/core/index.js'`; anything else is
+ * a 404.
+ *
+ * @example
+ * ```ts
+ * createServer((request, response) => void serveCoreFile(url.pathname, response))
+ * ```
+ */
+export async function serveCoreFile(pathname: string, response: ServerResponse): Promise<void> {
+  const name = pathname.replace(/^\/core\//, '')
+  let body: Buffer | null = null
+  if (/^[\w.-]+\.js$/.test(name)) body = await readFile(`${CORE_DIST}${name}`).catch(() => null)
+  if (!body) {
+    response.writeHead(404).end()
+    return
+  }
+  response.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' })
+  response.end(body)
 }

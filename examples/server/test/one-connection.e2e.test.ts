@@ -1,19 +1,16 @@
 import { once } from 'node:events'
-import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import { createLiveServer, type LiveServer } from '@livedata/server'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest'
-import { describeInChromium, launchChromium } from './browser'
+import { describeInChromium, launchChromium, serveCoreFile } from './browser'
 
 // One connection per client, in real Chromium over HTTP/1.1 (node:http), where a page gets at
 // most six connections to its origin. The page, its script and the app's own API are served by
 // the same origin as the live server, as in a real app, so a client that opened one request per
 // channel would starve everything else (docs/protocol.md, "One request for every channel").
 
-const CORE_DIST = fileURLToPath(new URL('../../../packages/core/dist/', import.meta.url))
 const LIVE_PATH = '/live'
 
 // `/?transport=sse&c=a&c=b` follows a and b as soon as the page runs (before `load`), as an app
@@ -118,14 +115,6 @@ function observeLiveGets(request: IncomingMessage, response: ServerResponse): vo
   })
 }
 
-async function serveFile(path: string): Promise<Buffer | null> {
-  try {
-    return await readFile(path)
-  } catch {
-    return null
-  }
-}
-
 /** Opens the bare page in `context` and waits until its script ran. */
 async function openPage(context: BrowserContext, query = ''): Promise<Page> {
   const page = await context.newPage()
@@ -184,14 +173,7 @@ describeInChromium('one connection per client in real Chromium over HTTP/1.1', (
         response.end('{"pong":true}')
         return
       }
-      const name = url.pathname.replace(/^\/core\//, '')
-      const body = /^[\w.-]+\.js$/.test(name) ? await serveFile(`${CORE_DIST}${name}`) : null
-      if (!body) {
-        response.writeHead(404).end()
-        return
-      }
-      response.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' })
-      response.end(body)
+      await serveCoreFile(url.pathname, response)
     })
     live = createLiveServer({ path: LIVE_PATH, heartbeat: 1000 })
     live.attach(http)

@@ -1,17 +1,13 @@
 import { once } from 'node:events'
-import { readFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import { createLiveServer, type LiveServer } from '@livedata/server'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
-import { describeInChromium, launchChromium } from './browser'
+import { describeInChromium, launchChromium, serveCoreFile } from './browser'
 
 // Every transport of @livedata/core in real Chromium, against @livedata/server. The page loads
 // the built core and drives one client per test; the iframe transport can only be tested here.
-
-const CORE_DIST = fileURLToPath(new URL('../../../packages/core/dist/', import.meta.url))
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>transports</title>
 <script type="module">
@@ -45,14 +41,6 @@ let browser: Browser
 let page: Page
 const sent: Array<{ channel: string; data: unknown; transport: string }> = []
 
-async function serveFile(path: string): Promise<Buffer | null> {
-  try {
-    return await readFile(path)
-  } catch {
-    return null
-  }
-}
-
 describeInChromium('every transport in real Chromium', () => {
   beforeAll(async () => {
     http = createServer(async (request, response) => {
@@ -62,14 +50,7 @@ describeInChromium('every transport in real Chromium', () => {
         response.end(PAGE)
         return
       }
-      const name = url.pathname.replace(/^\/core\//, '')
-      const body = /^[\w.-]+\.js$/.test(name) ? await serveFile(`${CORE_DIST}${name}`) : null
-      if (!body) {
-        response.writeHead(404).end()
-        return
-      }
-      response.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' })
-      response.end(body)
+      await serveCoreFile(url.pathname, response)
     })
     live = createLiveServer({ path: '/live', heartbeat: 1000 })
     live.attach(http)
