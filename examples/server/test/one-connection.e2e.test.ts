@@ -343,11 +343,11 @@ describeInChromium('one connection per client in real Chromium over HTTP/1.1', (
       await allOpen(page, [side])
       await publishToEach(page, [side])
     }
-    // Every join and leave replaced the page's one iframe document (both in one tick: one each).
+    // Every join replaced the page's one iframe document (a leave rides with the next join).
     const documents = liveGets.total - requestsBefore
     console.log(
       `iframe: 1000/1000 in order over ${documents} documents (published:held at each join ${joins.join(' ')}); the server saw at most ${liveGets.peak} open at once`,
     )
-    expect(documents).toBeGreaterThanOrEqual(11)
+    expect(documents).toBeGreaterThanOrEqual(10)
   }, 60_000)
 })

@@ -1,4 +1,5 @@
 import { LiveDataError } from './errors'
+import { compareIds } from './ids'
 import type {
   TransportConnection,
   TransportContext,
@@ -24,6 +25,8 @@ export interface LinkMember {
   readonly event: string | undefined
   /** Whether this member was told `onOpen`. */
   opened: boolean
+  /** Whether a gap came since its cursor last moved: the next cursor replaces it, whatever it is. */
+  gapped: boolean
 }
 
 /**
@@ -139,6 +142,7 @@ export abstract class Link {
       replay: context.replay,
       event: context.event,
       opened: false,
+      gapped: false,
     }
     // A source reconnecting while its old membership lingers replaces it.
     const stale = this.members.get(member.channel)
@@ -185,11 +189,14 @@ export abstract class Link {
     for (const { handlers } of this.members.values()) handlers.onActivity()
   }
 
-  /** A message of `channel` arrived; its id becomes the channel's cursor. */
+  /**
+   * A message of `channel` arrived; its id becomes the channel's cursor when it is later than
+   * the cursor (two overlapping requests may both bring it: the cursor never moves back).
+   */
   deliver(channel: string, message: TransportMessage): void {
     const member = this.members.get(channel)
     if (!member) return
-    if (message.id !== null) member.cursor = message.id
+    if (message.id !== null) this.advance(member, message.id)
     member.handlers.onMessage(message)
   }
 
@@ -201,13 +208,24 @@ export abstract class Link {
   cursor(channel: string, id: string): void {
     const member = this.members.get(channel)
     if (!member) return
-    member.cursor = id
+    this.advance(member, id)
     member.handlers.onCursor(id)
+  }
+
+  /** Moves `member`'s cursor to `id` if later, or whatever it is after a gap (a new history). */
+  private advance(member: LinkMember, id: string): void {
+    if (member.cursor === null || member.gapped || (compareIds(id, member.cursor) ?? 1) > 0) {
+      member.cursor = id
+      member.gapped = false
+    }
   }
 
   /** History no longer reaches back for `channel` (see `TransportHandlers.onGap`). */
   gap(channel: string, replay?: boolean): void {
-    this.members.get(channel)?.handlers.onGap(replay)
+    const member = this.members.get(channel)
+    if (!member) return
+    member.gapped = true
+    member.handlers.onGap(replay)
   }
 
   /** The server's reconnection delay, for every member. */

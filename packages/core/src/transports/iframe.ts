@@ -3,7 +3,7 @@ import { IframeEventType } from '../protocol'
 import { channelRefusal, saidBy } from '../server-error'
 import type { TransportContext, TransportDefinition } from '../types'
 import { withParam } from './http'
-import { channelsUrl, RequestLink, requestLinkFor } from './request-link'
+import { channelsUrl, type LinkRequest, RequestLink, requestLinkFor } from './request-link'
 
 /** What the server's document posts to the page; see docs/protocol.md. */
 interface FrameMessage {
@@ -33,7 +33,7 @@ class IframeLink extends RequestLink {
     super(context)
   }
 
-  protected request(ready: () => void): () => void {
+  protected start(request: LinkRequest): () => void {
     const { doc, page } = this
     const nonce = makeNonce()
     const base = withParam(withParam(this.context.baseUrl, 'origin', page.origin), 'nonce', nonce)
@@ -51,41 +51,37 @@ class IframeLink extends RequestLink {
       if (event.source !== frame.contentWindow || event.origin !== 'null' || message?.n !== nonce) {
         return
       }
-      this.activity()
+      request.activity()
       const channel = typeof message.c === 'string' ? message.c : ''
       switch (message.t) {
         case IframeEventType.Open:
-          ready()
-          this.open()
-          if (typeof message.retry === 'number') this.retry(message.retry)
+          request.ready()
+          if (typeof message.retry === 'number') request.retry(message.retry)
           return
         case IframeEventType.Cursor:
-          if (typeof message.cursor === 'string') this.cursor(channel, message.cursor)
+          if (typeof message.cursor === 'string') request.cursor(channel, message.cursor)
           return
         case IframeEventType.Gap:
-          return this.gap(channel)
+          return request.gap(channel)
         case IframeEventType.Refused:
-          return this.refuse(channel, channelRefusal(channel, saidBy(message)))
+          return request.refuse(channel, channelRefusal(channel, saidBy(message)))
         case IframeEventType.Message: {
           const { id, event: name, data } = message.m ?? {}
           const type = typeof name === 'string' ? name : 'message'
-          this.deliver(channel, {
-            value: data,
-            event: type,
-            id: typeof id === 'string' ? id : null,
-          })
+          const at = typeof id === 'string' ? id : null
+          request.deliver(channel, { value: data, event: type, id: at })
         }
       }
     }
     // A page waits for its frames to load, and this one never finishes: added before the page's
     // own load, it would hold that load (and the browser's spinner) forever.
-    const start = (): void => {
+    const append = (): void => {
       if (!ended) doc.body.appendChild(frame)
     }
     const stop = (): void => {
       ended = true
       removeEventListener('message', onMessage)
-      removeEventListener('load', start)
+      removeEventListener('load', append)
       frame.remove()
     }
     addEventListener('message', onMessage)
@@ -94,11 +90,11 @@ class IframeLink extends RequestLink {
     frame.addEventListener('load', () => {
       if (ended) return
       stop()
-      this.fail(new LiveDataError('ERR_CONNECTION_LOST', 'The iframe stream ended'))
+      request.end(new LiveDataError('ERR_CONNECTION_LOST', 'The iframe stream ended'))
     })
-    frame.src = channelsUrl(base, 'iframe', this.members.values())
-    if (doc.readyState === 'complete') start()
-    else addEventListener('load', start, { once: true })
+    frame.src = channelsUrl(base, 'iframe', request.channels)
+    if (doc.readyState === 'complete') append()
+    else addEventListener('load', append, { once: true })
     return stop
   }
 }

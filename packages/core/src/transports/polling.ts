@@ -3,7 +3,7 @@ import { channelRefusal, saidBy } from '../server-error'
 import type { TransportContext, TransportDefinition, TransportHandlers } from '../types'
 import { linkSubject } from './http'
 import { type PollingSettings, pollLoop } from './poll-loop'
-import { channelsUrl, RequestLink, requestLinkFor } from './request-link'
+import { channelsUrl, type LinkRequest, RequestLink, requestLinkFor } from './request-link'
 
 export type { PollingSettings } from './poll-loop'
 
@@ -47,8 +47,9 @@ function plainPolls(
 
 /**
  * Polls of @livedata/server for every channel of a client: one request names them all, each
- * with its cursor, and one answer brings what each has new. A join or a leave asks again at once
- * with the new set (a held long poll is abandoned; its answer would be replayed from the cursors).
+ * with its cursor, and one answer brings what each has new. A join starts a loop for the new set
+ * beside the old one, which stops once the new one answered (an answer lost with it is replayed
+ * from the cursors).
  */
 class PollLink extends RequestLink {
   constructor(
@@ -59,53 +60,43 @@ class PollLink extends RequestLink {
     super(context)
   }
 
-  // The loop names the members at each request: a leave needs no new one (a held poll's answer
-  // for a channel that left is dropped).
-  protected override left(): void {}
-
-  protected request(ready: () => void): () => void {
-    let abandoned = false
-    const stop = pollLoop(this.context, {
+  protected start(request: LinkRequest): () => void {
+    const transport = this.long ? 'long-polling' : 'polling'
+    // Each poll names the channels of this request still on the link, from their cursors now.
+    const named = () => {
+      const members = request.members()
+      return members.length > 0 ? members : request.channels
+    }
+    return pollLoop(this.context, {
       ...this.settings,
       long: this.long,
-      url: () =>
-        channelsUrl(
-          this.context.baseUrl,
-          this.long ? 'long-polling' : 'polling',
-          this.members.values(),
-        ),
-      subject: () => linkSubject(this.members.keys()),
-      onOpen: () => {
-        ready()
-        this.open()
-      },
-      onActivity: () => this.activity(),
-      onAnswer: (text) => this.answer(JSON.parse(text) as PollAnswer),
-      onEnd: (error) => abandoned || this.fail(error),
+      url: () => channelsUrl(this.context.baseUrl, transport, named()),
+      subject: () => linkSubject(named().map(({ channel }) => channel)),
+      onOpen: () => request.ready(),
+      onActivity: () => request.activity(),
+      onAnswer: (text) => readAnswer(request, JSON.parse(text) as PollAnswer),
+      onEnd: (error) => request.end(error),
     })
-    return () => {
-      abandoned = true
-      stop()
-    }
   }
+}
 
-  private answer(answer: PollAnswer): void {
-    if (typeof answer.retry === 'number') this.retry(answer.retry)
-    for (const [channel, said] of Object.entries(answer.channels ?? {})) {
-      if (!this.members.has(channel) || typeof said !== 'object' || said === null) continue
-      if (said.error !== undefined) {
-        this.refuse(channel, channelRefusal(channel, saidBy(said.error)))
-        continue
-      }
-      if (said.gap === true) this.gap(channel)
-      const messages = Array.isArray(said.messages) ? said.messages : []
-      for (const message of messages as Array<{ id?: unknown; event?: unknown; data?: unknown }>) {
-        const id = typeof message?.id === 'string' ? message.id : null
-        const event = typeof message?.event === 'string' ? message.event : 'message'
-        this.deliver(channel, { value: message?.data, event, id })
-      }
-      if (typeof said.cursor === 'string') this.cursor(channel, said.cursor)
+/** Hands a poll's answer to the request it answers, channel by channel. */
+function readAnswer(request: LinkRequest, answer: PollAnswer): void {
+  if (typeof answer.retry === 'number') request.retry(answer.retry)
+  for (const [channel, said] of Object.entries(answer.channels ?? {})) {
+    if (typeof said !== 'object' || said === null) continue
+    if (said.error !== undefined) {
+      request.refuse(channel, channelRefusal(channel, saidBy(said.error)))
+      continue
     }
+    if (said.gap === true) request.gap(channel)
+    const messages = Array.isArray(said.messages) ? said.messages : []
+    for (const message of messages as Array<{ id?: unknown; event?: unknown; data?: unknown }>) {
+      const id = typeof message?.id === 'string' ? message.id : null
+      const event = typeof message?.event === 'string' ? message.event : 'message'
+      request.deliver(channel, { value: message?.data, event, id })
+    }
+    if (typeof said.cursor === 'string') request.cursor(channel, said.cursor)
   }
 }
 

@@ -9,7 +9,7 @@ import type {
 } from '../types'
 import { readEventStream } from './event-stream'
 import { linkSubject } from './http'
-import { channelsUrl, RequestLink, requestLinkFor } from './request-link'
+import { channelsUrl, type LinkRequest, RequestLink, requestLinkFor } from './request-link'
 
 const ACCEPT = { Accept: 'text/event-stream' }
 
@@ -47,52 +47,46 @@ function control(event: ServerSentEvent): Record<string, unknown> {
  * `!refused` are control events about the channel their data names.
  */
 class SseLink extends RequestLink {
-  protected request(ready: () => void): () => void {
-    const url = channelsUrl(this.context.baseUrl, 'sse', this.members.values())
-    let abandoned = false
+  protected start(request: LinkRequest): () => void {
+    const url = channelsUrl(this.context.baseUrl, 'sse', request.channels)
+    const subject = linkSubject(request.channels.map(({ channel }) => channel))
     let opened = false
-    const abort = readEventStream(this.context, url, ACCEPT, linkSubject(this.members.keys()), {
+    return readEventStream(this.context, url, ACCEPT, subject, {
       // Our server writes `retry:` at once, so the stream waits for that first byte: a proxy
       // that buffers the body never counts as open.
       onOpen: (firstByte) => {
-        if (!firstByte || opened || abandoned) return
+        if (!firstByte || opened) return
         opened = true
-        ready()
-        this.open()
+        request.ready()
       },
-      onActivity: () => this.activity(),
-      onEvent: (event) => this.event(event),
-      onRetry: (ms) => this.retry(ms),
-      onError: (error) => this.error(error),
-      onEnd: (error) => {
-        if (!abandoned) this.fail(error)
-      },
+      onActivity: () => request.activity(),
+      onEvent: (event) => readEvent(request, event),
+      onRetry: (ms) => request.retry(ms),
+      onError: (error) => request.error(error),
+      onEnd: (error) => request.end(error),
     })
-    return () => {
-      abandoned = true
-      abort()
-    }
   }
+}
 
-  private event(event: ServerSentEvent): void {
-    const name = event.event
-    if (name.startsWith('!')) {
-      const said = control(event)
-      const channel = typeof said.channel === 'string' ? said.channel : ''
-      if (name === ChannelsControl.Cursor && typeof said.cursor === 'string') {
-        this.cursor(channel, said.cursor)
-      } else if (name === ChannelsControl.Gap) {
-        this.gap(channel)
-      } else if (name === ChannelsControl.Refused) {
-        this.refuse(channel, channelRefusal(channel, saidBy(said)))
-      }
-      return
+/** Hands one event of a multiplexed stream to the request it came on. */
+function readEvent(request: LinkRequest, event: ServerSentEvent): void {
+  const name = event.event
+  if (name.startsWith('!')) {
+    const said = control(event)
+    const channel = typeof said.channel === 'string' ? said.channel : ''
+    if (name === ChannelsControl.Cursor && typeof said.cursor === 'string') {
+      request.cursor(channel, said.cursor)
+    } else if (name === ChannelsControl.Gap) {
+      request.gap(channel)
+    } else if (name === ChannelsControl.Refused) {
+      request.refuse(channel, channelRefusal(channel, saidBy(said)))
     }
-    const slash = name.indexOf('/')
-    const channel = slash < 0 ? name : name.slice(0, slash)
-    const type = slash < 0 ? 'message' : name.slice(slash + 1)
-    this.deliver(channel, { text: event.data, event: type, id: event.id || null })
+    return
   }
+  const slash = name.indexOf('/')
+  const channel = slash < 0 ? name : name.slice(0, slash)
+  const type = slash < 0 ? 'message' : name.slice(slash + 1)
+  request.deliver(channel, { text: event.data, event: type, id: event.id || null })
 }
 
 /**
