@@ -26,8 +26,9 @@ export interface ProbeHost {
  * Opens `transport` beside the open connection, on trial: until it opens, both deliver (each
  * resumes from the source's cursor, so the source's id check drops what both bring) and nothing
  * else of it counts (its activity feeds no heartbeat, its close fails only the probe). When it
- * opens within `openTimeout` it is promoted and `done(true)`; when it fails, times out or is
- * abandoned, it is closed unseen and `done(false)`.
+ * opens within `openTimeout` it is promoted and `done(true)`; when it fails or times out, it is
+ * closed unseen and `done(false)`; abandoned (the connection was torn down), `done(null)`: no
+ * verdict on the transport.
  *
  * @example
  * ```ts
@@ -38,9 +39,10 @@ export interface ProbeHost {
 export function startProbe(
   host: ProbeHost,
   transport: TransportDefinition,
-  done: (ok: boolean) => void,
+  done: (ok: boolean | null) => void,
 ): { abandon(): void } {
   let trial = true
+  let aborted = false
   let candidate: TransportConnection | null = null
   // The runner's handlers once promoted: every call goes there from then on.
   let after: TransportHandlers | null = null
@@ -49,7 +51,7 @@ export function startProbe(
     trial = false
     host.timers.clearTimeout(timer)
     if (!ok) candidate?.close(reason)
-    done(ok)
+    done(aborted ? null : ok)
   }
   const timer = host.timers.setTimeout(() => {
     finish(false, new LiveDataError('ERR_OPEN_TIMEOUT', `${transport.name} did not open in time`))
@@ -99,5 +101,12 @@ export function startProbe(
     },
     () => finish(false),
   )
-  return { abandon: () => finish(false) }
+  return {
+    abandon() {
+      // Torn down with the connection: no verdict on the transport.
+      if (!trial) return
+      aborted = true
+      finish(false)
+    },
+  }
 }

@@ -293,7 +293,7 @@ export function createConnection(
    * Probes transport `index` beside the open one (see `connection-probe.ts`); when it opens it
    * becomes the connection and the machine hears `upgraded`.
    */
-  function upgrade(index: number, done: (ok: boolean) => void): void {
+  function upgrade(index: number, done: (ok: boolean | null) => void): void {
     const { phase } = machine
     if (probe || phase.name !== 'open' || index >= phase.index) return done(false)
     probe = startProbe(

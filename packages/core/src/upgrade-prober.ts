@@ -6,10 +6,10 @@ export interface Upgradable {
   readonly index: number
   /**
    * Tries transport `index` beside the open one and switches to it if it opens; calls `done`
-   * once with the outcome. When it cannot try now it calls `done(false)` before returning, which
-   * the prober does not count as a failed probe.
+   * once with the outcome: `null` when the probe had no verdict (torn down with the connection),
+   * and `false` before returning when it cannot try now; neither counts as a failed probe.
    */
-  upgrade(index: number, done: (ok: boolean) => void): void
+  upgrade(index: number, done: (ok: boolean | null) => void): void
 }
 
 /** When probes run: the first delay, doubling after each failure up to the last. */
@@ -90,7 +90,7 @@ export function createUpgradeProber(
       probing = false
       // Answered before upgrade() returned: it could not try now (it is no longer open, say).
       // That is no failure of the better transport: the backoff stays, the next round decides.
-      if (!ok && !returned) return arm()
+      if (ok === null || (!ok && !returned)) return arm()
       if (!ok) {
         failures++
         return arm()

@@ -25,14 +25,18 @@ function source() {
   const seen: string[] = []
   let status = 'connecting'
   const handlers: TransportHandlers = {
-    onOpen: () => void (status = 'open'),
+    onOpen() {
+      status = 'open'
+    },
     onActivity: () => {},
     onMessage: (message: TransportMessage) => void seen.push(String(message.id)),
     onCursor: () => {},
     onRetry: () => {},
     onGap: () => {},
     onError: () => {},
-    onClose: (error) => void (status = `closed ${error?.code ?? ''}`.trim()),
+    onClose(error) {
+      status = `closed ${error?.code ?? ''}`.trim()
+    },
   }
   return { handlers, seen, status: () => status }
 }

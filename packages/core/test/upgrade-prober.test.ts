@@ -5,7 +5,7 @@ import { fakeEnvironment } from './helpers'
 
 /** A connection open on transport `index` whose probes the test settles by hand. */
 function connection(index: number) {
-  const probes: Array<{ target: number; done: (ok: boolean) => void }> = []
+  const probes: Array<{ target: number; done: (ok: boolean | null) => void }> = []
   const self: Upgradable & { probes: typeof probes } = {
     index,
     probes,
@@ -80,6 +80,17 @@ describe('the upgrade prober (backoff logic, fake timers)', () => {
     expect(asked).toBe(1)
     vi.advanceTimersByTime(100)
     expect(asked).toBe(2)
+  })
+
+  it('does not count a probe torn down with its connection (no verdict) as a failure', () => {
+    const env = fakeEnvironment()
+    const prober = createUpgradeProber(globalTimers, env.environment, { minDelay: 100 })
+    const c = connection(1)
+    prober.track(c, true)
+    vi.advanceTimersByTime(100)
+    c.probes[0]?.done(null)
+    vi.advanceTimersByTime(100)
+    expect(c.probes).toHaveLength(2)
   })
 
   it('moves every other fallen connection up at once when a probe succeeds', () => {

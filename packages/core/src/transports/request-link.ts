@@ -31,8 +31,9 @@ export function channelsUrl(
 const LEAVE_DELAY = 1000
 
 /**
- * The most characters of `c=` specs one request carries (encoded channel, `!`, a cursor of up to
- * 64 characters): about 6 KB, under the 8 KB request line of common proxies. A client with more
+ * The most characters of base URL and `c=` specs one request carries (each spec an encoded
+ * channel, `!` and a cursor of up to 64 characters): about 6 KB, under the 8 KB request line of
+ * common proxies. A client with more
  * channels opens a second request for the rest (another link), then a third.
  */
 export const SPEC_BUDGET = 6000
@@ -59,7 +60,8 @@ export function requestLinkFor<L extends RequestLink>(
     const shardKey = shard === 0 ? key : `${key} #${shard}`
     const link = context.links.find(shardKey)
     if (!link || link.members.has(context.key)) return context.links.get(shardKey, create)
-    let used = 0
+    // The base URL (the client's query, a token in it) shares the request line.
+    let used = context.baseUrl.length
     for (const channel of link.members.keys()) used += specSize(channel)
     if (used + size <= SPEC_BUDGET) return context.links.get(shardKey, create)
   }
