@@ -343,11 +343,13 @@ describeInChromium('one connection per client in real Chromium over HTTP/1.1', (
       await allOpen(page, [side])
       await publishToEach(page, [side])
     }
-    // Every join replaced the page's one iframe document (a leave rides with the next join).
+    // The joins replaced the page's one iframe document, more than once (joins made while a
+    // replacement is on its way are gathered into the next, and a leave rides with a join, so
+    // there are fewer documents than joins; how many depends on timing).
     const documents = liveGets.total - requestsBefore
     console.log(
       `iframe: 1000/1000 in order over ${documents} documents (published:held at each join ${joins.join(' ')}); the server saw at most ${liveGets.peak} open at once`,
     )
-    expect(documents).toBeGreaterThanOrEqual(10)
+    expect(documents).toBeGreaterThan(2)
   }, 60_000)
 })
