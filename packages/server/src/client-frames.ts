@@ -1,7 +1,8 @@
 import { backlogSize } from './channel'
 import type { HeaderMap } from './headers'
 import { isChannelName, isEventName } from './hub'
-import { CLIENT_FRAME_TYPES, type ClientFrameType } from './protocol'
+import { isIdempotencyKey } from './idempotency-store'
+import { CLIENT_FRAME_TYPES, type ClientFrameType, type WireErrorCode } from './protocol'
 import { quote } from './quote'
 
 /** The frame types a client may send, for the message that refuses another. */
@@ -16,7 +17,15 @@ export type ClientFrame =
     }
   | { type: 'subscribe'; channel: string; lastEventId: string | null; replay: number }
   | { type: 'unsubscribe'; channel: string }
-  | { type: 'send'; channel: string; data: unknown; event: string | undefined; ref: number }
+  | {
+      type: 'send'
+      channel: string
+      data: unknown
+      event: string | undefined
+      ref: number
+      /** The idempotency key: a repeat within the window is acknowledged, not delivered. */
+      key: string | undefined
+    }
 
 // Every frame type read here is one the protocol names.
 true satisfies ClientFrame['type'] extends ClientFrameType ? true : false
@@ -32,6 +41,8 @@ export interface FrameProblem {
   channel?: string
   /** A bad `hello`: `ERR_INVALID_HELLO`, and the socket is closed (1008). */
   fatal?: boolean
+  /** The code to answer with, when not `ERR_INVALID_FRAME` (`ERR_INVALID_KEY`). */
+  code?: WireErrorCode
 }
 
 /** The result of {@link readClientFrame}: the frame, or what is wrong with it. */
@@ -129,6 +140,11 @@ export function readClientFrame(text: string): FrameReading {
     return invalid(`event must be 1 to 256 characters without line breaks, got ${quote(event)}`)
   }
   if (!('data' in frame)) return invalid('a send needs data')
+  const { key } = frame
+  if (key !== undefined && !isIdempotencyKey(key)) {
+    const message = `key must be 1 to 128 of letters, digits, _ and -, got ${quote(key)}`
+    return { problem: { message, ref: answers.ref, code: 'ERR_INVALID_KEY' } }
+  }
   return {
     frame: {
       type,
@@ -136,6 +152,7 @@ export function readClientFrame(text: string): FrameReading {
       data: frame.data,
       event: event as string | undefined,
       ref: answers.ref,
+      key,
     },
   }
 }

@@ -62,7 +62,7 @@ export function answerPreflight(
     ...cors,
     'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
     'Access-Control-Allow-Headers':
-      request.headers['access-control-request-headers'] ?? 'Content-Type',
+      request.headers['access-control-request-headers'] ?? 'Content-Type, Idempotency-Key',
     'Access-Control-Max-Age': '600',
   })
   response.end()

@@ -32,6 +32,11 @@ export type LiveServerErrorCode =
    * header outside `helloHeaders`, which is ignored.
    */
   | 'ERR_INVALID_HELLO'
+  /**
+   * A send's idempotency key (the `send` frame's `key`, the `Idempotency-Key` header) is not 1 to
+   * 128 of `A–Z a–z 0–9 _ -`: 400 (an error frame with the send's ref over WebSocket).
+   */
+  | 'ERR_INVALID_KEY'
   /** A send's body is not JSON: 400. */
   | 'ERR_INVALID_JSON'
   /** A send's body is not an object with a `data` field: 400. */

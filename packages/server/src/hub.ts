@@ -53,6 +53,12 @@ export interface MessageContext {
   headers: HeaderMap
   /** The request that carried it (for WebSocket, the upgrade request). */
   request: IncomingMessage
+  /**
+   * The send's idempotency key (the `send` frame's `key`, the `Idempotency-Key` header), if
+   * any. The server delivers a key once per channel within `idempotencyWindow`; a listener may
+   * keep it too (a unique column) for a guarantee that outlives the window.
+   */
+  key?: string
 }
 
 /** Settings every transport reads. */

@@ -2,6 +2,7 @@ import type { Verdict } from './authorization'
 import { Channel } from './channel'
 import { LiveServerError } from './errors'
 import type { Hub, LiveConnection, MessageContext } from './hub'
+import { createOnce } from './once'
 import type { ServerSettings } from './settings'
 
 /** Receives the messages clients send. May be async: the send is acknowledged once it settles. */
@@ -32,6 +33,7 @@ export function createRegistry(settings: ServerSettings): Registry {
   const historySize = settings.hub.history
   const channels = new Map<string, Channel>()
   const listeners = new Set<MessageListener>()
+  const once = createOnce(settings.idempotency)
   const hub: Hub = {
     settings: settings.hub,
     connections: new Set<LiveConnection>(),
@@ -61,29 +63,31 @@ export function createRegistry(settings: ServerSettings): Registry {
         return 'failed'
       }
     },
-    async receive(channel, data, context) {
-      // Every listener runs, even after one failed; async ones are awaited, so a client's send is
-      // acknowledged only once the app has taken it, and a rejection is never left unhandled.
-      let failure: unknown = null
-      await Promise.all(
-        [...listeners].map(async (listener) => {
-          try {
-            await listener(channel, data, context)
-          } catch (cause) {
-            const { transport, request } = context
-            const error = new LiveServerError(
-              'ERR_LISTENER',
-              `a message listener failed on "${channel}"`,
-              { cause },
-            )
-            report(error, { client: false, channel, transport, request })
-            failure ??= cause
-          }
-        }),
-      )
-      if (failure !== null) throw failure
-    },
+    receive: (channel, data, context) =>
+      once(channel, context.key, () => deliver(channel, data, context)),
     report,
+  }
+  async function deliver(channel: string, data: unknown, context: MessageContext): Promise<void> {
+    // Every listener runs, even after one failed; async ones are awaited, so a client's send is
+    // acknowledged only once the app has taken it, and a rejection is never left unhandled.
+    let failure: unknown = null
+    await Promise.all(
+      [...listeners].map(async (listener) => {
+        try {
+          await listener(channel, data, context)
+        } catch (cause) {
+          const { transport, request } = context
+          const error = new LiveServerError(
+            'ERR_LISTENER',
+            `a message listener failed on "${channel}"`,
+            { cause },
+          )
+          report(error, { client: false, channel, transport, request })
+          failure ??= cause
+        }
+      }),
+    )
+    if (failure !== null) throw failure
   }
   return { hub, channels, listeners }
 }

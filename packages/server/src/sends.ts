@@ -4,6 +4,8 @@ import { LiveServerError } from './errors'
 import { headersOf } from './headers'
 import { sendError } from './http-errors'
 import type { Hub } from './hub'
+import { isIdempotencyKey } from './idempotency-store'
+import { quote } from './quote'
 import { readSendBody } from './send-body'
 
 /** How reading a body ended. */
@@ -69,6 +71,18 @@ export async function handleHttpSend(
   const address = request.socket?.remoteAddress
   const headers = headersOf(request)
   const context = { channel, transport: 'http' as const, headers, request }
+  const key = request.headers['idempotency-key']
+  if (key !== undefined && !isIdempotencyKey(key)) {
+    const message = `The Idempotency-Key header must be 1 to 128 of letters, digits, _ and -, got ${quote(key)}`
+    hub.report(new LiveServerError('ERR_INVALID_KEY', message), {
+      client: true,
+      transport: 'http',
+      channel,
+      request,
+      address,
+    })
+    return sendError(response, 400, 'ERR_INVALID_KEY', message, cors)
+  }
   const verdict = await hub.authorize({ ...context, action: 'send' })
   if (verdict !== 'allowed') {
     const { retry } = hub.settings
@@ -124,7 +138,7 @@ export async function handleHttpSend(
   }
   const { data, event } = reading.send
   try {
-    await hub.receive(channel, data, { event, transport: 'http', headers, request })
+    await hub.receive(channel, data, { event, transport: 'http', headers, request, key })
   } catch {
     return sendError(response, 500, 'ERR_LISTENER', 'The server failed to take the message', cors)
   }

@@ -7,6 +7,7 @@ import {
   SERVER_TRANSPORTS,
   type ServerTransport,
 } from './hub'
+import { createMemoryIdempotencyStore, type IdempotencyStore } from './idempotency-store'
 import { createOriginCheck, type OriginCheck, type OriginOption } from './origin'
 import { type ErrorContext, type ErrorHandler, safeReporter } from './report'
 
@@ -83,6 +84,37 @@ export interface LiveServerOptions {
    */
   helloHeaders?: readonly string[]
   /**
+   * How long an idempotency key is remembered, in ms: a send carrying a key the server already
+   * accepted on that channel within the window (a retry after a lost acknowledgement, a send
+   * flushed again after a reload) is acknowledged without reaching the `message` listeners
+   * again. Keys are per channel. 0 turns it off (every send is delivered). Default 600 000
+   * (10 minutes).
+   * @example
+   * ```ts
+   * createLiveServer({ idempotencyWindow: 60 * 60_000 }) // clients offline for up to an hour
+   * ```
+   */
+  idempotencyWindow?: number
+  /**
+   * Most idempotency keys the in-memory store remembers (about 100 bytes each); past it the
+   * oldest is forgotten first, so no client can grow it without bound. A repeat of a forgotten
+   * key is delivered again. Default 100 000.
+   * @example
+   * ```ts
+   * createLiveServer({ maxIdempotencyKeys: 1_000_000 }) // about 100 MB at most
+   * ```
+   */
+  maxIdempotencyKeys?: number
+  /**
+   * Where idempotency keys are kept, in place of the in-memory store (`idempotencyWindow` and
+   * `maxIdempotencyKeys` then apply to neither): a store every node shares, for several nodes.
+   * @example
+   * ```ts
+   * createLiveServer({ idempotencyStore: { claim: (key) => redisSetNx(key), release: (key) => redisDel(key) } })
+   * ```
+   */
+  idempotencyStore?: IdempotencyStore
+  /**
    * Receives what went wrong while serving: a client's fault (`context.client`: a bad frame, a
    * refused origin or host, an aborted or late body) or the server's own (a `message` listener
    * or `authorize` threw). Default: {@link consoleReporter}, one line per report, at most 20
@@ -119,6 +151,8 @@ export interface ServerSettings {
   authorize: LiveServerOptions['authorize']
   /** Where problems are reported; never throws. */
   report: ErrorHandler
+  /** Where idempotency keys are kept; `null` when keys are not remembered. */
+  idempotency: IdempotencyStore | null
   /** What the transports read. */
   hub: HubSettings
 }
@@ -164,6 +198,15 @@ export function resolveSettings(options: LiveServerOptions): ServerSettings {
   const originAllowed = createOriginCheck(options.origins)
   const hostAllowed = createHostCheck(options.allowedHosts, options.origins)
   const helloHeaders = helloHeaderNames(options.helloHeaders)
+  const window = positive('idempotencyWindow', options.idempotencyWindow, 600_000)
+  const maxKeys = positive('maxIdempotencyKeys', options.maxIdempotencyKeys, 100_000)
+  const store = options.idempotencyStore
+  if (
+    store !== undefined &&
+    (typeof store?.claim !== 'function' || typeof store?.release !== 'function')
+  ) {
+    throw new LiveServerError(INVALID, 'idempotencyStore must have claim(key) and release(key)')
+  }
   return {
     path,
     transports,
@@ -174,6 +217,9 @@ export function resolveSettings(options: LiveServerOptions): ServerSettings {
     hostAllowed,
     authorize: options.authorize,
     report: safeReporter(options.onError),
+    idempotency:
+      store ??
+      (window > 0 && maxKeys > 0 ? createMemoryIdempotencyStore({ window, maxKeys }) : null),
     hub: {
       retry: positive('retry', options.retry, 1000),
       history,

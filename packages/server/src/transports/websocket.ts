@@ -205,8 +205,8 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null> 
    * `hello` is `ERR_INVALID_HELLO` and closes the socket (1008, the code first in the reason):
    * its credentials cannot be trusted, and the client learns that this transport cannot work.
    */
-  private refuse(problem: FrameProblem, code: WireErrorCode = 'ERR_INVALID_FRAME'): void {
-    const { message, fatal, ...answers } = problem
+  private refuse(problem: FrameProblem): void {
+    const { message, fatal, code = 'ERR_INVALID_FRAME', ...answers } = problem
     const reported = fatal ? 'ERR_INVALID_HELLO' : code
     this.report(reported, message, { client: true, channel: answers.channel })
     if (this.outbox.full) {
@@ -287,6 +287,7 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null> 
           transport: 'websocket',
           headers,
           request: this.request,
+          key: frame.key,
         })
       } catch {
         return this.error('ERR_LISTENER', 'The server failed to take the message', ref)
