@@ -4,6 +4,7 @@ import { browserEnvironment, globalTimers } from './environment'
 import { LiveDataError } from './errors'
 import { LinkPool } from './link'
 import { warnOnOtherOptions } from './options-warning'
+import { createPersistedSends } from './persisted-sends'
 import { CHANNEL_NAME } from './protocol'
 import { createSource, type InternalSource } from './source'
 import type {
@@ -164,6 +165,14 @@ export function createClientFactory(registry: TransportRegistry) {
       links: () => links,
       memory: { preferred: null },
     } satisfies Partial<Parameters<typeof createSource>[0]['connection']>
+    check(
+      options.persistSends === undefined || typeof options.persistSends === 'boolean',
+      'persistSends must be true or false',
+    )
+    // Sends kept in IndexedDB until acknowledged; a previous page's are flushed from here.
+    const persisted = options.persistSends
+      ? createPersistedSends({ ...connection, scope: base + search })
+      : undefined
 
     return {
       get closed() {
@@ -217,6 +226,7 @@ export function createClientFactory(registry: TransportRegistry) {
           disconnectDelay: clampDelay(options.disconnectDelay ?? 1000),
           timers,
           isClosed: () => closed,
+          persisted,
         })
         sources.set(channel, source)
         return source
@@ -227,6 +237,7 @@ export function createClientFactory(registry: TransportRegistry) {
       },
       close() {
         closed = true
+        persisted?.close()
         for (const source of sources.values()) source.close()
       },
     }

@@ -11,6 +11,8 @@ export interface HttpSend {
   /** The payload's JSON text, checked already. */
   text: string
   event: string | undefined
+  /** The send's idempotency key, as the `Idempotency-Key` header: a repeat is delivered once. */
+  idempotencyKey?: string
   credentials: RequestCredentials | undefined
   fetch: typeof fetch
   timers: LiveTimers
@@ -60,7 +62,11 @@ async function post(send: HttpSend, subject: string, signal: AbortSignal): Promi
   try {
     response = await send.fetch(url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', ...headers },
+      headers: {
+        'Content-Type': 'application/json',
+        ...(send.idempotencyKey === undefined ? {} : { 'Idempotency-Key': send.idempotencyKey }),
+        ...headers,
+      },
       body: `{"data":${send.text}${event}}`,
       credentials: send.credentials,
       signal,

@@ -2,8 +2,10 @@ import { type ConnectionConfig, createConnection } from './connection'
 import { resolveHeaders, resolveQuery, withQuery } from './credentials'
 import { LiveDataError } from './errors'
 import { httpSend } from './http-send'
+import { newIdempotencyKey } from './idempotency-key'
 import type { LinkPool } from './link'
 import { createMessagePipeline } from './message-pipeline'
+import type { PersistedSends } from './persisted-sends'
 import { payloadText } from './send-payload'
 import { createSendQueue } from './send-queue'
 import { createStore } from './store'
@@ -42,6 +44,8 @@ export interface SourceConfig<T, M> {
   timers: LiveTimers
   /** Whether the client is closed; a closed client's sources never connect. */
   isClosed(): boolean
+  /** The client's persisted sends (`persistSends`), if any: a channel's sends are kept there. */
+  persisted?: PersistedSends
 }
 
 /** A source as the client holds it: the public API plus what only the client calls. */
@@ -90,13 +94,19 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
   )
 
   /** Sends at once: over the open transport when it can carry sends, else by HTTP POST. */
-  const deliver = async (data: unknown, text: string, event: string | undefined) => {
+  const deliver = async (
+    data: unknown,
+    text: string,
+    event: string | undefined,
+    idempotencyKey: string | undefined,
+  ) => {
     const overSocket = connection.sender()
-    if (overSocket) return overSocket(data, event)
+    if (overSocket) return overSocket(data, event, idempotencyKey)
     if (!channel) {
       throw new LiveDataError(
         'ERR_SEND_FAILED',
         `Send on "${key}" failed: not connected, and a plain endpoint takes no POST`,
+        { retryable: false },
       )
     }
     return httpSend({
@@ -110,6 +120,7 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
       key,
       text,
       event,
+      idempotencyKey,
       credentials,
       fetch,
       timers,
@@ -181,7 +192,14 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
       } catch (error) {
         return Promise.reject(error)
       }
-      return sends.send(data, text, sendOptions.event)
+      // Every send has its key: tried again after a lost answer, it is delivered once.
+      const idempotencyKey = newIdempotencyKey()
+      const { event } = sendOptions
+      const go = () => sends.send(data, text, event, idempotencyKey)
+      const { persisted } = config
+      return persisted && channel
+        ? persisted.keep({ key: idempotencyKey, channel: key, url, event, text }, go)
+        : go()
     },
     options: options as SourceOptions<T, unknown>,
     close: store.release,

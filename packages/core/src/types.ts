@@ -228,6 +228,19 @@ export interface LiveClientOptions {
   /** How long a send may wait (queued, or for the server's answer), in ms. Default 10 000. */
   sendTimeout?: number
   /**
+   * Keeps every send of a channel in IndexedDB (database `livedata`) from before it goes out
+   * until it settles, so that sends a page could not deliver (a reload, a crash, a tab closed
+   * while offline) are sent by the next page of this origin with this `url`, in order, by POST,
+   * and delivered once (each send carries an idempotency key the server remembers for its
+   * `idempotencyWindow`, 10 minutes by default). At most 1,000 sends and 1 MiB of payload wait
+   * (`ERR_SEND_QUEUE_FULL` past that). Without IndexedDB or Web Locks (Node, old browsers) sends
+   * stay in memory, without an error. A send rejected with `ERR_SEND_TIMEOUT` is forgotten:
+   * raise `sendTimeout` for as long as a send may wait offline. Default `false`; see
+   * docs/guides/persisted-sends.md.
+   * @example createLiveClient({ url: '/live', persistSends: true, sendTimeout: 24 * 3600_000 })
+   */
+  persistSends?: boolean
+  /**
    * Request headers (a bearer token, say): an object, or a function (sync or async) called on
    * every connect and every HTTP send. They go on every HTTP request, and over the WebSocket,
    * which cannot carry headers from a browser, in a `hello` first frame.
@@ -367,8 +380,10 @@ export interface TransportConnection {
   /**
    * Sends over this connection; absent when the transport has no way back (SSE, polling).
    * Resolves with the server's acknowledgement, if the protocol carries one (socket.io's does).
+   * `key` is the send's idempotency key: a transport whose server takes it passes it on (the
+   * WebSocket's `send` frame `key`), so that a send tried again is delivered once.
    */
-  send?(data: unknown, event: string | undefined): Promise<unknown>
+  send?(data: unknown, event: string | undefined, key?: string): Promise<unknown>
 }
 
 /** A transport: a name and a function that opens one connection. */

@@ -138,6 +138,57 @@ describe('send queue', () => {
     await expect(b).resolves.toBe('ack')
   })
 
+  it('tries a send whose answer was lost again, with its key, in its place before later sends', async () => {
+    const keys: Array<string | undefined> = []
+    const texts: string[] = []
+    let waiting = false
+    const answers: Array<{ resolve(ack: unknown): void; reject(e: unknown): void }> = []
+    const queue = createSendQueue(
+      globalTimers,
+      1000,
+      3,
+      () => waiting,
+      () => false,
+      (_data, text, _event, key) =>
+        new Promise((resolve, reject) => {
+          texts.push(text)
+          keys.push(key)
+          answers.push({ resolve, reject })
+        }),
+    )
+    const a = queue.send('a', 'a', undefined, 'key-a')
+    const b = queue.send('b', 'b', undefined, 'key-b')
+    await vi.advanceTimersByTimeAsync(0)
+    // Both went out at once; the connection goes before either is answered.
+    waiting = true
+    for (const answer of answers.splice(0)) {
+      answer.reject(new LiveDataError('ERR_CONNECTION_LOST', 'The WebSocket closed'))
+    }
+    await vi.advanceTimersByTimeAsync(0)
+    const c = queue.send('c', 'c', undefined, 'key-c')
+    waiting = false
+    void queue.flush()
+    for (let i = 0; i < 3; i++) {
+      await vi.advanceTimersByTimeAsync(0)
+      answers.shift()?.resolve('ack')
+    }
+    await expect(Promise.all([a, b, c])).resolves.toEqual(['ack', 'ack', 'ack'])
+    expect(texts).toEqual(['a', 'b', 'a', 'b', 'c'])
+    expect(keys).toEqual(['key-a', 'key-b', 'key-a', 'key-b', 'key-c'])
+  })
+
+  it('settles a send the server refused: it is not tried again', async () => {
+    const s = setup()
+    const a = send(s.queue, 'a')
+    s.ready()
+    await vi.advanceTimersByTimeAsync(0)
+    const refused = new LiveDataError('ERR_SEND_FAILED', 'no', { status: 403, retryable: false })
+    s.answers.shift()!.reject(refused)
+    await expect(a).rejects.toBe(refused)
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(s.delivered).toEqual(['a'])
+  })
+
   it('fails what is flushed after the client closed with ERR_CLOSED, without delivering it', async () => {
     const s = setup()
     const a = send(s.queue, 'a')

@@ -109,7 +109,10 @@ class SocketLink extends Link {
   }
 
   protected override connectionOf(member: LinkMember): TransportConnection {
-    return { ...super.connectionOf(member), send: (data, event) => this.send(member, data, event) }
+    return {
+      ...super.connectionOf(member),
+      send: (data, event, key) => this.send(member, data, event, key),
+    }
   }
 
   private subscribe({ channel, cursor, replay }: LinkMember): void {
@@ -181,12 +184,17 @@ class SocketLink extends Link {
     this.error(serverError('ERR_REFUSED', 'a frame of this client', undefined, said, true))
   }
 
-  private send(member: LinkMember, data: unknown, event: string | undefined): Promise<void> {
+  private send(
+    member: LinkMember,
+    data: unknown,
+    event: string | undefined,
+    key: string | undefined,
+  ): Promise<void> {
     const { channel } = member
     const { timers, sendTimeout } = this.context
     return new Promise<void>((resolve, reject) => {
       if (!this.wasOpen || this.done || this.socket.readyState !== OPEN) {
-        return reject(new LiveDataError('ERR_SEND_FAILED', 'The WebSocket is not open'))
+        return reject(new LiveDataError('ERR_CONNECTION_LOST', 'The WebSocket is not open'))
       }
       const ref = ++this.nextRef
       const timer = timers.setTimeout(() => {
@@ -201,7 +209,8 @@ class SocketLink extends Link {
           error ? reject(error) : resolve()
         },
       })
-      this.socket.send(JSON.stringify({ type: ClientFrameType.Send, channel, data, event, ref }))
+      const frame = { type: ClientFrameType.Send, channel, data, event, ref, key }
+      this.socket.send(JSON.stringify(frame))
     })
   }
 }
