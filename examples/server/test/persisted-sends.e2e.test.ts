@@ -1,0 +1,160 @@
+import { once } from 'node:events'
+import { readFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { createLiveServer, type LiveServer } from '@livedata/server'
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { describeInChromium, launchChromium } from './browser'
+
+// createLiveClient({ persistSends }) in real Chromium: sends made offline survive a reload and
+// reach a real @livedata/server once each, in order, when the browser is back online.
+//
+// The page and the core bundle are answered by the test itself (context.route), not by the
+// server: an offline browser cannot reload a page from the network, and a real app would have
+// it from a service worker or the HTTP cache. Only the live path goes over the network.
+
+const PAGE = `<!doctype html><meta charset="utf-8"><title>persisted sends</title>
+<script type="module">
+import { createLiveClient } from '/core/index.js'
+const client = createLiveClient({ url: '/live', transports: ['websocket'], persistSends: true,
+  sendTimeout: 600000, reconnect: { minDelay: 10, maxDelay: 200 }, upgrade: false })
+const chat = client.source('chat')
+const live = { settled: [], status: null }
+window.live = live
+live.follow = () => chat.subscribe(() => { live.status = chat.getSnapshot().status })
+live.sendAll = (count) => {
+  for (let n = 0; n < count; n++) {
+    chat.send({ n }).then(() => live.settled.push('ok ' + n), (e) => live.settled.push(e.code + ' ' + n))
+  }
+}
+// The sends IndexedDB holds now (key 0 is the store's totals).
+live.stored = () => new Promise((resolve, reject) => {
+  const opening = indexedDB.open('livedata')
+  opening.onerror = () => reject(opening.error)
+  opening.onsuccess = () => {
+    const db = opening.result
+    if (!db.objectStoreNames.contains('sends')) return resolve([])
+    const all = db.transaction('sends').objectStore('sends').getAll(IDBKeyRange.lowerBound(1))
+    all.onsuccess = () => { db.close(); resolve(all.result.map((record) => JSON.parse(record.text).n)) }
+    all.onerror = () => reject(all.error)
+  }
+})
+// Resolves once IndexedDB holds \`count\` sends, looking again after each change could land.
+live.storedCount = async (count) => {
+  while ((await live.stored()).length !== count) await new Promise((r) => setTimeout(r, 10))
+}
+live.ready = true
+</script>`
+
+/** What the page keeps on `window.live`. */
+interface PageLive {
+  ready?: boolean
+  status: string | null
+  settled: string[]
+  follow(): void
+  sendAll(count: number): void
+  stored(): Promise<number[]>
+  storedCount(count: number): Promise<void>
+}
+/** The page's window, as the page functions below see it (they run in the page: no helpers). */
+interface PageWindow {
+  live: PageLive
+}
+
+const CORE_DIST = fileURLToPath(new URL('../../../packages/core/dist/', import.meta.url))
+
+/** Answers the page and the core's files from here, online or not; the rest goes to the network. */
+async function servePage(route: Route): Promise<void> {
+  const { pathname } = new URL(route.request().url())
+  if (pathname === '/') {
+    return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: PAGE })
+  }
+  const name = pathname.replace(/^\/core\//, '')
+  if (pathname.startsWith('/core/') && /^[\w.-]+\.js$/.test(name)) {
+    const body = await readFile(`${CORE_DIST}${name}`)
+    return route.fulfill({ status: 200, contentType: 'text/javascript; charset=utf-8', body })
+  }
+  return route.fallback()
+}
+
+let http: Server
+let live: LiveServer
+let origin: string
+let browser: Browser
+const contexts = new Set<BrowserContext>()
+/** What the server's `message` listener received, in order. */
+const received: unknown[] = []
+const arrivals: Array<() => void> = []
+
+describeInChromium('persisted sends in real Chromium', () => {
+  beforeAll(async () => {
+    http = createServer((_request, response) => {
+      response.writeHead(404).end()
+    })
+    live = createLiveServer({ path: '/live', heartbeat: 1000 })
+    live.on('message', (channel, data) => {
+      received.push(channel === 'chat' ? (data as { n: number }).n : [channel, data])
+      for (const wake of arrivals.splice(0)) wake()
+    })
+    live.attach(http)
+    http.listen(0, '127.0.0.1')
+    await once(http, 'listening')
+    origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+    browser = await launchChromium()
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await live?.close()
+    http?.closeAllConnections()
+    http?.close()
+  })
+
+  afterEach(async () => {
+    await Promise.all([...contexts].map((context) => context.close()))
+    contexts.clear()
+  })
+
+  async function openPage(context: BrowserContext): Promise<Page> {
+    const page = await context.newPage()
+    page.setDefaultTimeout(15_000)
+    await page.goto(`${origin}/`, { waitUntil: 'load' })
+    await page.waitForFunction(() => (window as unknown as PageWindow).live?.ready === true)
+    return page
+  }
+
+  /** Resolves once the server received `count` sends in all. */
+  async function receivedCount(count: number): Promise<void> {
+    while (received.length < count) await new Promise<void>((wake) => arrivals.push(wake))
+  }
+
+  it('20 sends made offline, then a reload, then online: the server receives each once, in order', async () => {
+    const context = await browser.newContext()
+    contexts.add(context)
+    await context.route(`${origin}/**`, servePage)
+    const page = await openPage(context)
+    await context.setOffline(true)
+    await page.evaluate(() => (window as unknown as PageWindow).live.follow())
+    await page.waitForFunction(() => (window as unknown as PageWindow).live.status === 'offline')
+    await page.evaluate(() => (window as unknown as PageWindow).live.sendAll(20))
+    const all = Array.from({ length: 20 }, (_, n) => n)
+    // Every send is in IndexedDB before the page goes: none has settled.
+    await page.evaluate(() => (window as unknown as PageWindow).live.storedCount(20))
+    expect(await page.evaluate(() => (window as unknown as PageWindow).live.stored())).toEqual(all)
+    expect(await page.evaluate(() => (window as unknown as PageWindow).live.settled)).toEqual([])
+
+    await page.reload({ waitUntil: 'load' })
+    await page.waitForFunction(() => (window as unknown as PageWindow).live?.ready === true)
+    // Still offline: nothing reached the server, the new page holds the previous page's sends.
+    expect(await page.evaluate(() => (window as unknown as PageWindow).live.stored())).toEqual(all)
+    expect(received).toEqual([])
+
+    await context.setOffline(false)
+    await receivedCount(20)
+    // Acknowledged sends leave IndexedDB; once it is empty nothing more can go out.
+    await page.evaluate(() => (window as unknown as PageWindow).live.storedCount(0))
+    expect(received).toEqual(all)
+  })
+})
