@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { readFile } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { createLiveServer, type LiveServer } from '@livedata/server'
@@ -19,14 +19,15 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>persisted sends</title
 <script type="module">
 import { createLiveClient } from '/core/index.js'
 const client = createLiveClient({ url: '/live', transports: ['websocket'], persistSends: true,
-  sendTimeout: 600000, reconnect: { minDelay: 10, maxDelay: 200 }, upgrade: false })
+  sendTimeout: 600000, maxQueuedSends: 5000, reconnect: { minDelay: 10, maxDelay: 200 }, upgrade: false })
 const chat = client.source('chat')
 const live = { settled: [], status: null }
 window.live = live
 live.follow = () => chat.subscribe(() => { live.status = chat.getSnapshot().status })
-live.sendAll = (count) => {
+live.sendAll = (count, pad = '') => {
   for (let n = 0; n < count; n++) {
-    chat.send({ n }).then(() => live.settled.push('ok ' + n), (e) => live.settled.push(e.code + ' ' + n))
+    chat.send(pad ? { n, pad } : { n })
+      .then(() => live.settled.push('ok ' + n), (e) => live.settled.push(e.code + ' ' + n))
   }
 }
 // The sends IndexedDB holds now (key 0 is the store's totals).
@@ -54,7 +55,7 @@ interface PageLive {
   status: string | null
   settled: string[]
   follow(): void
-  sendAll(count: number): void
+  sendAll(count: number, pad?: string): void
   stored(): Promise<number[]>
   storedCount(count: number): Promise<void>
 }
@@ -86,6 +87,8 @@ let browser: Browser
 const contexts = new Set<BrowserContext>()
 /** What the server's `message` listener received, in order. */
 const received: unknown[] = []
+/** POSTs on the live path, delivered or not (a repeat is answered without reaching listeners). */
+let posts = 0
 const arrivals: Array<() => void> = []
 
 describeInChromium('persisted sends in real Chromium', () => {
@@ -99,6 +102,12 @@ describeInChromium('persisted sends in real Chromium', () => {
       for (const wake of arrivals.splice(0)) wake()
     })
     live.attach(http)
+    // After attach, so that the requests the live server takes are seen too.
+    const emit = http.emit
+    http.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
+      if (event === 'request' && (args[0] as IncomingMessage).method === 'POST') posts++
+      return Reflect.apply(emit, this, [event, ...args]) as boolean
+    } as Server['emit']
     http.listen(0, '127.0.0.1')
     await once(http, 'listening')
     origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
@@ -115,7 +124,28 @@ describeInChromium('persisted sends in real Chromium', () => {
   afterEach(async () => {
     await Promise.all([...contexts].map((context) => context.close()))
     contexts.clear()
+    received.length = 0
+    posts = 0
   })
+
+  /** A fresh browser context (its own IndexedDB) whose page and core files come from here. */
+  async function newContext(): Promise<BrowserContext> {
+    const context = await browser.newContext()
+    contexts.add(context)
+    await context.route(`${origin}/**`, servePage)
+    return context
+  }
+
+  /** Opens the page offline, follows the channel (status offline) and sends `count`, all kept. */
+  async function sendOffline(context: BrowserContext, count: number): Promise<Page> {
+    const page = await openPage(context)
+    await context.setOffline(true)
+    await page.evaluate(() => (window as unknown as PageWindow).live.follow())
+    await page.waitForFunction(() => (window as unknown as PageWindow).live.status === 'offline')
+    await page.evaluate((n) => (window as unknown as PageWindow).live.sendAll(n), count)
+    await page.evaluate((n) => (window as unknown as PageWindow).live.storedCount(n), count)
+    return page
+  }
 
   async function openPage(context: BrowserContext): Promise<Page> {
     const page = await context.newPage()
@@ -131,9 +161,7 @@ describeInChromium('persisted sends in real Chromium', () => {
   }
 
   it('20 sends made offline, then a reload, then online: the server receives each once, in order', async () => {
-    const context = await browser.newContext()
-    contexts.add(context)
-    await context.route(`${origin}/**`, servePage)
+    const context = await newContext()
     const page = await openPage(context)
     await context.setOffline(true)
     await page.evaluate(() => (window as unknown as PageWindow).live.follow())
@@ -156,5 +184,45 @@ describeInChromium('persisted sends in real Chromium', () => {
     // Acknowledged sends leave IndexedDB; once it is empty nothing more can go out.
     await page.evaluate(() => (window as unknown as PageWindow).live.storedCount(0))
     expect(received).toEqual(all)
+  })
+
+  it('the sends a page left are flushed by one tab only, when two open after it', async () => {
+    const context = await newContext()
+    const first = await sendOffline(context, 20)
+    // The page is reloaded, and a second tab of the app opens, both still offline.
+    await first.reload({ waitUntil: 'load' })
+    const second = await context.newPage()
+    await second.goto(`${origin}/`, { waitUntil: 'load' })
+    for (const page of [first, second]) {
+      await page.waitForFunction(() => (window as unknown as PageWindow).live?.ready === true)
+    }
+    await context.setOffline(false)
+    await receivedCount(20)
+    await first.evaluate(() => (window as unknown as PageWindow).live.storedCount(0))
+    expect(received).toEqual(Array.from({ length: 20 }, (_, n) => n))
+    // Both tabs came online and flushed; only the one holding the lock sent anything.
+    expect(posts).toBe(20)
+  })
+
+  it('past 1,000 sends or 1 MiB kept, a send is refused with ERR_SEND_QUEUE_FULL', async () => {
+    const context = await newContext()
+    const page = await sendOffline(context, 1000)
+    await page.evaluate(() => (window as unknown as PageWindow).live.sendAll(1))
+    await page.waitForFunction(() => (window as unknown as PageWindow).live.settled.length === 1)
+    expect(await page.evaluate(() => (window as unknown as PageWindow).live.settled)).toEqual([
+      'ERR_SEND_QUEUE_FULL 0',
+    ])
+
+    const other = await newContext()
+    const bytes = await sendOffline(other, 0)
+    // Two sends of 600 KB: the first is kept, the second would pass 1 MiB.
+    await bytes.evaluate(() =>
+      (window as unknown as PageWindow).live.sendAll(2, 'x'.repeat(600_000)),
+    )
+    await bytes.waitForFunction(() => (window as unknown as PageWindow).live.settled.length === 1)
+    expect(await bytes.evaluate(() => (window as unknown as PageWindow).live.settled)).toEqual([
+      'ERR_SEND_QUEUE_FULL 1',
+    ])
+    expect(await bytes.evaluate(() => (window as unknown as PageWindow).live.stored())).toEqual([0])
   })
 })

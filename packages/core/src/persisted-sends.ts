@@ -174,7 +174,14 @@ export function createPersistedSends(config: PersistedSendsConfig): PersistedSen
       const store = await opening
       if (!store || closed) return send()
       const bytes = new TextEncoder().encode(pending.text).length
-      const seq = await store.add({ ...pending, scope, bytes, page })
+      let seq: number
+      try {
+        seq = await store.add({ ...pending, scope, bytes, page })
+      } catch (error) {
+        if (error instanceof LiveDataError) throw error
+        // IndexedDB refused the write (a private mode, its quota): the send goes from memory.
+        return send()
+      }
       const forget = () => store.remove(seq).catch(() => {})
       try {
         const acknowledgement = await send()
