@@ -21,7 +21,13 @@ import {
   pricesEndpoint,
   type TransportMode,
 } from '@livedata/example-shared/settings'
-import type { LiveDataError, LiveStatus, SourceOptions, TransportName } from '@livedata/react'
+import type {
+  LiveDataError,
+  LiveStatus,
+  SourceOptions,
+  TabRole,
+  TransportName,
+} from '@livedata/react'
 import { useLiveData } from '@livedata/react'
 import { useState } from 'react'
 
@@ -47,6 +53,7 @@ export function App({
     attempt,
     error,
     lastEventId,
+    tab,
     send,
   } = useLiveData<Board, PriceTable>('prices', { ...options, ...endpoint.source })
 
@@ -61,7 +68,7 @@ export function App({
           </p>
         </div>
         <div className="controls">
-          <StatusBadge status={status} transport={transport} attempt={attempt} />
+          <StatusBadge status={status} transport={transport} attempt={attempt} tab={tab} />
           <TransportPicker settings={settings} onChange={onSettingsChange} />
         </div>
       </header>
@@ -126,6 +133,7 @@ function StatusBadge(props: {
   status: LiveStatus
   transport: TransportName | null
   attempt: number
+  tab: TabRole
 }) {
   return (
     <div className={`badge badge-${props.status}`} data-testid="status-badge" aria-live="polite">
@@ -138,6 +146,11 @@ function StatusBadge(props: {
           </span>
           <span data-testid="transport">{props.transport}</span>
         </>
+      )}
+      {props.tab !== 'solo' && (
+        <span className="attempt" data-testid="tab" title="crossTab: who holds the connection">
+          {props.tab === 'leader' ? 'this tab leads' : 'via another tab'}
+        </span>
       )}
       {props.attempt > 0 && (
         <span className="attempt" data-testid="attempt">

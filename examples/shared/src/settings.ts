@@ -78,6 +78,9 @@ export function createDemoClient(settings: DemoSettings): LiveClient {
       }),
     ],
     ...(blockWebSocket ? { WebSocket: BlockedWebSocket } : {}),
+    // The tabs of this browser share one connection, shown as leader/follower per tab. Only in
+    // the default settings: a tab forced onto a transport (or blocked) keeps its own.
+    crossTab: mode === 'auto' && !blockWebSocket,
   })
 }
 

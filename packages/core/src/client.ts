@@ -1,5 +1,6 @@
 import { DEFAULT_RECONNECT, type ReconnectPolicy } from './backoff'
 import { splitBase } from './credentials'
+import { shareAcrossTabs } from './cross-tab/share'
 import { browserEnvironment, globalTimers } from './environment'
 import { LiveDataError } from './errors'
 import { LinkPool } from './link'
@@ -11,6 +12,7 @@ import type {
   LiveClient,
   LiveClientOptions,
   SourceOptions,
+  TabRole,
   TransportDefinition,
   TransportName,
 } from './types'
@@ -132,8 +134,26 @@ export function createClientFactory(registry: TransportRegistry) {
       ])
     }
     // One prober per client: after a fallback, channels move back up together, one probe at a time.
+    // The tabs of this browser share one connection (docs/decisions/cross-tab.md): the channels
+    // ride the leading tab's relay, which holds a client of its own with these options.
+    let role: TabRole = 'solo'
+    const setRole = (next: TabRole): void => {
+      role = next
+      for (const source of sources.values()) source.setTab(next)
+    }
+    const shared =
+      options.crossTab === true && url !== undefined
+        ? shareAcrossTabs(
+            url,
+            // The relay's client persists nothing: each tab keeps its own sends (persistSends).
+            () => createLiveClient({ ...options, crossTab: false, persistSends: false }),
+            setRole,
+          )
+        : null
+    if (shared) role = 'follower'
+    const channelTransports = shared ? [shared.transport] : transports
     const prober =
-      upgrade === false || transports.length < 2
+      shared || upgrade === false || transports.length < 2
         ? undefined
         : createUpgradeProber(timers, environment, {
             minDelay: upgrade?.minDelay === undefined ? undefined : clampDelay(upgrade.minDelay),
@@ -215,7 +235,7 @@ export function createClientFactory(registry: TransportRegistry) {
             prober: plain === undefined ? prober : undefined,
             transports:
               plain === undefined
-                ? transports
+                ? channelTransports
                 : [
                     resolveTransport(
                       sourceOptions.transport ?? (/^wss?:/i.test(plain) ? 'websocket' : 'sse'),
@@ -227,11 +247,13 @@ export function createClientFactory(registry: TransportRegistry) {
           timers,
           isClosed: () => closed,
           persisted,
+          tab: plain === undefined ? role : 'solo',
         })
         sources.set(channel, source)
         return source
       }) as LiveClient['source'],
       reconnect() {
+        shared?.reconnect()
         links = new LinkPool()
         for (const source of sources.values()) source.reconnect()
       },
@@ -239,6 +261,8 @@ export function createClientFactory(registry: TransportRegistry) {
         closed = true
         persisted?.close()
         for (const source of sources.values()) source.close()
+        // After the sources: their links say goodbye to the relay on the way out.
+        shared?.close()
       },
     }
   }

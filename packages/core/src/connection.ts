@@ -95,6 +95,8 @@ export function createConnection(
   let wasOnline = true
   let wasVisible = true
   let state: ConnectionState = { status: 'connecting', transport: null, attempt: 0, error: null }
+  // The transport that really carries the connection, when it is another's (a leading tab's).
+  let via: TransportName | null = null
   // A probe of a better transport running beside the open one (see `upgrade`).
   let probe: { abandon(): void } | null = null
 
@@ -111,9 +113,15 @@ export function createConnection(
     const step = transition(machine, event)
     machine = step.state
     for (const effect of step.effects) run(effect)
+    report()
+  }
+
+  /** Tells the listener the snapshot's part of the state, if it changed. */
+  function report(): void {
     const next: ConnectionState = {
       ...reported(machine),
-      transport: machine.transport === null ? null : (transports[machine.transport]?.name ?? null),
+      transport:
+        via ?? (machine.transport === null ? null : (transports[machine.transport]?.name ?? null)),
     }
     if (
       next.status !== state.status ||
@@ -131,6 +139,7 @@ export function createConnection(
   function run(effect: Effect): void {
     switch (effect.type) {
       case 'teardown':
+        via = null
         probe?.abandon()
         generation++
         for (const pending of [timer, heartbeatTimer, openTimer, uptimeTimer]) {
@@ -236,6 +245,12 @@ export function createConnection(
       },
       onClose(error) {
         if (live()) dispatch({ type: 'closed', error, ...facts() })
+      },
+      onVia(transport) {
+        if (!live() || transport === via) return
+        via = transport
+        // Nothing changes in the machine: the snapshot shows the other transport.
+        report()
       },
     }
   }

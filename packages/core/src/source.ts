@@ -1,8 +1,9 @@
-import { type ConnectionConfig, createConnection } from './connection'
+import { type ConnectionConfig, type ConnectionListener, createConnection } from './connection'
 import { resolveHeaders, resolveQuery, withQuery } from './credentials'
 import { LiveDataError } from './errors'
 import { httpSend } from './http-send'
 import { newIdempotencyKey } from './idempotency-key'
+import { compareIds } from './ids'
 import type { LinkPool } from './link'
 import { createMessagePipeline } from './message-pipeline'
 import type { PersistedSends } from './persisted-sends'
@@ -17,6 +18,7 @@ import type {
   QueryOption,
   SendOptions,
   SourceOptions,
+  TabRole,
 } from './types'
 
 /** What a source needs from its client. */
@@ -46,7 +48,15 @@ export interface SourceConfig<T, M> {
   isClosed(): boolean
   /** The client's persisted sends (`persistSends`), if any: a channel's sends are kept there. */
   persisted?: PersistedSends
+  /** This tab's part in a shared connection, at creation (`setTab` changes it). */
+  tab: TabRole
 }
+
+/** What a tap hears: the connection's raw events, before the pipeline (the `crossTab` relay). */
+export type SourceTap = Pick<
+  ConnectionListener,
+  'onMessage' | 'onCursor' | 'onGap' | 'onError' | 'onState'
+>
 
 /** A source as the client holds it: the public API plus what only the client calls. */
 export interface InternalSource<T> extends LiveSource<T> {
@@ -55,6 +65,20 @@ export interface InternalSource<T> extends LiveSource<T> {
   close(): void
   /** Connects again now if anyone subscribes (see `client.reconnect()`). */
   reconnect(): void
+  /**
+   * Sends with the idempotency key it already has (a tab's send the `crossTab` relay carries),
+   * never persisted again.
+   */
+  sendWithKey(data: unknown, event: string | undefined, idempotencyKey: string): Promise<unknown>
+  /** Says this tab's part in a shared connection from now on. */
+  setTab(tab: TabRole): void
+  /** Hears the connection's raw events too; returns the function that stops it. */
+  tap(listener: SourceTap): () => void
+  /**
+   * Resumes from `lastEventId` at the next connect, and connects again now if it is earlier
+   * than where the source stands (the relay, asked for an older cursor by a tab).
+   */
+  seek(lastEventId: string): void
 }
 
 /**
@@ -84,6 +108,7 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     lastEventId: null,
     attempt: 0,
     gap: false,
+    tab: config.tab,
   }
   const store = createStore(
     initial,
@@ -137,6 +162,8 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     deliver,
   )
 
+  const pipeline = createMessagePipeline(key, channel, options, store)
+  const taps = new Set<SourceTap>()
   const connection = createConnection(
     {
       ...connectionConfig,
@@ -168,41 +195,75 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
       },
     },
     {
-      ...createMessagePipeline(key, channel, options, store),
+      onMessage(message) {
+        for (const tap of taps) tap.onMessage(message)
+        pipeline.onMessage(message)
+      },
+      onCursor(id) {
+        for (const tap of taps) tap.onCursor(id)
+        pipeline.onCursor(id)
+      },
+      onGap(replay) {
+        for (const tap of taps) tap.onGap(replay)
+        pipeline.onGap(replay)
+      },
       onState(next) {
+        for (const tap of taps) tap.onState(next)
         store.update(next)
         // Open, or closed (by a final refusal, say): what waited goes out now (see `waiting`).
         void sends.flush()
       },
-      onError: (error) => store.update({ error }),
+      onError(error) {
+        for (const tap of taps) tap.onError(error)
+        store.update({ error })
+      },
     },
   )
+
+  /** Sends with `idempotencyKey`, kept in IndexedDB first when `persist` and `persistSends`. */
+  const sendWith = (
+    data: unknown,
+    event: string | undefined,
+    idempotencyKey: string,
+    persist: boolean,
+  ): Promise<unknown> => {
+    if (isClosed()) return Promise.reject(new LiveDataError('ERR_CLOSED', 'The client is closed'))
+    // A payload JSON cannot carry fails here, alone: it never reaches the server or the queue.
+    let text: string
+    try {
+      text = payloadText(data, key)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    const go = () => sends.send(data, text, event, idempotencyKey)
+    const { persisted } = config
+    return persist && persisted && channel
+      ? persisted.keep({ key: idempotencyKey, channel: key, url, event, text }, go)
+      : go()
+  }
 
   return {
     key,
     subscribe: store.subscribe,
     getSnapshot: store.getSnapshot,
     getServerSnapshot: () => store.initial,
-    send(data: unknown, sendOptions: SendOptions = {}) {
-      if (isClosed()) return Promise.reject(new LiveDataError('ERR_CLOSED', 'The client is closed'))
-      // A payload JSON cannot carry fails here, alone: it never reaches the server or the queue.
-      let text: string
-      try {
-        text = payloadText(data, key)
-      } catch (error) {
-        return Promise.reject(error)
-      }
-      // Every send has its key: tried again after a lost answer, it is delivered once.
-      const idempotencyKey = newIdempotencyKey()
-      const { event } = sendOptions
-      const go = () => sends.send(data, text, event, idempotencyKey)
-      const { persisted } = config
-      return persisted && channel
-        ? persisted.keep({ key: idempotencyKey, channel: key, url, event, text }, go)
-        : go()
-    },
+    // Every send has its key: tried again after a lost answer, it is delivered once.
+    send: (data: unknown, sendOptions: SendOptions = {}) =>
+      sendWith(data, sendOptions.event, newIdempotencyKey(), true),
+    sendWithKey: (data, event, idempotencyKey) => sendWith(data, event, idempotencyKey, false),
     options: options as SourceOptions<T, unknown>,
     close: store.release,
+    setTab: (tab) => store.update({ tab }),
+    tap(listener) {
+      taps.add(listener)
+      return () => void taps.delete(listener)
+    },
+    seek(lastEventId) {
+      const { lastEventId: at } = store.state
+      const earlier = at !== null && (compareIds(lastEventId, at) ?? 0) < 0
+      store.update({ lastEventId })
+      if (earlier && store.subscribed()) connection.restart()
+    },
     reconnect() {
       if (isClosed()) return
       // Lingering after its last unsubscribe (a no-op for one never subscribed): it lets go now,

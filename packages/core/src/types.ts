@@ -18,6 +18,13 @@ export type TransportName =
   | 'socket.io'
   | (string & {})
 
+/**
+ * This tab's part in a connection shared by the tabs of a browser (`crossTab`): it holds the
+ * connection (`'leader'`), rides the leader's (`'follower'`), or has its own (`'solo'`: `crossTab`
+ * off, or a browser without Web Locks or BroadcastChannel).
+ */
+export type TabRole = 'leader' | 'follower' | 'solo'
+
 /** The state of one source at one moment. Immutable: a new object whenever anything changes. */
 export interface LiveSnapshot<T> {
   /** Where the connection stands. */
@@ -29,7 +36,10 @@ export interface LiveSnapshot<T> {
   readonly data: T
   /** The last error, `null` while healthy. Kept through `reconnecting`, cleared on `open`. */
   readonly error: LiveDataError | null
-  /** The transport in use or being tried, `null` before the first connect. */
+  /**
+   * The transport in use or being tried, `null` before the first connect. A follower tab shows
+   * the leading tab's.
+   */
   readonly transport: TransportName | null
   /** The id of the last message delivered, from which a reconnect resumes. */
   readonly lastEventId: string | null
@@ -37,6 +47,8 @@ export interface LiveSnapshot<T> {
   readonly attempt: number
   /** `true` once the server said its history no longer reaches back to `lastEventId`. */
   readonly gap: boolean
+  /** This tab's part in the connection the tabs share (`crossTab`); `'solo'` without it. */
+  readonly tab: TabRole
 }
 
 /** A message as the source received it, passed to `reduce` beside the parsed data. */
@@ -269,6 +281,15 @@ export interface LiveClientOptions {
   WebSocket?: unknown
   /** Timers. Default: the global `setTimeout`/`clearTimeout`. */
   timers?: LiveTimers
+  /**
+   * Share one connection between the tabs of this browser that use the same `url`: one tab
+   * leads (holds the connection), the others ride it through BroadcastChannel, and another leads
+   * when it goes (docs/guides/cross-tab.md). Default `false`: sharing a connection shares
+   * credentials, so every tab must be the same user's. Ignored, with no error, where Web Locks
+   * or BroadcastChannel are missing (Node, old browsers): `snapshot.tab` says `'solo'`.
+   * @example createLiveClient({ url: '/live', crossTab: true })
+   */
+  crossTab?: boolean
   /** Online and visibility signals. Default: the browser's, or none outside a browser. */
   environment?: LiveEnvironment
   /** A source of randomness in [0, 1) for jitter. Default `Math.random`. */
@@ -309,6 +330,11 @@ export interface TransportHandlers {
   onError(error: LiveDataError): void
   /** The connection ended. `error` says why; none means the server ended it cleanly. */
   onClose(error?: LiveDataError): void
+  /**
+   * The transport that really carries this connection, when it is another's (a leading tab's
+   * connection, for the `crossTab` link): the snapshot shows it instead of this transport's name.
+   */
+  onVia?(transport: TransportName | null): void
 }
 
 /**

@@ -109,3 +109,17 @@ describe('a channel name the server cannot take', () => {
     expect(() => c.source('rooms/42', { url: 'https://example.com/stream' })).not.toThrow()
   })
 })
+
+describe('crossTab where Web Locks are missing (Node)', () => {
+  it('quietly keeps one connection per client, and says tab: solo', async () => {
+    const s = await server()
+    const c = client({ url: s.url, transports: ['sse'], crossTab: true })
+    const news = c.source<number>('news')
+    news.subscribe(() => {})
+    const open = await waitForSnapshot(news, (x) => x.status === 'open')
+    expect(open.tab).toBe('solo')
+    expect(open.transport).toBe('sse')
+    s.live.publish('news', 1)
+    await waitForSnapshot(news, (x) => x.data === 1)
+  })
+})

@@ -10,6 +10,7 @@ function setup<T, M = T>(options: SourceOptions<T, M>, channel = true) {
     data: options.initialData as T,
     error: null,
     transport: 'sse',
+    tab: 'solo',
     lastEventId: null,
     attempt: 0,
     gap: false,

@@ -28,6 +28,7 @@ export type {
   SendOptions,
   SourceOptions,
   SourceOptionsWithInitialData,
+  TabRole,
   TransportName,
 } from '@livedata/core'
 export { isLiveDataError, LiveDataError } from '@livedata/core'

@@ -35,6 +35,7 @@ export type {
   SendOptions,
   SourceOptions,
   SourceOptionsWithInitialData,
+  TabRole,
   TransportName,
 } from '@livedata/core'
 export { isLiveDataError, LiveDataError } from '@livedata/core'
@@ -183,6 +184,7 @@ export function useLiveData<T, M, Send, Ack>(
     status: field('status'),
     error: field('error'),
     transport: field('transport'),
+    tab: field('tab'),
     lastEventId: field('lastEventId'),
     attempt: field('attempt'),
     gap: field('gap'),

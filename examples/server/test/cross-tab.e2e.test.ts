@@ -1,0 +1,176 @@
+import { once } from 'node:events'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createLiveServer, type LiveServer } from '@livedata/server'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { describeInChromium, launchChromium, serveCoreFile } from './browser'
+
+// One connection per browser (`crossTab`, docs/decisions/cross-tab.md): several pages of one
+// browser context share one connection through a leading tab, and another tab leads when it goes.
+
+const PAGE = `<!doctype html><meta charset="utf-8"><title>cross-tab</title>
+<script type="module">
+import { createLiveClient } from '/core/index.js'
+const query = new URLSearchParams(location.search)
+const client = createLiveClient({ url: '/live', crossTab: true, disconnectDelay: 0,
+  reconnect: { minDelay: 10, maxDelay: 200 } })
+const live = { received: {}, status: {}, tab: 'solo', transport: null, sources: {} }
+window.live = live
+for (const channel of query.getAll('c')) {
+  const source = client.source(channel, { initialData: [], reduce: (list, n) => [...list, n] })
+  live.sources[channel] = source
+  live.received[channel] = []
+  source.subscribe(() => {
+    const snapshot = source.getSnapshot()
+    live.received[channel] = snapshot.data
+    live.status[channel] = snapshot.status
+    live.tab = snapshot.tab
+    live.transport = snapshot.transport
+  })
+}
+live.send = (channel, data) => live.sources[channel].send(data)
+live.ready = true
+</script>`
+
+interface PageLive {
+  ready?: boolean
+  received: Record<string, number[]>
+  status: Record<string, string>
+  tab: string
+  transport: string | null
+  send(channel: string, data: unknown): Promise<unknown>
+}
+interface PageWindow {
+  live: PageLive
+}
+
+let http: Server
+let live: LiveServer
+let origin: string
+let browser: Browser
+let context: BrowserContext | null = null
+const received: Array<{ channel: string; data: unknown }> = []
+
+async function openTab(channels: string[]): Promise<Page> {
+  context ??= await browser.newContext()
+  const page = await context.newPage()
+  page.setDefaultTimeout(10_000)
+  const query = channels.map((c) => `c=${c}`).join('&')
+  await page.goto(`${origin}/?${query}`, { waitUntil: 'load' })
+  await page.waitForFunction(() => (window as unknown as PageWindow).live.ready === true)
+  return page
+}
+
+const state = (page: Page) => page.evaluate(() => (window as unknown as PageWindow).live)
+
+async function allOpen(page: Page, channels: string[]): Promise<void> {
+  await page.waitForFunction(
+    (names) => names.every((n) => (window as unknown as PageWindow).live.status[n] === 'open'),
+    channels,
+  )
+}
+
+describeInChromium('one connection per browser (crossTab) in real Chromium', () => {
+  beforeAll(async () => {
+    http = createServer((request, response) => {
+      const url = new URL(request.url ?? '/', 'http://localhost')
+      if (url.pathname === '/') {
+        response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
+        response.end(PAGE)
+        return
+      }
+      void serveCoreFile(url.pathname, response)
+    })
+    live = createLiveServer({ path: '/live', heartbeat: 1000 })
+    live.attach(http)
+    live.on('message', (channel, data) => received.push({ channel, data }))
+    http.listen(0, '127.0.0.1')
+    await once(http, 'listening')
+    origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+    browser = await launchChromium()
+  })
+
+  afterEach(async () => {
+    await context?.close()
+    context = null
+    received.length = 0
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await live?.close()
+    http?.close()
+  })
+
+  it('5 tabs following 3 channels share 1 connection: every tab gets every message, one leads, a send from any tab reaches the server once', async () => {
+    const channels = ['a', 'b', 'c']
+    const tabs: Page[] = []
+    for (let i = 0; i < 5; i++) tabs.push(await openTab(channels))
+    for (const tab of tabs) await allOpen(tab, channels)
+    expect(live.stats().connections).toBe(1)
+    const roles = await Promise.all(tabs.map(async (tab) => (await state(tab)).tab))
+    expect(roles.filter((role) => role === 'leader')).toHaveLength(1)
+    expect(roles.filter((role) => role === 'follower')).toHaveLength(4)
+    // Every tab shows the transport the leader uses.
+    for (const tab of tabs) expect((await state(tab)).transport).toBe('websocket')
+    for (const channel of channels) for (let n = 1; n <= 10; n++) live.publish(channel, n)
+    for (const tab of tabs) {
+      await tab.waitForFunction(
+        (names) =>
+          names.every((n) => (window as unknown as PageWindow).live.received[n]?.length === 10),
+        channels,
+      )
+      const { received: got } = await state(tab)
+      for (const channel of channels) expect(got[channel]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    }
+    for (const [i, tab] of tabs.entries()) {
+      await tab.evaluate((n) => (window as unknown as PageWindow).live.send('a', { from: n }), i)
+    }
+    expect(received).toEqual(tabs.map((_, i) => ({ channel: 'a', data: { from: i } })))
+    expect(live.stats().connections).toBe(1)
+  })
+
+  it.each(['close', 'crash', 'navigate'] as const)(
+    'the leading tab goes (%s) mid-stream of 1,000 messages: another leads within 3 s, every other tab ends with 1,000 of 1,000 in order',
+    async (how) => {
+      const tabs: Page[] = []
+      for (let i = 0; i < 3; i++) tabs.push(await openTab(['seq']))
+      for (const tab of tabs) await allOpen(tab, ['seq'])
+      const roles = await Promise.all(tabs.map(async (tab) => (await state(tab)).tab))
+      const leader = tabs[roles.indexOf('leader')] as Page
+      const others = tabs.filter((tab) => tab !== leader)
+      let goneAt = 0
+      for (let n = 1; n <= 1000; n++) {
+        live.publish('seq', n)
+        if (n % 50 === 0) await new Promise((resolve) => setImmediate(resolve))
+        if (n === 400) {
+          goneAt = performance.now()
+          if (how === 'close') await leader.close()
+          else if (how === 'crash') await leader.close({ runBeforeUnload: false })
+          else await leader.goto('about:blank')
+        }
+      }
+      const led = await Promise.race(
+        others.map((tab) =>
+          tab
+            .waitForFunction(() => (window as unknown as PageWindow).live.tab === 'leader')
+            .then(() => performance.now()),
+        ),
+      )
+      console.log(
+        `crossTab failover (${how}): a new leader ${Math.round(led - goneAt)} ms after the leader went`,
+      )
+      expect(led - goneAt).toBeLessThan(3000)
+      for (const tab of others) {
+        await tab.waitForFunction(
+          () => (window as unknown as PageWindow).live.received.seq?.length === 1000,
+          undefined,
+          { timeout: 20_000 },
+        )
+        const { received: got } = await state(tab)
+        expect(got.seq).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1))
+      }
+    },
+  )
+})
