@@ -260,9 +260,12 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     },
     seek(lastEventId) {
       const { lastEventId: at } = store.state
-      const earlier = at !== null && (compareIds(lastEventId, at) ?? 0) < 0
+      // Earlier than where it stands, or it stands nowhere yet (its connection may already be
+      // on its way from "now"): connect again from the id asked for.
+      const earlier = at === null || (compareIds(lastEventId, at) ?? 0) < 0
+      if (!earlier) return
       store.update({ lastEventId })
-      if (earlier && store.subscribed()) connection.restart()
+      if (store.subscribed()) connection.restart()
     },
     reconnect() {
       if (isClosed()) return

@@ -20,8 +20,12 @@ export function crossTabSupport(): CrossTabSupport | null {
   const g = globalThis as {
     navigator?: { locks?: LockManager }
     BroadcastChannel?: typeof BroadcastChannel
+    document?: unknown
   }
   const locks = g.navigator?.locks
+  // A page only: Node has Web Locks and BroadcastChannel too (v24.5), where clients made per
+  // request for different users must never share a connection.
+  if (g.document === undefined) return null
   if (typeof locks?.request !== 'function' || typeof g.BroadcastChannel !== 'function') return null
   return { locks, BroadcastChannel: g.BroadcastChannel }
 }
@@ -41,6 +45,10 @@ export type TabMessage =
   | { t: 'hello' }
   | { t: 'leader'; id: string }
   | { t: 'ping'; id: string }
+  /** A tab's answer to a ping: it is still there. */
+  | { t: 'here'; tab: string }
+  /** The relay does not know that tab (it forgot it, or the page came back from the cache). */
+  | { t: 'rejoin'; tab: string }
   | { t: 'join'; tab: string; channel: string; cursor: string | null; replay?: number }
   | { t: 'leave'; tab: string; channel: string }
   /** A tab's client let go of everything. */

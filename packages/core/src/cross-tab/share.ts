@@ -1,8 +1,14 @@
 import type { LiveClient, TabRole, TransportDefinition } from '../types'
 import { crossTabSupport, openBus, tabId } from './bus'
-import { electLeader } from './election'
+import { elect } from './election'
 import { startRelay } from './relay'
 import { tabTransport } from './tab-link'
+
+/**
+ * How long a leader may say nothing (its relay pings every second) before a follower takes over,
+ * in ms (plus up to 1 s of jitter).
+ */
+const FROZEN = 5000
 
 /** A client's share of the connection its browser's tabs hold together. */
 export interface SharedConnection {
@@ -32,10 +38,11 @@ export function shareAcrossTabs(
   const support = crossTabSupport()
   if (!support) return null
   const page = (globalThis as { location?: { href: string } }).location?.href
-  const name = `livedata:${new URL(url, page).href}`
+  // Versioned: tabs of an older build of the library (a deploy) do not talk to this one.
+  const name = `livedata:v1:${new URL(url, page).href}`
   const bus = openBus(support, name)
   let leading: LiveClient | null = null
-  const resign = electLeader(support.locks, name, () => {
+  const candidacy = elect(support.locks, name, () => {
     leading = relayClient()
     // The relay listens on a channel object of its own: this tab's sources reach it the same
     // way the other tabs' do.
@@ -46,13 +53,39 @@ export function shareAcrossTabs(
       relay.close()
       relayBus.close()
       leading = null
+      setRole('follower')
     }
   })
+  // A leader that stops saying it is alive (a tab the browser froze keeps its lock) is taken
+  // over: after FROZEN ms of silence, a following tab steals the lock.
+  let silence: ReturnType<typeof setTimeout> | undefined
+  const watch = (): void => {
+    clearTimeout(silence)
+    // Jittered, so that the followers of a frozen leader do not all steal at once.
+    silence = setTimeout(
+      () => {
+        if (!leading) candidacy.takeOver()
+        watch()
+      },
+      FROZEN + Math.random() * 1000,
+    )
+  }
+  const stopWatching = bus.listen((message) => {
+    if (message.t === 'ping' || message.t === 'leader') watch()
+  })
+  watch()
+  const tab = tabId()
+  // A page that goes says goodbye, so that the relay lets go of its channels at once.
+  const goodbye = () => bus.post({ t: 'bye', tab })
+  globalThis.addEventListener?.('pagehide', goodbye)
   return {
-    transport: tabTransport(bus, tabId()),
+    transport: tabTransport(bus, tab),
     reconnect: () => leading?.reconnect(),
     close() {
-      resign()
+      globalThis.removeEventListener?.('pagehide', goodbye)
+      clearTimeout(silence)
+      stopWatching()
+      candidacy.resign()
       bus.close()
     },
   }

@@ -68,8 +68,14 @@ class TabLink extends Link {
         // Joins posted before any relay listened are lost: say them again.
         for (const member of this.members.values()) this.joined(member)
         return
+      case 'rejoin':
+        if (message.tab === this.tab)
+          for (const member of this.members.values()) this.joined(member)
+        return
       case 'ping':
-        if (message.id === this.leader) this.activity()
+        if (message.id !== this.leader) return
+        this.activity()
+        this.bus.post({ t: 'here', tab: this.tab })
         return
       case 'state': {
         const member = this.members.get(message.channel)
