@@ -70,6 +70,8 @@ export type TabMessage =
       status: LiveStatus
       transport: TransportName | null
       error: WireErrorShape | null
+      /** For one tab (the answer to its join), or for every tab without it. */
+      tab?: string
     }
   | { t: 'msg'; channel: string; m: TransportMessage }
   /** Where a channel stands; for one tab (a fresh join), or for every tab without `tab`. */

@@ -118,8 +118,10 @@ export function startRelay(bus: TabBus, client: LiveClient): { close(): void } {
           entry.seeking = entry.tabs.size > 1
           entry.source.seek(cursor)
         }
+        // To the joining tab alone: the others are told of changes as they happen (a restart
+        // for a tab behind, reported here, would kick them off for nothing).
         const { status, transport, error } = snapshot
-        post({ t: 'state', channel, status, transport, error: error && toWire(error) })
+        post({ t: 'state', channel, status, transport, error: error && toWire(error), tab })
         return
       }
       case 'leave':

@@ -78,6 +78,7 @@ class TabLink extends Link {
         this.bus.post({ t: 'here', tab: this.tab })
         return
       case 'state': {
+        if (message.tab !== undefined && message.tab !== this.tab) return
         const member = this.members.get(message.channel)
         if (!member) return
         member.handlers.onVia?.(message.transport)
