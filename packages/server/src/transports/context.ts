@@ -51,6 +51,12 @@ export interface ServeContext {
   hub: Hub
 }
 
+/**
+ * What a transport needs of a request once its answer is started, whatever runtime carries it:
+ * the request itself only for `onError` reports.
+ */
+export type StreamContext = Pick<ServeContext, 'request' | 'form' | 'channels' | 'hub'>
+
 /** Serves a request on one HTTP transport. Never throws for a client's fault. */
 export type Serve = (context: ServeContext) => void
 
@@ -63,7 +69,7 @@ export type Serve = (context: ServeContext) => void
  * new SseConnection(response, settings, frames, () => reportSlow(context, 'sse'))
  * ```
  */
-export function reportSlow(context: ServeContext, transport: 'sse' | 'iframe'): void {
+export function reportSlow(context: StreamContext, transport: 'sse' | 'iframe'): void {
   const { form, channels } = context
   const stream = transport === 'sse' ? 'An SSE stream' : 'An iframe stream'
   const of = form === 'multi' ? ` of ${channels.length} channels` : ''

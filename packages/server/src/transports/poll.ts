@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto'
-import type { ServerResponse } from 'node:http'
 import type { Channel, Subscriber } from '../channel'
+import type { Sink } from '../exchange'
 import { jsonFrame } from '../frames'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
-import type { RequestForm, Serve } from './context'
+import { nodeRespond, nodeSink } from '../node-exchange'
+import type { RequestForm, Serve, ServeContext } from './context'
 import { POLL_FRAMES } from './forms'
 import { type Opening, openChannels, saysSomething } from './openings'
 
@@ -71,19 +72,52 @@ const JSON_HEADERS = {
   'Cache-Control': 'no-cache',
 }
 
+/** Starts an answer with its status and headers: an exchange's `respond`. */
+export type Respond = (status: number, headers: Record<string, string>) => Sink
+
+/** What a poll needs of a request, whatever runtime carries it. */
+export type PollContext = Pick<ServeContext, 'form' | 'channels' | 'cors' | 'hub'>
+
+/** How a poll answers on its runtime. */
+export interface PollAnswer {
+  /** Starts an answer that is written at once. */
+  respond: Respond
+  /** Starts the answer of a held long poll: its head goes out now, its body later. */
+  hold: Respond
+  /** Calls `listener` once the client went. */
+  closed(listener: () => void): void
+  /** The request's `If-None-Match`, if any. */
+  ifNoneMatch: string | undefined
+}
+
 /** Ends a poll with the answer for `opened`, in the request's form. */
 function answer(
-  response: ServerResponse,
+  respond: Respond,
   headers: Record<string, string>,
   form: RequestForm,
   opened: readonly Opening[],
   retry: number,
 ): void {
   const answers = answersOf(form, opened)
-  if (!response.headersSent) {
-    response.writeHead(200, { ...headers, ...JSON_HEADERS, ETag: etagOf(form, answers) })
+  respond(200, { ...headers, ...JSON_HEADERS, ETag: etagOf(form, answers) }).end(
+    POLL_FRAMES[form].body(retry, answers),
+  )
+}
+
+/** How a `node:http` request's poll answers. */
+function nodeAnswer(context: ServeContext): PollAnswer {
+  const { request, response } = context
+  const header = request.headers['if-none-match']
+  return {
+    respond: nodeRespond(response),
+    hold(status, headers) {
+      response.writeHead(status, headers)
+      response.flushHeaders()
+      return nodeSink(response)
+    },
+    closed: (listener) => response.on('close', listener),
+    ifNoneMatch: header,
   }
-  response.end(POLL_FRAMES[form].body(retry, answers))
 }
 
 /**
@@ -92,8 +126,8 @@ function answer(
  * (`If-None-Match`), the answer is an empty 304. A poll subscribes to nothing: it must not
  * create a channel for a name it made up.
  */
-export const servePoll: Serve = (context) => {
-  const { request, response, cors: headers, hub, form } = context
+export function answerPoll(context: PollContext, io: PollAnswer): void {
+  const { cors: headers, hub, form } = context
   const opened = openChannels(context.channels, (start) => {
     const channel = hub.peek(start.channel)
     return { channel, subscription: channel.replay(start) }
@@ -106,13 +140,15 @@ export const servePoll: Serve = (context) => {
       !opening.subscription.gap,
   )
   const etag = etagOf(form, answers)
-  if (quiet && request.headers['if-none-match'] === etag) {
-    response.writeHead(304, { ...headers, ETag: etag, 'Cache-Control': 'no-cache' })
-    response.end()
+  if (quiet && io.ifNoneMatch === etag) {
+    io.respond(304, { ...headers, ETag: etag, 'Cache-Control': 'no-cache' }).end()
     return
   }
-  answer(response, headers, form, opened, hub.settings.retry)
+  answer(io.respond, headers, form, opened, hub.settings.retry)
 }
+
+/** Short polling on `node:http`: see {@link answerPoll}. */
+export const servePoll: Serve = (context) => answerPoll(context, nodeAnswer(context))
 
 /** A channel a held long poll follows, and where its client stands on it. */
 interface Followed {
@@ -127,15 +163,15 @@ class HeldPoll implements Subscriber, LiveConnection {
   private readonly timer: ReturnType<typeof setTimeout>
 
   constructor(
-    private readonly response: ServerResponse,
+    private readonly sink: Sink,
     private readonly followed: readonly Followed[],
     private readonly form: RequestForm,
     private readonly settings: HubSettings,
-    private readonly headers: Record<string, string>,
     private readonly connections: Set<LiveConnection>,
+    closed: (listener: () => void) => void,
   ) {
     this.timer = setTimeout(() => this.finish(), settings.longPollTimeout)
-    response.on('close', () => this.stop())
+    closed(() => this.stop())
   }
 
   deliver(message: StoredMessage): void {
@@ -156,7 +192,8 @@ class HeldPoll implements Subscriber, LiveConnection {
       return { ...opening, subscription: { messages, gap: false, cursor, tellCursor: false } }
     })
     this.stop()
-    answer(this.response, this.headers, this.form, opened, this.settings.retry)
+    // The head went out when the poll was held: only the body is left.
+    this.sink.end(POLL_FRAMES[this.form].body(this.settings.retry, answersOf(this.form, opened)))
   }
 
   private stop(): void {
@@ -170,7 +207,7 @@ class HeldPoll implements Subscriber, LiveConnection {
   close(): void {
     if (this.done) return
     this.stop()
-    this.response.destroy()
+    this.sink.destroy()
   }
 }
 
@@ -181,29 +218,31 @@ class HeldPoll implements Subscriber, LiveConnection {
  * poll needs its channels kept, so polls on names a client made up, answered at once, leave
  * nothing behind.
  */
-export const serveLongPoll: Serve = (context) => {
-  const { response, cors: headers, hub, form } = context
+export function answerLongPoll(context: PollContext, io: PollAnswer): void {
+  const { cors: headers, hub, form } = context
   const { settings, connections } = hub
   const opened = openChannels(context.channels, (start) => {
     const channel = hub.peek(start.channel)
     return { channel, subscription: channel.replay(start) }
   })
   if (opened.some(saysSomething)) {
-    answer(response, headers, form, opened, settings.retry)
+    answer(io.respond, headers, form, opened, settings.retry)
     return
   }
   // Nothing yet: every replay was empty and subscribing happens in the same tick, so nothing
   // can be published in between. The headers go out now, so the client knows it is through.
-  response.writeHead(200, { ...headers, ...JSON_HEADERS })
-  response.flushHeaders()
+  const sink = io.hold(200, { ...headers, ...JSON_HEADERS })
   const followed: Followed[] = []
   for (const opening of opened) {
     if (opening.refused) continue
     followed.push({ channel: hub.channel(opening.channel), opening })
   }
-  const held = new HeldPoll(response, followed, form, settings, headers, connections)
+  const held = new HeldPoll(sink, followed, form, settings, connections, io.closed)
   for (const { channel, opening } of followed) {
     channel.subscribe(held, { lastEventId: opening.lastEventId })
   }
   connections.add(held)
 }
+
+/** Long polling on `node:http`: see {@link answerLongPoll}. */
+export const serveLongPoll: Serve = (context) => answerLongPoll(context, nodeAnswer(context))

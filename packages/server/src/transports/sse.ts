@@ -1,9 +1,10 @@
-import type { ServerResponse } from 'node:http'
 import type { Channel, Subscriber } from '../channel'
+import type { Sink } from '../exchange'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
+import { nodeSink } from '../node-exchange'
 import { Outbox } from '../outbox'
-import { reportSlow, type Serve } from './context'
+import { reportSlow, type Serve, type StreamContext } from './context'
 import { SSE_FRAMES, type StreamFrames } from './forms'
 import { openChannels } from './openings'
 
@@ -28,7 +29,7 @@ export class SseConnection implements Subscriber, LiveConnection {
   private readonly outbox: Outbox<string>
 
   constructor(
-    private readonly response: ServerResponse,
+    private readonly sink: Sink,
     settings: HubSettings,
     private readonly frames: StreamFrames,
     /** Told when the client fell too far behind, before the stream is closed. */
@@ -37,15 +38,8 @@ export class SseConnection implements Subscriber, LiveConnection {
   ) {
     this.outbox = new Outbox(
       {
-        send: (text) => {
-          // Messages published in one tick leave in one write (one syscall), not one each.
-          if (response.writableCorked === 0) {
-            response.cork()
-            process.nextTick(() => response.uncork())
-          }
-          response.write(text)
-        },
-        buffered: () => response.writableLength,
+        send: (text) => sink.write(text),
+        buffered: () => sink.buffered(),
         // The client resumes from its last ids on reconnect, so dropping it loses nothing.
         overflow: () => {
           if (this.closed) return
@@ -56,7 +50,7 @@ export class SseConnection implements Subscriber, LiveConnection {
       settings.maxBufferedBytes,
       streamBacklog(settings, channels),
     )
-    response.on('drain', () => this.outbox.pump())
+    sink.drained(() => this.outbox.pump())
   }
 
   /** Queues the opening (the hint, control events, the replay), prepaid beyond the backlog limit. */
@@ -75,36 +69,43 @@ export class SseConnection implements Subscriber, LiveConnection {
   }
 
   heartbeat(): void {
-    if (!this.closed) this.response.write(':\n\n')
+    if (!this.closed) this.sink.write(':\n\n')
   }
 
   close(): void {
     if (this.closed) return
     this.closed = true
-    this.response.destroy()
+    this.sink.destroy()
   }
 }
 
+/** The headers of an SSE answer, beside its CORS headers. */
+export const SSE_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  'Cache-Control': 'no-cache, no-transform',
+  Connection: 'keep-alive',
+  // nginx buffers responses unless told not to.
+  'X-Accel-Buffering': 'no',
+}
+
 /**
- * Serves the request's channels as one text/event-stream, each resuming after its
- * `lastEventId` (or with a backlog): the `retry` hint, then per channel its cursor, gap or
- * refusal and its replay, then every message published on any of them, in the request's form.
+ * Streams the request's channels to `sink` (its head written, with {@link SSE_HEADERS}), each
+ * resuming after its `lastEventId` (or with a backlog): the `retry` hint, then per channel its
+ * cursor, gap or refusal and its replay, then every message published on any of them, in the
+ * request's form. Returns what to call once the client went.
+ *
+ * @example
+ * ```ts
+ * const cleanup = streamSse(context, exchange.respond(200, { ...cors, ...SSE_HEADERS }))
+ * exchange.closed.addEventListener('abort', cleanup)
+ * ```
  */
-export const serveSse: Serve = (context) => {
-  const { response, cors, hub } = context
+export function streamSse(context: StreamContext, sink: Sink): () => void {
+  const { hub } = context
   const { settings, connections } = hub
   const frames = SSE_FRAMES[context.form]
-  response.writeHead(200, {
-    ...cors,
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-cache, no-transform',
-    Connection: 'keep-alive',
-    // nginx buffers responses unless told not to.
-    'X-Accel-Buffering': 'no',
-  })
-  response.socket?.setNoDelay(true)
   const connection = new SseConnection(
-    response,
+    sink,
     settings,
     frames,
     () => reportSlow(context, 'sse'),
@@ -118,11 +119,19 @@ export const serveSse: Serve = (context) => {
     return { channel, subscription: channel.subscribe(connection, start) }
   })
   connection.begin(frames.opening(settings.retry, opened))
-  const cleanup = (): void => {
+  return () => {
     for (const channel of followed) channel.unsubscribe(connection)
     connections.delete(connection)
     connection.close()
   }
+}
+
+/** Serves the request's channels as one text/event-stream on `node:http`: see {@link streamSse}. */
+export const serveSse: Serve = (context) => {
+  const { response, cors } = context
+  response.writeHead(200, { ...cors, ...SSE_HEADERS })
+  response.socket?.setNoDelay(true)
+  const cleanup = streamSse(context, nodeSink(response))
   response.on('close', cleanup)
   response.on('error', cleanup)
 }

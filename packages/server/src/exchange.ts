@@ -1,0 +1,41 @@
+/**
+ * What a transport writes an answer to, whatever carries it (`ServerResponse` on `node:http`,
+ * a `ReadableStream` body on `fetch`): text in order, with how much the peer has not taken yet,
+ * so that the outbox cuts a slow client the same everywhere.
+ */
+export interface Sink {
+  /** Queues `text` after what was written before; never dropped while the sink is open. */
+  write(text: string): void
+  /** Bytes written and not yet taken by the peer: the flow control's measure. */
+  buffered(): number
+  /** Calls `listener` each time the peer took some of what was buffered. */
+  drained(listener: () => void): void
+  /** Writes `text` (if any) and ends the answer. */
+  end(text?: string): void
+  /** Cuts the answer: the client sees it fail, and resumes from its ids. */
+  destroy(): void
+}
+
+/**
+ * One HTTP request and its answer, as the transports see them: no runtime's own objects. See
+ * docs/decisions/server-everywhere.md (Decision 1).
+ */
+export interface Exchange {
+  /** The request method, upper case. */
+  readonly method: string
+  /** The request URL (only its path and query are read). */
+  readonly url: URL
+  /** The request headers (Web-standard, lower-case names). */
+  readonly headers: Headers
+  /** The peer's address, for `onError` reports; `null` when the runtime does not tell. */
+  readonly address: string | null
+  /**
+   * The request's body, in chunks; rejects with `ERR_PAYLOAD_TOO_LARGE` once more than `limit`
+   * bytes came.
+   */
+  body(limit: number): AsyncIterable<Uint8Array>
+  /** Aborted when the client went away (or the answer was cut). */
+  readonly closed: AbortSignal
+  /** Starts the answer with its status and headers; what follows goes to the returned sink. */
+  respond(status: number, headers: Record<string, string>): Sink
+}
