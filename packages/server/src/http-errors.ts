@@ -4,7 +4,7 @@ import type { WireErrorCode } from './protocol'
 import type { ErrorContext, ErrorHandler } from './report'
 
 /** Headers of every error answer: JSON that no browser may sniff into anything else, never cached. */
-const ERROR_HEADERS = {
+export const ERROR_HEADERS: Readonly<Record<string, string>> = {
   'Content-Type': 'application/json; charset=utf-8',
   'X-Content-Type-Options': 'nosniff',
   'Cache-Control': 'no-store',

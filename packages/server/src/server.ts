@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { attachTo } from './attach'
 import { LiveServerError } from './errors'
+import { createFetchRouter } from './fetch-router'
 import { startHeartbeats } from './heartbeats'
 import type { AuthorizeContext, MessageContext, RequestTransport, ServerTransport } from './hub'
 import { createIdGenerator } from './ids'
@@ -46,6 +47,26 @@ export interface LiveServer {
    * included when it does not start with `path`.
    */
   handle(request: IncomingMessage, response: ServerResponse): boolean
+  /**
+   * Serves a Web-standard `Request` at `path` (every channel in one request, `?c=…`) or under it
+   * (`<path>/<channel>`), in any runtime with `Request`, `Response` and `ReadableStream`:
+   * Server-Sent Events, long polling and polling, `POST` sends and CORS preflights, with the
+   * same protocol, ids, history, resume, Origin checks, limits and flow control as on
+   * `node:http` (a stream whose consumer stops reading is cut once `maxBacklog` messages wait,
+   * and reported `ERR_SLOW_CLIENT`). Resolves as soon as the answer's head is known: a stream's
+   * body keeps flowing. A request outside `path` is answered `404 ERR_NOT_FOUND`. Not yet served
+   * here: the iframe transport and the WebSocket (use `attach`). Bound to the server: pass it
+   * around as is.
+   * @example
+   * ```ts
+   * // Next.js App Router, app/live/[...path]/route.ts
+   * export const GET = live.fetch
+   * export const POST = live.fetch
+   * export const OPTIONS = live.fetch
+   * // Bun, Deno, Hono: Bun.serve({ fetch: live.fetch }), app.all('/live/*', (c) => live.fetch(c.req.raw))
+   * ```
+   */
+  fetch(request: Request): Promise<Response>
   /** Publishes `data` (anything JSON can hold) on `channel`; returns the message id. */
   publish(channel: string, data: unknown, options?: PublishOptions): string
   /** Listens to the messages clients send. */
@@ -90,12 +111,14 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
   const webSocket = createWebSocketEndpoint(hub)
   const stopHeartbeats = startHeartbeats(hub, settings.heartbeat)
   const handle = createRouter(settings, hub, isClosed)
+  const fetch = createFetchRouter(settings, hub, isClosed)
   const upgrade = createUpgrade(settings, hub, isClosed, webSocket.upgrade)
 
   const live: LiveServer = {
     path,
     transports,
     handle,
+    fetch,
     attach(server) {
       if (closed) {
         throw new LiveServerError('ERR_CLOSED', 'Cannot attach: the live server is closed')

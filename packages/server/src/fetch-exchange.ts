@@ -1,0 +1,135 @@
+import { LiveServerError } from './errors'
+import type { Exchange, Sink } from './exchange'
+
+/** Statuses whose `Response` may have no body. */
+const NO_BODY = new Set([101, 204, 205, 304])
+
+/** A fetch exchange, and the `Response` it resolves once the answer's head is known. */
+export interface FetchExchange {
+  exchange: Exchange
+  /** Resolves at `respond`: a stream's body keeps flowing after it. */
+  response: Promise<Response>
+}
+
+/**
+ * Reads `body` in chunks, failing once more than `limit` bytes came (without reading further).
+ */
+async function* bounded(
+  body: ReadableStream<Uint8Array> | null,
+  limit: number,
+): AsyncIterable<Uint8Array> {
+  if (body === null) return
+  const reader = body.getReader()
+  let size = 0
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return
+      size += value.byteLength
+      if (size > limit) {
+        throw new LiveServerError(
+          'ERR_PAYLOAD_TOO_LARGE',
+          `The body exceeds maxPayload (${limit} bytes)`,
+        )
+      }
+      yield value
+    }
+  } finally {
+    reader.cancel().catch(() => {})
+  }
+}
+
+/**
+ * An exchange over a Web-standard `Request`, answered with a `Response` whose body is a
+ * `ReadableStream` holding at most about `highWaterMark` bytes: `buffered()` is what its queue
+ * holds (the stream's `desiredSize` turned around), `drained` its `pull` (the consumer read), so
+ * a consumer that stops reading is cut as on `node:http`. `closed` aborts when the request's
+ * signal does, or the consumer cancels the body.
+ *
+ * @example
+ * ```ts
+ * const { exchange, response } = createFetchExchange(request, 64 * 1024)
+ * exchange.respond(200, { 'Content-Type': 'text/plain' }).end('hello')
+ * return response
+ * ```
+ */
+export function createFetchExchange(request: Request, highWaterMark: number): FetchExchange {
+  const gone = new AbortController()
+  const leave = (): void => gone.abort()
+  if (request.signal.aborted) leave()
+  else request.signal.addEventListener('abort', leave, { once: true })
+  let answer: (response: Response) => void = () => {}
+  const response = new Promise<Response>((resolve) => {
+    answer = resolve
+  })
+  const encoder = new TextEncoder()
+
+  const respond = (status: number, headers: Record<string, string>): Sink => {
+    if (NO_BODY.has(status)) {
+      answer(new Response(null, { status, headers }))
+      return {
+        write: () => {},
+        buffered: () => 0,
+        drained: () => {},
+        end: () => {},
+        destroy: () => {},
+      }
+    }
+    const listeners: Array<() => void> = []
+    let controller: ReadableStreamDefaultController<Uint8Array> | null = null
+    let open = true
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        start(c) {
+          controller = c
+        },
+        pull() {
+          for (const listener of listeners) listener()
+        },
+        cancel() {
+          open = false
+          leave()
+        },
+      },
+      { highWaterMark, size: (chunk) => chunk.byteLength },
+    )
+    answer(new Response(stream, { status, headers }))
+    const sink: Sink = {
+      write(text) {
+        if (open && text !== '') controller?.enqueue(encoder.encode(text))
+      },
+      buffered() {
+        // desiredSize is the room left below highWaterMark: what is queued is the rest.
+        return open ? highWaterMark - (controller?.desiredSize ?? highWaterMark) : 0
+      },
+      drained(listener) {
+        listeners.push(listener)
+      },
+      end(text) {
+        if (!open) return
+        if (text !== undefined) sink.write(text)
+        open = false
+        controller?.close()
+      },
+      destroy() {
+        if (!open) return
+        open = false
+        controller?.error(new LiveServerError('ERR_CLOSED', 'The live stream was cut'))
+        leave()
+      },
+    }
+    return sink
+  }
+
+  const url = new URL(request.url)
+  const exchange: Exchange = {
+    method: request.method.toUpperCase(),
+    url,
+    headers: request.headers,
+    address: null,
+    body: (limit) => bounded(request.body, limit),
+    closed: gone.signal,
+    respond,
+  }
+  return { exchange, response }
+}

@@ -1,0 +1,145 @@
+import { admit } from './admission'
+import { corsHeaders } from './cors'
+import { LiveServerError } from './errors'
+import type { Exchange } from './exchange'
+import { answerError, refuseExchange } from './fetch-errors'
+import { createFetchExchange } from './fetch-exchange'
+import { sendExchange } from './fetch-send'
+import { subscribeExchange } from './fetch-subscribe'
+import type { Hub } from './hub'
+import { checkChannel } from './names'
+import { cut, quote } from './quote'
+import { requestView } from './request-view'
+import type { ServerSettings } from './settings'
+
+/** Answers a CORS preflight (`OPTIONS`): 204 with the methods and the headers the page asked for. */
+function answerPreflight(exchange: Exchange, cors: Record<string, string>): void {
+  exchange
+    .respond(204, {
+      ...cors,
+      'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+      'Access-Control-Allow-Headers':
+        exchange.headers.get('access-control-request-headers') ?? 'Content-Type, Idempotency-Key',
+      'Access-Control-Max-Age': '600',
+    })
+    .end()
+}
+
+/** Routes one exchange at or under the base path: Host and Origin, the channel, then the method. */
+async function route(
+  exchange: Exchange,
+  /** What follows `<path>/`; `null` for the base path itself (the multiplexed form). */
+  rest: string | null,
+  settings: ServerSettings,
+  hub: Hub,
+): Promise<void> {
+  const request = requestView(exchange)
+  const { report } = hub
+  const refusal = admit(request, settings)
+  if (refusal !== null) {
+    const { code, message, headers } = refusal
+    return refuseExchange(report, exchange, request, 403, code, message, {}, headers)
+  }
+  const cors = corsHeaders(request, settings.anyOrigin)
+  const { method } = exchange
+  if (rest === null) {
+    if (method === 'OPTIONS') return answerPreflight(exchange, cors)
+    if (method === 'GET') {
+      return subscribeExchange({ exchange, request, channel: null, cors }, settings, hub)
+    }
+    const message = `${quote(method)} is not supported at the base path; use GET to receive, and POST to ${settings.path}/<channel> to send`
+    return refuseExchange(
+      report,
+      exchange,
+      request,
+      405,
+      'ERR_METHOD',
+      message,
+      {},
+      {
+        ...cors,
+        Allow: 'GET, OPTIONS',
+      },
+    )
+  }
+  let channel: string
+  try {
+    channel = decodeURIComponent(rest)
+    checkChannel(channel)
+  } catch (error) {
+    const message =
+      error instanceof LiveServerError ? error.message : `Malformed channel name ${quote(rest)}`
+    return refuseExchange(report, exchange, request, 404, 'ERR_INVALID_CHANNEL', message, {}, cors)
+  }
+  switch (method) {
+    case 'OPTIONS':
+      return answerPreflight(exchange, cors)
+    case 'POST':
+      return sendExchange(hub, exchange, request, channel, cors)
+    case 'GET':
+      return subscribeExchange({ exchange, request, channel, cors }, settings, hub)
+    default: {
+      const message = `${quote(method)} is not supported; use GET to receive and POST to send`
+      return refuseExchange(
+        report,
+        exchange,
+        request,
+        405,
+        'ERR_METHOD',
+        message,
+        { channel },
+        {
+          ...cors,
+          Allow: 'GET, POST, OPTIONS',
+        },
+      )
+    }
+  }
+}
+
+/**
+ * The Web-standard side of a live server: `fetch(request)` serves a request at `<path>` (the
+ * multiplexed form) or under `<path>/`, and resolves with its `Response` as soon as the answer's
+ * head is known (a stream's body keeps flowing). A request outside the path is answered `404`.
+ *
+ * @example
+ * ```ts
+ * const fetch = createFetchRouter(settings, hub, () => closed)
+ * const response = await fetch(new Request('http://localhost/live/prices'))
+ * ```
+ */
+export function createFetchRouter(
+  settings: ServerSettings,
+  hub: Hub,
+  isClosed: () => boolean,
+): (request: Request) => Promise<Response> {
+  const prefix = `${settings.path}/`
+  return (request) => {
+    const { exchange, response } = createFetchExchange(request, hub.settings.maxBufferedBytes)
+    const { pathname } = exchange.url
+    const base = pathname === settings.path || pathname === prefix
+    if (!base && !pathname.startsWith(prefix)) {
+      const message = `Nothing at ${quote(cut(pathname))}: the live server serves ${settings.path || '/'}`
+      answerError(exchange, 404, 'ERR_NOT_FOUND', message)
+    } else if (isClosed()) {
+      answerError(exchange, 503, 'ERR_CLOSED', 'The live server is closed')
+    } else if (base && exchange.headers.get('upgrade') !== null) {
+      const message = 'live.fetch does not serve the WebSocket; use live.attach(server)'
+      answerError(exchange, 404, 'ERR_TRANSPORT', message)
+    } else {
+      const failed = (cause: unknown): void => {
+        const error = new LiveServerError('ERR_INTERNAL', `serving ${cut(pathname)} failed`, {
+          cause,
+        })
+        hub.report(error, { client: false, request: requestView(exchange) })
+        answerError(exchange, 500, 'ERR_INTERNAL', 'Internal error')
+      }
+      try {
+        route(exchange, base ? null : pathname.slice(prefix.length), settings, hub).catch(failed)
+      } catch (cause) {
+        failed(cause)
+      }
+    }
+    return response
+  }
+}

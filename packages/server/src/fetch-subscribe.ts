@@ -1,0 +1,138 @@
+import type { IncomingMessage } from 'node:http'
+import { refusalOf } from './authorization'
+import { backlogSize } from './channel'
+import { parseChannelSet, resumeId } from './channel-set'
+import type { Headers } from './cors'
+import type { Exchange } from './exchange'
+import { answerError, refuseExchange } from './fetch-errors'
+import { headersOf } from './headers'
+import type { Hub } from './hub'
+import { quote } from './quote'
+import type { ServerSettings } from './settings'
+import type { ChannelStart, RequestForm } from './transports/context'
+import { answerLongPoll, answerPoll, type PollAnswer } from './transports/poll'
+import { SSE_HEADERS, streamSse } from './transports/sse'
+
+/** The transports `live.fetch` serves so far. */
+const FETCH_TRANSPORTS = new Set(['sse', 'long-polling', 'polling'])
+type FetchTransport = 'sse' | 'long-polling' | 'polling'
+
+/** A subscribing `GET` through `live.fetch`, routed. */
+export interface FetchSubscribe {
+  exchange: Exchange
+  /** The app's view of the request, for hooks and reports. */
+  request: IncomingMessage
+  /** The channel of `GET <path>/<channel>`; `null` for `GET <path>?c=…`. */
+  channel: string | null
+  cors: Headers
+}
+
+/** Where the one channel of `GET <path>/<channel>` starts: `Last-Event-ID`, `lastEventId`, `replay`. */
+function singleStart(exchange: Exchange, channel: string): ChannelStart {
+  const query = exchange.url.searchParams
+  const lastEventId = resumeId(exchange.headers.get('last-event-id') ?? query.get('lastEventId'))
+  // A backlog is for a subscriber without an id; history caps it.
+  const replay = lastEventId === null ? backlogSize(query.get('replay')) : 0
+  return { channel, lastEventId, replay }
+}
+
+/** The transport asked (`?transport=`, else from `Accept`), or `null` once refused. */
+function pickTransport(target: FetchSubscribe, settings: ServerSettings): FetchTransport | null {
+  const { exchange, cors } = target
+  const accept = exchange.headers.get('accept') ?? ''
+  const asked =
+    exchange.url.searchParams.get('transport') ??
+    (accept.includes('application/json') ? 'polling' : 'sse')
+  const offered = settings.offered as ReadonlySet<string>
+  if (!FETCH_TRANSPORTS.has(asked) || !offered.has(asked)) {
+    const served = settings.transports.filter((name) => FETCH_TRANSPORTS.has(name))
+    const message = `live.fetch does not serve ${quote(asked)}; it serves ${served.join(', ')}`
+    answerError(exchange, 404, 'ERR_TRANSPORT', message, cors)
+    return null
+  }
+  return asked as FetchTransport
+}
+
+/**
+ * Serves a subscribing `GET` through `live.fetch`, in either form, as `subscribe` does on
+ * `node:http`: the channels (one, or the `?c=` specs), `authorize` per channel, then the
+ * transport (SSE, long polling, polling), unless the client left while `authorize` ran.
+ *
+ * @example
+ * ```ts
+ * await subscribeExchange({ exchange, request, channel: 'prices', cors }, settings, hub)
+ * ```
+ */
+export async function subscribeExchange(
+  target: FetchSubscribe,
+  settings: ServerSettings,
+  hub: Hub,
+): Promise<void> {
+  const { exchange, request, channel, cors } = target
+  let starts: ChannelStart[]
+  if (channel === null) {
+    const specs = exchange.url.searchParams.getAll('c')
+    const set = parseChannelSet(specs)
+    if ('problem' in set) {
+      const message =
+        specs.length === 0
+          ? `GET ${settings.path || '/'} serves every channel of a client in one request: ?transport=<sse|long-polling|polling>&c=<channel>&c=<channel>!<id>&c=<channel>*<n>; one channel alone is GET ${settings.path}/<channel>`
+          : set.problem
+      const { report } = hub
+      return refuseExchange(
+        report,
+        exchange,
+        request,
+        400,
+        'ERR_INVALID_REQUEST',
+        message,
+        {},
+        cors,
+      )
+    }
+    starts = set.starts
+  } else {
+    starts = [singleStart(exchange, channel)]
+  }
+  const transport = pickTransport(target, settings)
+  if (transport === null) return
+  const headers = headersOf(request)
+  const verdicts = await Promise.all(
+    starts.map((start) =>
+      hub.authorize({ channel: start.channel, transport, request, action: 'subscribe', headers }),
+    ),
+  )
+  if (channel !== null) {
+    const [verdict] = verdicts
+    if (verdict !== undefined && verdict !== 'allowed') {
+      const refusal = refusalOf(verdict, 'subscribe', channel, hub.settings.retry)
+      const { status, code, message, headers: extra } = refusal
+      return answerError(exchange, status, code, message, { ...cors, ...extra })
+    }
+  } else {
+    starts = starts.map((start, i) => {
+      const verdict = verdicts[i] ?? 'failed'
+      if (verdict === 'allowed') return start
+      const { code, message } = refusalOf(verdict, 'subscribe', start.channel, hub.settings.retry)
+      return { ...start, refused: { code, message } }
+    })
+  }
+  // The client may have gone while authorize ran: subscribing it now would leak it forever.
+  if (exchange.closed.aborted) return
+  const form: RequestForm = channel === null ? 'multi' : 'single'
+  const context = { request, form, channels: starts, cors, hub }
+  const closed = (listener: () => void): void =>
+    exchange.closed.addEventListener('abort', listener, { once: true })
+  if (transport === 'sse') {
+    closed(streamSse(context, exchange.respond(200, { ...cors, ...SSE_HEADERS })))
+    return
+  }
+  const io: PollAnswer = {
+    respond: exchange.respond,
+    hold: exchange.respond,
+    closed,
+    ifNoneMatch: exchange.headers.get('if-none-match') ?? undefined,
+  }
+  if (transport === 'polling') answerPoll(context, io)
+  else answerLongPoll(context, io)
+}

@@ -1,0 +1,33 @@
+import type { IncomingMessage } from 'node:http'
+import type { Exchange } from './exchange'
+
+/**
+ * What the app's hooks typed with `IncomingMessage` (`authorize`, `origins` and `allowedHosts`
+ * functions, `onError`, `message` listeners) see of a request served by `live.fetch`: its
+ * method, URL (path and query), headers (lower-case names, one string each) and, when known, the
+ * peer's address. It has no socket of its own: `socket.localAddress` is unknown, so the default
+ * Host check (which applies to servers on loopback only) does not apply to `live.fetch`.
+ * Temporary, until those hooks take an exchange's view (issue 11).
+ *
+ * @example
+ * ```ts
+ * const request = requestView(exchange)
+ * settings.originAllowed(request.headers.origin, request)
+ * ```
+ */
+export function requestView(exchange: Exchange): IncomingMessage {
+  const headers: Record<string, string> = {}
+  exchange.headers.forEach((value, name) => {
+    headers[name] = value
+  })
+  const view = {
+    method: exchange.method,
+    url: `${exchange.url.pathname}${exchange.url.search}`,
+    headers,
+    socket: { remoteAddress: exchange.address ?? undefined },
+    complete: true,
+    destroyed: false,
+  }
+  // Only the fields above are read by the server and promised to hooks for `live.fetch`.
+  return view as unknown as IncomingMessage
+}

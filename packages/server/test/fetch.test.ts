@@ -1,0 +1,178 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createLiveServer, type LiveServer, type LiveServerOptions } from '../src/index'
+import type { Report } from './helpers'
+
+// live.fetch is a function of a Request: these tests call it directly, no network in between.
+
+const BASE = 'http://localhost/live'
+const servers: LiveServer[] = []
+
+afterEach(async () => {
+  for (const live of servers.splice(0)) await live.close()
+})
+
+/** A live server whose reports are kept, closed after the test. */
+function server(options: LiveServerOptions = {}) {
+  const reports: Report[] = []
+  const live = createLiveServer({
+    onError: (error, context) => reports.push({ error, context }),
+    ...options,
+  })
+  servers.push(live)
+  return { live, reports }
+}
+
+/** Reads a streamed body until its text passes `test`. */
+function reader(response: Response) {
+  const body = response.body
+  if (body === null) throw new Error('the answer has no body')
+  const stream = body.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  return {
+    async until(test: (text: string) => boolean): Promise<string> {
+      while (!test(text)) {
+        const { done, value } = await stream.read()
+        if (done) throw new Error(`the stream ended before it said what was awaited: ${text}`)
+        text += decoder.decode(value, { stream: true })
+      }
+      return text
+    },
+    cancel: () => stream.cancel(),
+  }
+}
+
+const idsOf = (text: string): string[] =>
+  [...text.matchAll(/^id: (.+)$/gm)].map((match) => match[1] as string)
+
+describe('live.fetch over SSE', () => {
+  it('streams published messages with their ids, and resumes after an id from c=x!<id>', async () => {
+    const { live, reports } = server()
+    const first = await live.fetch(new Request(`${BASE}?transport=sse&c=x`))
+    expect(first.status).toBe(200)
+    expect(first.headers.get('content-type')).toBe('text/event-stream; charset=utf-8')
+    const sse = reader(first)
+    await sse.until((text) => text.includes('event: !cursor'))
+    const a = live.publish('x', 'a')
+    const b = live.publish('x', 'b')
+    const text = await sse.until((t) => idsOf(t).length === 2)
+    expect(idsOf(text)).toEqual([a, b])
+    expect(text).toContain('event: x\ndata: "a"')
+    await sse.cancel()
+    const c = live.publish('x', 'c')
+
+    const again = reader(
+      await live.fetch(new Request(`${BASE}?transport=sse&c=${encodeURIComponent(`x!${a}`)}`)),
+    )
+    const d = live.publish('x', 'd')
+    const resumed = await again.until((t) => idsOf(t).length === 3)
+    expect(idsOf(resumed)).toEqual([b, c, d])
+    await again.cancel()
+    expect(reports).toEqual([])
+  })
+})
+
+describe('live.fetch over (long) polling', () => {
+  it('holds a long poll with nothing new, and answers it with the next message', async () => {
+    const { live } = server()
+    const a = live.publish('x', 'a')
+    const response = await live.fetch(
+      new Request(`${BASE}/x?transport=long-polling&lastEventId=${a}`),
+    )
+    // The head is out (the client knows it is through); the body waits for a message.
+    expect(response.status).toBe(200)
+    expect(live.stats().connections).toBe(1)
+    const body = response.json() as Promise<{ cursor: string; messages: Array<{ id: string }> }>
+    const b = live.publish('x', 'b')
+    const answer = await body
+    expect(answer.cursor).toBe(b)
+    expect(answer.messages).toEqual([{ id: b, data: 'b' }])
+    expect(live.stats().connections).toBe(0)
+  })
+
+  it('answers a poll at once, with what came after the id', async () => {
+    const { live } = server()
+    const a = live.publish('x', 'a')
+    const b = live.publish('x', 'b')
+    const response = await live.fetch(new Request(`${BASE}/x?transport=polling&lastEventId=${a}`))
+    expect(response.status).toBe(200)
+    expect(response.headers.get('etag')).toBe(`"${b}"`)
+    expect(await response.json()).toEqual({
+      cursor: b,
+      gap: false,
+      retry: 1000,
+      messages: [{ id: b, data: 'b' }],
+    })
+    expect(live.stats().connections).toBe(0)
+  })
+})
+
+describe('live.fetch sends and checks', () => {
+  it('hands a POST send to the message listeners and answers 204', async () => {
+    const { live, reports } = server()
+    const received: Array<{ channel: string; data: unknown; event?: string; key?: string }> = []
+    live.on('message', (channel, data, context) => {
+      received.push({ channel, data, event: context.event, key: context.key })
+    })
+    const response = await live.fetch(
+      new Request(`${BASE}/chat`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'k-1' },
+        body: JSON.stringify({ data: { text: 'hi' }, event: 'say' }),
+      }),
+    )
+    expect(response.status).toBe(204)
+    expect(received).toEqual([{ channel: 'chat', data: { text: 'hi' }, event: 'say', key: 'k-1' }])
+    expect(reports).toEqual([])
+  })
+
+  it('answers a CORS preflight 204 with the methods and the headers asked for', async () => {
+    const { live } = server({ origins: ['https://app.example.com'] })
+    const response = await live.fetch(
+      new Request(`${BASE}/chat`, {
+        method: 'OPTIONS',
+        headers: {
+          Origin: 'https://app.example.com',
+          'Access-Control-Request-Headers': 'content-type, idempotency-key',
+        },
+      }),
+    )
+    expect(response.status).toBe(204)
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example.com')
+    expect(response.headers.get('access-control-allow-methods')).toBe('GET, POST, OPTIONS')
+    expect(response.headers.get('access-control-allow-headers')).toBe(
+      'content-type, idempotency-key',
+    )
+  })
+
+  it('refuses an Origin not on the list with 403 ERR_ORIGIN, readable by the page, and reports it', async () => {
+    const { live, reports } = server({ origins: ['https://app.example.com'] })
+    const response = await live.fetch(
+      new Request(`${BASE}/prices?transport=polling`, {
+        headers: { Origin: 'https://evil.example' },
+      }),
+    )
+    expect(response.status).toBe(403)
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://evil.example')
+    const body = (await response.json()) as { error: { code: string; message: string } }
+    expect(body.error.code).toBe('ERR_ORIGIN')
+    expect(body.error.message).toContain('https://evil.example')
+    expect(reports.map((r) => [r.error.code, r.context.client])).toEqual([['ERR_ORIGIN', true]])
+  })
+
+  it('cuts an SSE stream whose consumer never reads, and reports ERR_SLOW_CLIENT once', async () => {
+    const { live, reports } = server({ maxBufferedBytes: 64 * 1024 })
+    // Never read: the stream's queue fills up to maxBufferedBytes, then the backlog.
+    const response = await live.fetch(new Request(`${BASE}/flood`))
+    expect(response.status).toBe(200)
+    const big = 'x'.repeat(16 * 1024)
+    for (let i = 0; i < 2000 && live.stats().connections > 0; i++) live.publish('flood', big)
+    expect(live.stats().connections).toBe(0)
+    expect(reports.map((r) => [r.error.code, r.context.transport, r.context.channel])).toEqual([
+      ['ERR_SLOW_CLIENT', 'sse', 'flood'],
+    ])
+    // The consumer sees the stream fail (a cut: it resumes from its ids), not end quietly.
+    const text = response.text()
+    await expect(text).rejects.toThrow()
+  })
+})
