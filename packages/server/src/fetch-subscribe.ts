@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import { originRefusal } from './admission'
 import { refusalOf } from './authorization'
 import { backlogSize } from './channel'
 import { parseChannelSet, resumeId } from './channel-set'
@@ -10,12 +11,13 @@ import type { Hub } from './hub'
 import { quote } from './quote'
 import type { ServerSettings } from './settings'
 import type { ChannelStart, RequestForm } from './transports/context'
+import { iframePage, streamIframe } from './transports/iframe'
 import { answerLongPoll, answerPoll, type PollAnswer } from './transports/poll'
 import { SSE_HEADERS, streamSse } from './transports/sse'
 
-/** The transports `live.fetch` serves so far. */
-const FETCH_TRANSPORTS = new Set(['sse', 'long-polling', 'polling'])
-type FetchTransport = 'sse' | 'long-polling' | 'polling'
+/** The transports `live.fetch` serves: every HTTP one. */
+const FETCH_TRANSPORTS = new Set(['sse', 'long-polling', 'polling', 'iframe'])
+type FetchTransport = 'sse' | 'long-polling' | 'polling' | 'iframe'
 
 /** A subscribing `GET` through `live.fetch`, routed. */
 export interface FetchSubscribe {
@@ -37,8 +39,12 @@ function singleStart(exchange: Exchange, channel: string): ChannelStart {
 }
 
 /** The transport asked (`?transport=`, else from `Accept`), or `null` once refused. */
-function pickTransport(target: FetchSubscribe, settings: ServerSettings): FetchTransport | null {
-  const { exchange, cors } = target
+function pickTransport(
+  target: FetchSubscribe,
+  settings: ServerSettings,
+  hub: Hub,
+): FetchTransport | null {
+  const { exchange, request, channel, cors } = target
   const accept = exchange.headers.get('accept') ?? ''
   const asked =
     exchange.url.searchParams.get('transport') ??
@@ -49,6 +55,22 @@ function pickTransport(target: FetchSubscribe, settings: ServerSettings): FetchT
     const message = `live.fetch does not serve ${quote(asked)}; it serves ${served.join(', ')}`
     answerError(exchange, 404, 'ERR_TRANSPORT', message, cors)
     return null
+  }
+  if (asked === 'iframe') {
+    const context = { transport: 'iframe' as const, channel: channel ?? undefined }
+    // Navigations carry no Origin header: the page names its origin, and it is checked the same.
+    const page = iframePage(exchange.url.searchParams)
+    if (page === null) {
+      const message =
+        'The iframe transport needs origin=<page origin> and nonce=<8 to 64 of A-Z a-z 0-9 _ ->'
+      refuseExchange(hub.report, exchange, request, 400, 'ERR_INVALID_REQUEST', message, context)
+      return null
+    }
+    if (!settings.originAllowed(page.origin, request)) {
+      const message = originRefusal(page.origin)
+      refuseExchange(hub.report, exchange, request, 403, 'ERR_ORIGIN', message, context)
+      return null
+    }
   }
   return asked as FetchTransport
 }
@@ -76,7 +98,7 @@ export async function subscribeExchange(
     if ('problem' in set) {
       const message =
         specs.length === 0
-          ? `GET ${settings.path || '/'} serves every channel of a client in one request: ?transport=<sse|long-polling|polling>&c=<channel>&c=<channel>!<id>&c=<channel>*<n>; one channel alone is GET ${settings.path}/<channel>`
+          ? `GET ${settings.path || '/'} serves every channel of a client in one request: ?transport=<sse|long-polling|polling|iframe>&c=<channel>&c=<channel>!<id>&c=<channel>*<n>; one channel alone is GET ${settings.path}/<channel>`
           : set.problem
       const { report } = hub
       return refuseExchange(
@@ -94,7 +116,7 @@ export async function subscribeExchange(
   } else {
     starts = [singleStart(exchange, channel)]
   }
-  const transport = pickTransport(target, settings)
+  const transport = pickTransport(target, settings, hub)
   if (transport === null) return
   const headers = headersOf(request)
   const verdicts = await Promise.all(
@@ -123,6 +145,11 @@ export async function subscribeExchange(
   const context = { request, form, channels: starts, cors, hub }
   const closed = (listener: () => void): void =>
     exchange.closed.addEventListener('abort', listener, { once: true })
+  if (transport === 'iframe') {
+    const page = iframePage(exchange.url.searchParams)
+    if (page !== null) closed(streamIframe(context, page, exchange.respond))
+    return
+  }
   if (transport === 'sse') {
     closed(streamSse(context, exchange.respond(200, { ...cors, ...SSE_HEADERS })))
     return

@@ -50,13 +50,12 @@ export interface LiveServer {
   /**
    * Serves a Web-standard `Request` at `path` (every channel in one request, `?c=…`) or under it
    * (`<path>/<channel>`), in any runtime with `Request`, `Response` and `ReadableStream`:
-   * Server-Sent Events, long polling and polling, `POST` sends and CORS preflights, with the
+   * Server-Sent Events, long polling, polling and the iframe, `POST` sends and CORS preflights, with the
    * same protocol, ids, history, resume, Origin checks, limits and flow control as on
    * `node:http` (a stream whose consumer stops reading is cut once `maxBacklog` messages wait,
    * and reported `ERR_SLOW_CLIENT`). Resolves as soon as the answer's head is known: a stream's
-   * body keeps flowing. A request outside `path` is answered `404 ERR_NOT_FOUND`. Not yet served
-   * here: the iframe transport and the WebSocket (use `attach`). Bound to the server: pass it
-   * around as is.
+   * body keeps flowing. A request outside `path` is answered `404 ERR_NOT_FOUND`. Not served
+   * here: the WebSocket (use `attach`). Bound to the server: pass it around as is.
    * @example
    * ```ts
    * // Next.js App Router, app/live/[...path]/route.ts

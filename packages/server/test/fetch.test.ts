@@ -107,6 +107,39 @@ describe('live.fetch over (long) polling', () => {
   })
 })
 
+describe('live.fetch over the iframe', () => {
+  const page = 'https://app.example.com'
+  const iframe = (query: string) =>
+    new Request(`${BASE}/f?transport=iframe&${query}`, { headers: { Origin: page } })
+
+  it('streams a document that posts each message, with its id, to the page origin', async () => {
+    const { live, reports } = server({ origins: [page] })
+    const response = await live.fetch(iframe(`origin=${encodeURIComponent(page)}&nonce=abcdefgh12`))
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    expect(response.headers.get('content-security-policy')).toContain(`frame-ancestors ${page}`)
+    const frame = reader(response)
+    await frame.until((text) => text.includes('"t":"o"'))
+    const id = live.publish('f', { text: '</script>' })
+    const text = await frame.until((t) => t.includes('"t":"m"'))
+    expect(text).toContain(`parent.postMessage(m,"${page}")`)
+    expect(text).toContain(`"id":"${id}"`)
+    expect(text).toContain('\\u003c/script\\u003e')
+    await frame.cancel()
+    expect(live.stats().connections).toBe(0)
+    expect(reports).toEqual([])
+  })
+
+  it('refuses a page origin it does not allow (403) and a request without a nonce (400)', async () => {
+    const { live } = server({ origins: [page] })
+    const evil = await live.fetch(iframe('origin=https%3A%2F%2Fevil.example&nonce=abcdefgh12'))
+    expect(evil.status).toBe(403)
+    expect(((await evil.json()) as { error: { code: string } }).error.code).toBe('ERR_ORIGIN')
+    const noNonce = await live.fetch(iframe(`origin=${encodeURIComponent(page)}`))
+    expect(noNonce.status).toBe(400)
+  })
+})
+
 describe('live.fetch sends and checks', () => {
   it('hands a POST send to the message listeners and answers 204', async () => {
     const { live, reports } = server()
@@ -158,6 +191,19 @@ describe('live.fetch sends and checks', () => {
     expect(body.error.code).toBe('ERR_ORIGIN')
     expect(body.error.message).toContain('https://evil.example')
     expect(reports.map((r) => [r.error.code, r.context.client])).toEqual([['ERR_ORIGIN', true]])
+  })
+
+  it('holds the Host header to allowedHosts: 403 ERR_HOST for a name not on the list', async () => {
+    const { live } = server({ allowedHosts: ['app.example.com'] })
+    const refused = await live.fetch(
+      new Request(`${BASE}/x?transport=polling`, { headers: { Host: 'evil.example' } }),
+    )
+    expect(refused.status).toBe(403)
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('ERR_HOST')
+    const served = await live.fetch(
+      new Request(`${BASE}/x?transport=polling`, { headers: { Host: 'app.example.com' } }),
+    )
+    expect(served.status).toBe(200)
   })
 
   it('cuts an SSE stream whose consumer never reads, and reports ERR_SLOW_CLIENT once', async () => {

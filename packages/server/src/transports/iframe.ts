@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto'
-import type { ServerResponse } from 'node:http'
 import type { Channel, Subscriber } from '../channel'
+import type { Sink } from '../exchange'
 import { scriptSafe } from '../frames'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
+import { nodeSink } from '../node-exchange'
 import { normalizeOrigin } from '../origin'
 import { Outbox } from '../outbox'
 import { IFRAME_TYPES } from '../protocol'
-import { reportSlow, type Serve } from './context'
+import { reportSlow, type Serve, type StreamContext } from './context'
 import { IFRAME_FRAMES, type StreamFrames } from './forms'
 import { openChannels } from './openings'
 import { streamBacklog } from './sse'
@@ -58,7 +59,7 @@ class IframeConnection implements Subscriber, LiveConnection {
   private readonly outbox: Outbox<string>
 
   constructor(
-    private readonly response: ServerResponse,
+    private readonly sink: Sink,
     settings: HubSettings,
     private readonly frames: StreamFrames,
     cspNonce: string,
@@ -71,7 +72,7 @@ class IframeConnection implements Subscriber, LiveConnection {
     this.outbox = new Outbox(
       {
         send: (argument) => this.post(argument),
-        buffered: () => response.writableLength,
+        buffered: () => sink.buffered(),
         overflow: () => {
           if (this.closed) return
           slow()
@@ -81,7 +82,7 @@ class IframeConnection implements Subscriber, LiveConnection {
       settings.maxBufferedBytes,
       streamBacklog(settings, channels),
     )
-    response.on('drain', () => this.outbox.pump())
+    sink.drained(() => this.outbox.pump())
   }
 
   /** Calls the page's `p` with a script-safe JSON argument. */
@@ -89,7 +90,7 @@ class IframeConnection implements Subscriber, LiveConnection {
     if (this.closed) return
     const chunk = `${this.open}${json})</script>\n`
     this.written += chunk.length
-    this.response.write(chunk)
+    this.sink.write(chunk)
     // The document ends; the client sees the frame load and resumes in a fresh one.
     if (this.written > MAX_DOCUMENT_BYTES) this.end()
   }
@@ -117,30 +118,39 @@ class IframeConnection implements Subscriber, LiveConnection {
     if (this.closed) return
     this.closed = true
     this.onEnd()
-    this.response.end('</body></html>')
+    this.sink.end('</body></html>')
   }
 
   close(): void {
     if (this.closed) return
     this.closed = true
     this.onEnd()
-    this.response.destroy()
+    this.sink.destroy()
   }
 }
 
 /**
- * Serves the request's channels as one forever-frame document posting to the page its query
- * names (checked, origin included, before it got here), in the request's form.
+ * Streams the request's channels as one forever-frame document posting to `page` (checked,
+ * origin included, before it got here), in the request's form: `respond` starts the answer.
+ * Returns what to call once the client went.
+ *
+ * @example
+ * ```ts
+ * const close = streamIframe(context, page, exchange.respond)
+ * exchange.closed.addEventListener('abort', close)
+ * ```
  */
-export const serveIframe: Serve = (context) => {
-  const { response, hub, query } = context
-  const page = iframePage(query)
-  if (page === null) throw new Error('an iframe request reached serveIframe unchecked')
+export function streamIframe(
+  context: StreamContext,
+  page: IframePage,
+  respond: (status: number, headers: Record<string, string>) => Sink,
+): () => void {
+  const { hub } = context
   const { origin: pageOrigin, nonce } = page
   const { settings, connections } = hub
   const frames = IFRAME_FRAMES[context.form]
   const cspNonce = randomBytes(16).toString('base64')
-  response.writeHead(200, {
+  const sink = respond(200, {
     'Content-Type': 'text/html; charset=utf-8',
     'Cache-Control': 'no-cache, no-store, no-transform',
     'X-Content-Type-Options': 'nosniff',
@@ -148,10 +158,9 @@ export const serveIframe: Serve = (context) => {
     'Referrer-Policy': 'no-referrer',
     'Content-Security-Policy': `default-src 'none'; script-src 'nonce-${cspNonce}'; frame-ancestors ${pageOrigin}`,
   })
-  response.socket?.setNoDelay(true)
   const followed: Channel[] = []
   const connection = new IframeConnection(
-    response,
+    sink,
     settings,
     frames,
     cspNonce,
@@ -163,7 +172,7 @@ export const serveIframe: Serve = (context) => {
     context.channels.length,
   )
   const target = scriptSafe(JSON.stringify(pageOrigin))
-  response.write(
+  sink.write(
     `<!doctype html><html><head><meta charset="utf-8"></head><body>${PADDING}<script nonce="${cspNonce}">function p(m){m.n=${scriptSafe(JSON.stringify(nonce))};parent.postMessage(m,${target})}</script>\n`,
   )
   connections.add(connection)
@@ -173,5 +182,18 @@ export const serveIframe: Serve = (context) => {
     return { channel, subscription: channel.subscribe(connection, start) }
   })
   connection.begin(frames.opening(settings.retry, opened))
-  response.on('close', () => connection.close())
+  return () => connection.close()
+}
+
+/** Serves the request's channels as one forever-frame document on `node:http`: see {@link streamIframe}. */
+export const serveIframe: Serve = (context) => {
+  const { response, query } = context
+  const page = iframePage(query)
+  if (page === null) throw new Error('an iframe request reached serveIframe unchecked')
+  const close = streamIframe(context, page, (status, headers) => {
+    response.writeHead(status, headers)
+    response.socket?.setNoDelay(true)
+    return nodeSink(response)
+  })
+  response.on('close', close)
 }
