@@ -1,6 +1,15 @@
 import { LiveServerError } from './errors'
 import type { Exchange, Sink } from './exchange'
 
+/** The sink of an answer with no body, or of one that cannot begin: it takes nothing. */
+const NO_SINK: Sink = {
+  write() {},
+  buffered: () => 0,
+  drained() {},
+  end() {},
+  destroy() {},
+}
+
 /** Statuses whose `Response` may have no body. */
 const NO_BODY = new Set([101, 204, 205, 304])
 
@@ -54,26 +63,37 @@ async function* bounded(
  * ```
  */
 export function createFetchExchange(request: Request, highWaterMark: number): FetchExchange {
+  let answered = false
+  let settle: (response: Response) => void = () => {}
+  const response = new Promise<Response>((resolve) => {
+    settle = resolve
+  })
+  const answer = (value: Response): void => {
+    answered = true
+    settle(value)
+  }
   const gone = new AbortController()
-  const leave = (): void => gone.abort()
+  const leave = (): void => {
+    gone.abort()
+    // A client that left before its answer began (while `authorize` ran) gets an empty one,
+    // so that the caller's promise settles; nobody reads it.
+    if (!answered) answer(new Response(null, { status: 499, statusText: 'Client Closed Request' }))
+  }
   if (request.signal.aborted) leave()
   else request.signal.addEventListener('abort', leave, { once: true })
-  let answer: (response: Response) => void = () => {}
-  const response = new Promise<Response>((resolve) => {
-    answer = resolve
-  })
   const encoder = new TextEncoder()
 
+  let current = NO_SINK
   const respond = (status: number, headers: Record<string, string>): Sink => {
+    if (answered) {
+      // One answer per request: a second (an error after a stream began) cuts the first, as
+      // `sendError` destroys a response whose head went out.
+      current.destroy()
+      return NO_SINK
+    }
     if (NO_BODY.has(status)) {
       answer(new Response(null, { status, headers }))
-      return {
-        write: () => {},
-        buffered: () => 0,
-        drained: () => {},
-        end: () => {},
-        destroy: () => {},
-      }
+      return NO_SINK
     }
     const listeners: Array<() => void> = []
     let controller: ReadableStreamDefaultController<Uint8Array> | null = null
@@ -118,6 +138,7 @@ export function createFetchExchange(request: Request, highWaterMark: number): Fe
         leave()
       },
     }
+    current = sink
     return sink
   }
 

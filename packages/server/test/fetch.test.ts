@@ -193,6 +193,53 @@ describe('live.fetch sends and checks', () => {
     expect(reports.map((r) => [r.error.code, r.context.client])).toEqual([['ERR_ORIGIN', true]])
   })
 
+  it('refuses a streamed send once it passes maxPayload: 413 ERR_PAYLOAD_TOO_LARGE, without waiting for its end', async () => {
+    const { live, reports } = server({ maxPayload: 1024 })
+    const received: unknown[] = []
+    live.on('message', (_channel, data) => {
+      received.push(data)
+    })
+    const big = JSON.stringify({ data: 'x'.repeat(4096) })
+    // A streamed body declares no length and, here, never ends: the limit holds as it is read.
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(big))
+      },
+    })
+    const response = await live.fetch(
+      new Request(`${BASE}/chat`, { method: 'POST', body, duplex: 'half' } as RequestInit),
+    )
+    expect(response.status).toBe(413)
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      'ERR_PAYLOAD_TOO_LARGE',
+    )
+    expect(received).toEqual([])
+    expect(reports.map((r) => r.error.code)).toEqual(['ERR_PAYLOAD_TOO_LARGE'])
+  })
+
+  it('settles, and subscribes nothing, when the client leaves while authorize runs', async () => {
+    let allow!: (verdict: boolean) => void
+    let asked!: () => void
+    const asking = new Promise<void>((resolve) => {
+      asked = resolve
+    })
+    const { live } = server({
+      authorize: () =>
+        new Promise<boolean>((decide) => {
+          allow = decide
+          asked()
+        }),
+    })
+    const controller = new AbortController()
+    const answer = live.fetch(new Request(`${BASE}/x`, { signal: controller.signal }))
+    await asking
+    controller.abort()
+    allow(true)
+    expect((await answer).status).toBe(499)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(live.stats().connections).toBe(0)
+  })
+
   it('holds the Host header to allowedHosts: 403 ERR_HOST for a name not on the list', async () => {
     const { live } = server({ allowedHosts: ['app.example.com'] })
     const refused = await live.fetch(
