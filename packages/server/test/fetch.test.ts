@@ -72,6 +72,24 @@ describe('live.fetch over SSE', () => {
   })
 })
 
+describe('live.fetch flow control', () => {
+  it('holds what the stream cannot take and writes it as the consumer reads: all of it, in order', async () => {
+    const { live, reports } = server({ maxBufferedBytes: 8 * 1024, history: 1000 })
+    const sse = reader(await live.fetch(new Request(`${BASE}/burst`)))
+    await sse.until((text) => text.includes('retry:'))
+    const kilobyte = 'x'.repeat(1024)
+    // 600 KiB in one tick: far past the stream's 8 KiB, so most of it waits for pulls.
+    const ids = Array.from({ length: 600 }, () => live.publish('burst', kilobyte))
+    const published = new Set(ids)
+    // The fresh subscription's cursor (its own id) came first: only messages are counted.
+    const messageIds = (t: string) => idsOf(t).filter((id) => published.has(id))
+    const text = await sse.until((t) => messageIds(t).length >= 600)
+    expect(messageIds(text)).toEqual(ids)
+    await sse.cancel()
+    expect(reports).toEqual([])
+  })
+})
+
 describe('live.fetch over (long) polling', () => {
   it('holds a long poll with nothing new, and answers it with the next message', async () => {
     const { live } = server()
