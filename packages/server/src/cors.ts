@@ -46,6 +46,24 @@ export function readableBy(origin: string): Headers {
 }
 
 /**
+ * The headers of a CORS preflight's `204`: the methods, and the headers the page asked for
+ * (`requested`, its `Access-Control-Request-Headers`).
+ *
+ * @example
+ * ```ts
+ * preflightHeaders('content-type', cors) // { …cors, 'Access-Control-Allow-Methods': 'GET, POST, OPTIONS', … }
+ * ```
+ */
+export function preflightHeaders(requested: string | undefined, cors: Headers): Headers {
+  return {
+    ...cors,
+    'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+    'Access-Control-Allow-Headers': requested ?? 'Content-Type, Idempotency-Key',
+    'Access-Control-Max-Age': '600',
+  }
+}
+
+/**
  * Answers a CORS preflight (`OPTIONS`): 204 with the methods and the headers the page asked for.
  *
  * @example
@@ -58,12 +76,6 @@ export function answerPreflight(
   response: ServerResponse,
   cors: Headers,
 ): void {
-  response.writeHead(204, {
-    ...cors,
-    'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-    'Access-Control-Allow-Headers':
-      request.headers['access-control-request-headers'] ?? 'Content-Type, Idempotency-Key',
-    'Access-Control-Max-Age': '600',
-  })
+  response.writeHead(204, preflightHeaders(request.headers['access-control-request-headers'], cors))
   response.end()
 }

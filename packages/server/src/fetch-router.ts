@@ -1,5 +1,5 @@
 import { admit } from './admission'
-import { corsHeaders } from './cors'
+import { corsHeaders, preflightHeaders } from './cors'
 import { LiveServerError } from './errors'
 import type { Exchange } from './exchange'
 import { answerError, refuseExchange } from './fetch-errors'
@@ -14,15 +14,8 @@ import type { ServerSettings } from './settings'
 
 /** Answers a CORS preflight (`OPTIONS`): 204 with the methods and the headers the page asked for. */
 function answerPreflight(exchange: Exchange, cors: Record<string, string>): void {
-  exchange
-    .respond(204, {
-      ...cors,
-      'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-      'Access-Control-Allow-Headers':
-        exchange.headers.get('access-control-request-headers') ?? 'Content-Type, Idempotency-Key',
-      'Access-Control-Max-Age': '600',
-    })
-    .end()
+  const requested = exchange.headers.get('access-control-request-headers') ?? undefined
+  exchange.respond(204, preflightHeaders(requested, cors)).end()
 }
 
 /** Routes one exchange at or under the base path: Host and Origin, the channel, then the method. */
