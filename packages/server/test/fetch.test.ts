@@ -90,6 +90,24 @@ describe('live.fetch flow control', () => {
   })
 })
 
+describe('live.fetch and close()', () => {
+  it('cuts open streams and held polls, and answers later requests 503 ERR_CLOSED', async () => {
+    const { live } = server()
+    const handler = live.fetch // unbound, as a route handler export takes it
+    const sse = reader(await handler(new Request(`${BASE}/x`)))
+    await sse.until((text) => text.includes('retry:'))
+    const a = live.publish('x', 'a')
+    const held = await handler(new Request(`${BASE}/x?transport=long-polling&lastEventId=${a}`))
+    const heldBody = held.text()
+    expect(live.stats().connections).toBe(2)
+    await live.close()
+    await expect(sse.until(() => false)).rejects.toThrow('was cut')
+    await expect(heldBody).rejects.toThrow('was cut')
+    const late = await handler(new Request(`${BASE}/x?transport=polling`))
+    expect(late.status).toBe(503)
+  })
+})
+
 describe('live.fetch over (long) polling', () => {
   it('holds a long poll with nothing new, and answers it with the next message', async () => {
     const { live } = server()
