@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http'
 import { originRefusal } from './admission'
-import { refusalOf } from './authorization'
+
 import { backlogSize } from './channel'
-import { parseChannelSet, resumeId } from './channel-set'
+import { resumeId } from './channel-set'
 import type { Headers } from './cors'
 import type { Exchange } from './exchange'
 import { answerError, refuseExchange } from './fetch-errors'
@@ -10,6 +10,7 @@ import { headersOf } from './headers'
 import type { Hub } from './hub'
 import { quote } from './quote'
 import type { ServerSettings } from './settings'
+import { authorizeStarts, namedChannels } from './subscribe-request'
 import type { ChannelStart, RequestForm } from './transports/context'
 import { iframePage, streamIframe } from './transports/iframe'
 import { answerLongPoll, answerPoll, type PollAnswer } from './transports/poll'
@@ -93,52 +94,34 @@ export async function subscribeExchange(
   const { exchange, request, channel, cors } = target
   let starts: ChannelStart[]
   if (channel === null) {
-    const specs = exchange.url.searchParams.getAll('c')
-    const set = parseChannelSet(specs)
-    if ('problem' in set) {
-      const message =
-        specs.length === 0
-          ? `GET ${settings.path || '/'} serves every channel of a client in one request: ?transport=<sse|long-polling|polling|iframe>&c=<channel>&c=<channel>!<id>&c=<channel>*<n>; one channel alone is GET ${settings.path}/<channel>`
-          : set.problem
+    const named = namedChannels(settings, exchange.url.searchParams.getAll('c'))
+    if ('problem' in named) {
       const { report } = hub
+      const { problem } = named
       return refuseExchange(
         report,
         exchange,
         request,
         400,
         'ERR_INVALID_REQUEST',
-        message,
+        problem,
         {},
         cors,
       )
     }
-    starts = set.starts
+    starts = named.starts
   } else {
     starts = [singleStart(exchange, channel)]
   }
   const transport = pickTransport(target, settings, hub)
   if (transport === null) return
-  const headers = headersOf(request)
-  const verdicts = await Promise.all(
-    starts.map((start) =>
-      hub.authorize({ channel: start.channel, transport, request, action: 'subscribe', headers }),
-    ),
-  )
-  if (channel !== null) {
-    const [verdict] = verdicts
-    if (verdict !== undefined && verdict !== 'allowed') {
-      const refusal = refusalOf(verdict, 'subscribe', channel, hub.settings.retry)
-      const { status, code, message, headers: extra } = refusal
-      return answerError(exchange, status, code, message, { ...cors, ...extra })
-    }
-  } else {
-    starts = starts.map((start, i) => {
-      const verdict = verdicts[i] ?? 'failed'
-      if (verdict === 'allowed') return start
-      const { code, message } = refusalOf(verdict, 'subscribe', start.channel, hub.settings.retry)
-      return { ...start, refused: { code, message } }
-    })
+  const asking = { transport, request, headers: headersOf(request) }
+  const checked = await authorizeStarts(hub, starts, asking, channel !== null)
+  if ('refusal' in checked) {
+    const { status, code, message, headers: extra } = checked.refusal
+    return answerError(exchange, status, code, message, { ...cors, ...extra })
   }
+  starts = checked.starts
   // The client may have gone while authorize ran: subscribing it now would leak it forever.
   if (exchange.closed.aborted) return
   const form: RequestForm = channel === null ? 'multi' : 'single'

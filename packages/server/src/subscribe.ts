@@ -1,14 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { originRefusal } from './admission'
-import { refusalOf } from './authorization'
+
 import { backlogSize } from './channel'
-import { parseChannelSet, resumeId } from './channel-set'
+import { resumeId } from './channel-set'
 import type { Headers } from './cors'
 import { headersOf } from './headers'
 import { refuse, sendError } from './http-errors'
 import type { Hub } from './hub'
 import { quote } from './quote'
 import type { ServerSettings } from './settings'
+import { authorizeStarts, namedChannels } from './subscribe-request'
 import type { ChannelStart, ServeContext } from './transports/context'
 import { HTTP_TRANSPORTS, type HttpTransport, isHttpTransport } from './transports/http-transports'
 import { iframePage } from './transports/iframe'
@@ -99,48 +100,24 @@ export async function subscribe(
   const query = url.searchParams
   let starts: ChannelStart[]
   if (channel === null) {
-    const specs = query.getAll('c')
-    const set = parseChannelSet(specs)
-    if ('problem' in set) {
-      const message =
-        specs.length === 0
-          ? `GET ${settings.path || '/'} serves every channel of a client in one request: ?transport=<sse|long-polling|polling|iframe>&c=<channel>&c=<channel>!<id>&c=<channel>*<n>; one channel alone is GET ${settings.path}/<channel>`
-          : set.problem
-      return refuse(hub.report, response, 400, 'ERR_INVALID_REQUEST', message, { request }, cors)
+    const named = namedChannels(settings, query.getAll('c'))
+    if ('problem' in named) {
+      const { problem } = named
+      return refuse(hub.report, response, 400, 'ERR_INVALID_REQUEST', problem, { request }, cors)
     }
-    starts = set.starts
+    starts = named.starts
   } else {
     starts = [singleStart(request, query, channel)]
   }
   const transport = pickTransport(target, settings, hub)
   if (transport === null) return
-  const headers = headersOf(request)
-  const verdicts = await Promise.all(
-    starts.map((start) =>
-      hub.authorize({
-        channel: start.channel,
-        transport,
-        request,
-        action: 'subscribe',
-        headers,
-      }),
-    ),
-  )
-  if (channel !== null) {
-    const [verdict] = verdicts
-    if (verdict !== undefined && verdict !== 'allowed') {
-      const refusal = refusalOf(verdict, 'subscribe', channel, hub.settings.retry)
-      const { status, code, message, headers: extra } = refusal
-      return sendError(response, status, code, message, { ...cors, ...extra })
-    }
-  } else {
-    starts = starts.map((start, i) => {
-      const verdict = verdicts[i] ?? 'failed'
-      if (verdict === 'allowed') return start
-      const { code, message } = refusalOf(verdict, 'subscribe', start.channel, hub.settings.retry)
-      return { ...start, refused: { code, message } }
-    })
+  const asking = { transport, request, headers: headersOf(request) }
+  const checked = await authorizeStarts(hub, starts, asking, channel !== null)
+  if ('refusal' in checked) {
+    const { status, code, message, headers: extra } = checked.refusal
+    return sendError(response, status, code, message, { ...cors, ...extra })
   }
+  starts = checked.starts
   // The client may have gone while authorize ran: subscribing it now would leak it forever.
   if (response.destroyed || request.socket.destroyed) return
   const context: ServeContext = {
