@@ -7,9 +7,9 @@ import { createFetchExchange } from './fetch-exchange'
 import { sendExchange } from './fetch-send'
 import { subscribeExchange } from './fetch-subscribe'
 import type { Hub } from './hub'
-import { checkChannel } from './names'
 import { cut, quote } from './quote'
 import { requestView } from './request-view'
+import { routeOf } from './route-decision'
 import type { ServerSettings } from './settings'
 
 /** Answers a CORS preflight (`OPTIONS`): 204 with the methods and the headers the page asked for. */
@@ -34,58 +34,20 @@ async function route(
     return refuseExchange(report, exchange, request, 403, code, message, {}, headers)
   }
   const cors = corsHeaders(request, settings.anyOrigin)
-  const { method } = exchange
-  if (rest === null) {
-    if (method === 'OPTIONS') return answerPreflight(exchange, cors)
-    if (method === 'GET') {
-      return subscribeExchange({ exchange, request, channel: null, cors }, settings, hub)
-    }
-    const message = `${quote(method)} is not supported at the base path; use GET to receive, and POST to ${settings.path}/<channel> to send`
-    return refuseExchange(
-      report,
-      exchange,
-      request,
-      405,
-      'ERR_METHOD',
-      message,
-      {},
-      {
-        ...cors,
-        Allow: 'GET, OPTIONS',
-      },
-    )
-  }
-  let channel: string
-  try {
-    channel = decodeURIComponent(rest)
-    checkChannel(channel)
-  } catch (error) {
-    const message =
-      error instanceof LiveServerError ? error.message : `Malformed channel name ${quote(rest)}`
-    return refuseExchange(report, exchange, request, 404, 'ERR_INVALID_CHANNEL', message, {}, cors)
-  }
-  switch (method) {
-    case 'OPTIONS':
+  const decision = routeOf(exchange.method, rest, settings.path)
+  switch (decision.kind) {
+    case 'preflight':
       return answerPreflight(exchange, cors)
-    case 'POST':
-      return sendExchange(hub, exchange, request, channel, cors)
-    case 'GET':
+    case 'send':
+      return sendExchange(hub, exchange, request, decision.channel, cors)
+    case 'subscribe': {
+      const { channel } = decision
       return subscribeExchange({ exchange, request, channel, cors }, settings, hub)
-    default: {
-      const message = `${quote(method)} is not supported; use GET to receive and POST to send`
-      return refuseExchange(
-        report,
-        exchange,
-        request,
-        405,
-        'ERR_METHOD',
-        message,
-        { channel },
-        {
-          ...cors,
-          Allow: 'GET, POST, OPTIONS',
-        },
-      )
+    }
+    case 'refuse': {
+      const { status, code, message, channel, allow } = decision
+      const headers = allow ? { ...cors, Allow: allow } : cors
+      return refuseExchange(report, exchange, request, status, code, message, { channel }, headers)
     }
   }
 }

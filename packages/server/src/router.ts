@@ -4,8 +4,8 @@ import { answerPreflight, corsHeaders } from './cors'
 import { LiveServerError } from './errors'
 import { refuse, sendError } from './http-errors'
 import type { Hub } from './hub'
-import { checkChannel } from './names'
-import { cut, quote } from './quote'
+import { cut } from './quote'
+import { routeOf } from './route-decision'
 import { handleHttpSend } from './sends'
 import type { ServerSettings } from './settings'
 import { subscribe } from './subscribe'
@@ -45,50 +45,19 @@ async function route(
     return refuse(hub.report, response, 403, code, message, { request }, headers)
   }
   const cors = corsHeaders(request, settings.anyOrigin)
-  if (rest === null) {
-    switch (request.method) {
-      case 'OPTIONS':
-        return answerPreflight(request, response, cors)
-      case 'GET':
-        return subscribe({ request, response, url, channel: null, cors }, settings, hub)
-      default:
-        return refuse(
-          hub.report,
-          response,
-          405,
-          'ERR_METHOD',
-          `${quote(request.method)} is not supported at the base path; use GET to receive, and POST to ${settings.path}/<channel> to send`,
-          { request },
-          { ...cors, Allow: 'GET, OPTIONS' },
-        )
-    }
-  }
-  let channel: string
-  try {
-    channel = decodeURIComponent(rest)
-    checkChannel(channel)
-  } catch (error) {
-    const message =
-      error instanceof LiveServerError ? error.message : `Malformed channel name ${quote(rest)}`
-    return refuse(hub.report, response, 404, 'ERR_INVALID_CHANNEL', message, { request }, cors)
-  }
-  switch (request.method) {
-    case 'OPTIONS':
+  const decision = routeOf(request.method, rest, settings.path)
+  switch (decision.kind) {
+    case 'preflight':
       return answerPreflight(request, response, cors)
-    case 'POST':
-      return handleHttpSend(hub, request, response, channel, cors)
-    case 'GET':
-      return subscribe({ request, response, url, channel, cors }, settings, hub)
-    default:
-      return refuse(
-        hub.report,
-        response,
-        405,
-        'ERR_METHOD',
-        `${quote(request.method)} is not supported; use GET to receive and POST to send`,
-        { channel, request },
-        { ...cors, Allow: 'GET, POST, OPTIONS' },
-      )
+    case 'send':
+      return handleHttpSend(hub, request, response, decision.channel, cors)
+    case 'subscribe':
+      return subscribe({ request, response, url, channel: decision.channel, cors }, settings, hub)
+    case 'refuse': {
+      const { status, code, message, channel, allow } = decision
+      const headers = allow ? { ...cors, Allow: allow } : cors
+      return refuse(hub.report, response, status, code, message, { channel, request }, headers)
+    }
   }
 }
 
