@@ -62,9 +62,10 @@ async function route(
 }
 
 /**
- * The HTTP side of a live server: `handle(request, response)` serves a request under
+ * The HTTP side of a live server: `handle(request, response, next?)` serves a request under
  * `<path>/`, or at `<path>` itself (the multiplexed form; an upgrade there is the WebSocket's,
- * and left alone), and returns `true`, or returns `false` and touches nothing. A target no URL parser
+ * and left alone), and returns `true`, or calls `next` (if given: a Connect/Express middleware) and returns `false`,
+ * touching nothing. A target no URL parser
  * accepts is refused (`400`) only when it starts with the path; any other is the app's.
  *
  * @example
@@ -77,9 +78,9 @@ export function createRouter(
   settings: ServerSettings,
   hub: Hub,
   isClosed: () => boolean,
-): (request: IncomingMessage, response: ServerResponse) => boolean {
+): (request: IncomingMessage, response: ServerResponse, next?: () => void) => boolean {
   const prefix = `${settings.path}/`
-  return (request, response) => {
+  const serve = (request: IncomingMessage, response: ServerResponse): boolean => {
     const url = parseTarget(request.url)
     if (url === null) {
       // Only a target that names our path is ours to refuse; the app may know what to do
@@ -111,5 +112,10 @@ export function createRouter(
       failed(cause)
     }
     return true
+  }
+  return (request, response, next) => {
+    const served = serve(request, response)
+    if (!served) next?.()
+    return served
   }
 }

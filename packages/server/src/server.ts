@@ -42,11 +42,17 @@ export interface LiveServer {
   attach(server: Server): this
   /**
    * Handles `request` if it is at `path` (every channel in one request; an upgrade there is left
-   * to the WebSocket) or under it, for use inside another framework's middleware.
-   * Returns `false` (and touches nothing) otherwise, a request target no URL parser accepts
-   * included when it does not start with `path`.
+   * to the WebSocket) or under it, and returns `true`. Otherwise touches nothing, calls `next`
+   * when given and returns `false` (a request target no URL parser accepts included when it
+   * does not start with `path`). It is a Connect/Express middleware as it is, bound to the
+   * server; it reads a POST's body itself, or takes the one a body parser before it read.
+   * @example
+   * ```ts
+   * app.use(live.handle) // Express 5, before or after express.json()
+   * http.createServer((req, res) => live.handle(req, res) || app(req, res))
+   * ```
    */
-  handle(request: IncomingMessage, response: ServerResponse): boolean
+  handle(request: IncomingMessage, response: ServerResponse, next?: () => void): boolean
   /**
    * Serves a Web-standard `Request` at `path` (every channel in one request, `?c=…`) or under it
    * (`<path>/<channel>`), in any runtime with `Request`, `Response` and `ReadableStream`:

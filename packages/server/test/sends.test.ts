@@ -220,11 +220,8 @@ describe('behind Express', () => {
     const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/live`
     return { url, seen }
   }
-  const mount =
-    (live: LiveServer): express.RequestHandler =>
-    (request, response, next) => {
-      if (!live.handle(request, response)) next()
-    }
+  /** `live.handle` is a middleware as it is: what it does not serve goes to `next`. */
+  const mount = (live: LiveServer): express.RequestHandler => live.handle
   const send = (url: string, body: string, type = 'application/json') =>
     fetch(`${url}/chat`, { method: 'POST', headers: { 'Content-Type': type }, body })
 
@@ -239,6 +236,18 @@ describe('behind Express', () => {
     const invalid = await send(url, '{"nodata":1}')
     expect(invalid.status).toBe(400)
     expect(await invalid.json()).toMatchObject({ error: { code: 'ERR_INVALID_MESSAGE' } })
+  })
+
+  it('passes every request outside its path on to the next middleware', async () => {
+    const { url } = await app((application, live) => {
+      application.use(live.handle)
+      application.get('/hello', (_request, response) => {
+        response.send('app')
+      })
+    })
+    const response = await fetch(url.replace(/\/live$/, '/hello'))
+    expect(response.status).toBe(200)
+    expect(await response.text()).toBe('app')
   })
 
   it('reads the body itself when mounted before express.json()', async () => {
