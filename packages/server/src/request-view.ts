@@ -7,7 +7,7 @@ import type { Exchange } from './exchange'
  * method, URL (path and query), headers (lower-case names, one string each) and, when known, the
  * peer's address. It has no socket of its own: `socket.localAddress` is unknown, so the default
  * Host check (which applies to servers on loopback only) does not apply to `live.fetch`.
- * Temporary, until those hooks take an exchange's view (issue 11).
+ * The same view stands for a WebSocket's upgrade request on Bun and Deno.
  *
  * @example
  * ```ts
@@ -15,7 +15,9 @@ import type { Exchange } from './exchange'
  * settings.originAllowed(request.headers.origin, request)
  * ```
  */
-export function requestView(exchange: Exchange): IncomingMessage {
+export function requestView(
+  exchange: Pick<Exchange, 'method' | 'url' | 'headers' | 'address'>,
+): IncomingMessage {
   const headers: Record<string, string> = {}
   exchange.headers.forEach((value, name) => {
     headers[name] = value

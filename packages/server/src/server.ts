@@ -8,9 +8,16 @@ import { createIdGenerator } from './ids'
 import { type PublishOptions, publish } from './publish'
 import { createRegistry, type MessageListener } from './registry'
 import { createRouter } from './router'
+import {
+  errorResponse,
+  isUpgradeAt,
+  RUNTIME_HOOKS,
+  type RuntimeHooks,
+  viewOf,
+} from './runtime-hooks'
 import { type LiveServerOptions, resolveSettings } from './settings'
-import { createWebSocketEndpoint } from './transports/websocket'
-import { createUpgrade } from './upgrade'
+import { createWebSocketEndpoint, maxFrameSize } from './transports/websocket'
+import { createUpgrade, upgradeRefusal } from './upgrade'
 
 export type {
   AuthorizeContext,
@@ -119,6 +126,20 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
   const fetch = createFetchRouter(settings, hub, isClosed)
   const upgrade = createUpgrade(settings, hub, isClosed, webSocket.upgrade)
 
+  const hooks: RuntimeHooks = {
+    upgrade(request, address) {
+      if (!isUpgradeAt(request, path)) return { kind: 'fetch' }
+      const view = viewOf(request, address)
+      const refusal = upgradeRefusal(view, settings, hub, closed)
+      if (refusal === null) return { kind: 'accept', request: view, address: address ?? undefined }
+      const { status, code, message } = refusal
+      return { kind: 'refused', response: errorResponse(status, code, message) }
+    },
+    accept: webSocket.accept,
+    maxFrame: maxFrameSize(hub.settings.maxPayload),
+    heartbeat: settings.heartbeat,
+  }
+
   const live: LiveServer = {
     path,
     transports,
@@ -166,5 +187,7 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
       attached.clear()
     },
   }
+  // For the runtime adapters (@livedata/server/bun, /deno); not enumerable, not in the type.
+  Object.defineProperty(live, RUNTIME_HOOKS, { value: hooks })
   return live
 }

@@ -34,12 +34,50 @@ export function refuseUpgrade(
   )
 }
 
+/** Why an upgrade is refused: the HTTP status and the error it answers with. */
+export interface UpgradeRefusal {
+  status: number
+  code: WireErrorCode
+  message: string
+}
+
+/**
+ * Why an upgrade at the base path is refused, or `null` when it may go on: a closed server
+ * (`503 ERR_CLOSED`), no WebSocket offered (`404 ERR_TRANSPORT`), a refused Host or Origin
+ * (`403`, reported). The same rules for `ws` on Node and for every runtime adapter.
+ *
+ * @example
+ * ```ts
+ * const refusal = upgradeRefusal(request, settings, hub, isClosed())
+ * if (refusal) return refuseUpgrade(socket, refusal.status, refusal.code, refusal.message)
+ * ```
+ */
+export function upgradeRefusal(
+  request: IncomingMessage,
+  settings: ServerSettings,
+  hub: Hub,
+  closed: boolean,
+): UpgradeRefusal | null {
+  if (closed) return { status: 503, code: 'ERR_CLOSED', message: 'The live server is closed' }
+  if (!settings.offered.has('websocket')) {
+    const offered = settings.transports.join(', ')
+    const message = `This server does not offer websocket; it offers ${offered}`
+    return { status: 404, code: 'ERR_TRANSPORT', message }
+  }
+  const refusal = admit(request, settings)
+  if (refusal === null) return null
+  const { code, message } = refusal
+  const context = { transport: 'websocket' as const, request }
+  hub.report(new LiveServerError(code, message), { client: true, ...context })
+  return { status: 403, code, message }
+}
+
 /** Takes an accepted upgrade request: the WebSocket endpoint. */
 export type AcceptUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => void
 
 /**
- * Serves an upgrade at the base path, or refuses it: a closed server (`503 ERR_CLOSED`), no
- * WebSocket offered (`404 ERR_TRANSPORT`), a refused Host or Origin (`403`, reported).
+ * Serves a `node:http` upgrade at the base path, or refuses it (see {@link upgradeRefusal})
+ * with a plain HTTP answer on the raw socket.
  *
  * @example
  * ```ts
@@ -53,18 +91,9 @@ export function createUpgrade(
   accept: AcceptUpgrade,
 ): AcceptUpgrade {
   return (request, socket, head) => {
-    if (isClosed()) return refuseUpgrade(socket, 503, 'ERR_CLOSED', 'The live server is closed')
-    if (!settings.offered.has('websocket')) {
-      const offered = settings.transports.join(', ')
-      const message = `This server does not offer websocket; it offers ${offered}`
-      return refuseUpgrade(socket, 404, 'ERR_TRANSPORT', message)
-    }
-    const refusal = admit(request, settings)
+    const refusal = upgradeRefusal(request, settings, hub, isClosed())
     if (refusal !== null) {
-      const { code, message } = refusal
-      const context = { transport: 'websocket' as const, request }
-      hub.report(new LiveServerError(code, message), { client: true, ...context })
-      return refuseUpgrade(socket, 403, code, message)
+      return refuseUpgrade(socket, refusal.status, refusal.code, refusal.message)
     }
     accept(request, socket, head)
   }

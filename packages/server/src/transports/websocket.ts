@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { type WebSocket, WebSocketServer } from 'ws'
+import { WebSocketServer } from 'ws'
 import { refusalOf } from '../authorization'
 import type { Channel, Subscriber } from '../channel'
 import { type FrameProblem, readClientFrame } from '../client-frames'
@@ -12,9 +12,11 @@ import type { StoredMessage } from '../history'
 import type { Hub, LiveConnection } from '../hub'
 import { Inbox, type InboxLimits, type InboxTarget } from '../inbox'
 import { jsonSize } from '../json-size'
+import { nodeSocket } from '../node-socket'
 import { Outbox } from '../outbox'
 import { frameStart, type WireErrorCode } from '../protocol'
 import { quote } from '../quote'
+import type { ServerSocket, SocketEvents } from '../server-socket'
 
 /** The WebSocket frame of a message, built once and shared by every socket. */
 function wsFrame(message: StoredMessage): string {
@@ -40,11 +42,18 @@ const CLOSE_GRACE = 1000
 /** What an error frame answers: a send (`ref`) or a subscribe (`channel`). */
 type Answers = { ref?: number; channel?: string }
 
+const encoder = new TextEncoder()
+
 /** `text` cut to what a close frame's reason holds (123 bytes), on a character boundary. */
 function closeReason(text: string): string {
   let reason = text.slice(0, MAX_REASON)
-  while (Buffer.byteLength(reason) > MAX_REASON) reason = reason.slice(0, -1)
+  while (encoder.encode(reason).length > MAX_REASON) reason = reason.slice(0, -1)
   return reason
+}
+
+/** The largest frame a socket takes, in bytes: room for a send a little over maxPayload. */
+export function maxFrameSize(maxPayload: number): number {
+  return 4 * maxPayload + ENVELOPE
 }
 
 /** What one server's sockets share. */
@@ -70,18 +79,16 @@ function inboxLimits(maxPayload: number): InboxLimits {
  * One client socket, carrying any number of channel subscriptions. It is its own inbox's target
  * (no closures per socket: idle sockets stay small).
  */
-class WebSocketConnection implements LiveConnection, InboxTarget<string | null> {
+class WebSocketConnection implements LiveConnection, InboxTarget<string | null>, SocketEvents {
   private readonly subscriptions = new Map<string, { channel: Channel; subscriber: Subscriber }>()
   private unanswered = 0
   private handled = 0
-  private closed = false
+  private ended = false
   /**
    * The `hello` frame's allowed headers; added to the upgrade's only when asked, to keep idle
    * sockets small.
    */
   private hello: HeaderMap | null = null
-  /** The client's address, read now: a closed socket forgets it. */
-  private readonly address: string | undefined
   private readonly hub: Hub
   // Frames are handled one after the other: authorize is async, and an unsubscribe must not
   // overtake the subscribe before it, nor a subscribe the hello before it.
@@ -90,19 +97,22 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null> 
   private readonly outbox: Outbox<StoredMessage | string>
 
   constructor(
-    private readonly socket: WebSocket,
+    private readonly socket: ServerSocket,
+    /** The upgrade request (a view of it outside Node), for hooks and reports. */
     private readonly request: IncomingMessage,
+    /** The client's address, read at the upgrade: a closed socket forgets it. */
+    private readonly address: string | undefined,
     private readonly shared: Shared,
   ) {
     const hub = shared.hub
     this.hub = hub
-    this.address = request.socket?.remoteAddress
     this.inbox = new Inbox<string | null>(this, shared.limits)
-    // ws has no drain event: while frames wait, look again every few milliseconds. A callback
-    // on every send would cost each message a closure, which is what throughput pays for.
+    // Not every runtime has a drain event: while frames wait, look again every few
+    // milliseconds. A callback on every send would cost each message a closure, which is what
+    // throughput pays for.
     const pumpSoon = (): void => {
       setTimeout(() => {
-        if (socket.readyState !== socket.OPEN) return
+        if (!socket.isOpen()) return
         this.outbox.pump()
         if (this.outbox.waiting > 0) pumpSoon()
       }, 5)
@@ -110,11 +120,9 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null> 
     this.outbox = new Outbox<StoredMessage | string>(
       {
         send: (item) => {
-          if (socket.readyState === socket.OPEN) {
-            socket.send(typeof item === 'string' ? item : wsFrame(item))
-          }
+          if (socket.isOpen()) socket.send(typeof item === 'string' ? item : wsFrame(item))
         },
-        buffered: () => socket.bufferedAmount,
+        buffered: () => socket.bufferedAmount(),
         // A client that cannot keep up is cut off; it resumes from its last id later.
         overflow: () => this.cut('ERR_SLOW_CLIENT', 'it fell too far behind; it may resume later'),
         wait: pumpSoon,
@@ -122,18 +130,20 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null> 
       hub.settings.maxBufferedBytes,
       hub.settings.maxBacklog,
     )
-    socket.on('message', (data, isBinary) => this.receive(data as Buffer, isBinary))
-    socket.on('pong', () => {
-      this.unanswered = 0
-    })
-    socket.on('close', () => this.cleanup())
-    socket.on('error', () => this.cleanup())
   }
 
-  private receive(data: Buffer, isBinary: boolean): void {
-    if (this.closed) return
-    // A binary frame is refused whatever it holds: only its size is kept.
-    this.inbox.push(isBinary ? null : data.toString('utf8'), data.length)
+  /** A frame came; a binary one (`null`) is refused whatever it holds: only its size is kept. */
+  message(text: string | null, size: number): void {
+    if (this.ended) return
+    this.inbox.push(text, size)
+  }
+
+  pong(): void {
+    this.unanswered = 0
+  }
+
+  closed(): void {
+    this.cleanup()
   }
 
   /** Handles one frame; the inbox calls it in order. */
@@ -184,7 +194,7 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null> 
    * `reason` is one of our own short ASCII sentences: a close reason holds at most 123 bytes.
    */
   private cut(code: LiveServerErrorCode | null, reason: string, status = 1008): void {
-    if (this.closed) return
+    if (this.ended) return
     if (code !== null) {
       this.report(code, `WebSocket closed: ${reason}`, { client: true })
     }
@@ -236,7 +246,7 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null> 
 
   private async onFrame(text: string | null): Promise<void> {
     const first = this.handled++ === 0
-    if (this.closed) return
+    if (this.ended) return
     if (text === null) return this.refuse({ message: 'frames must be text, not binary' })
     const reading = readClientFrame(text)
     if ('problem' in reading) return this.refuse(reading.problem)
@@ -275,7 +285,7 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null> 
       headers,
       request: this.request,
     })
-    if (this.closed) return
+    if (this.ended) return
     const refusal =
       verdict === 'allowed' ? null : refusalOf(verdict, action, channel, this.hub.settings.retry)
     if (frame.type === 'send') {
@@ -295,7 +305,7 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null> 
       return this.outbox.push(`${frameStart('ack')},"ref":${frame.ref}}`)
     }
     if (refusal) return this.error(refusal.code, refusal.message, { channel })
-    if (this.subscriptions.has(channel) || this.closed) return
+    if (this.subscriptions.has(channel) || this.ended) return
     if (this.subscriptions.size >= MAX_SUBSCRIPTIONS) {
       const message = `At most ${MAX_SUBSCRIPTIONS} channels per socket`
       this.report('ERR_TOO_MANY', message, { client: true, channel })
@@ -319,20 +329,19 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null> 
    * answered none of the last two pings is dead: a pong may be up to two intervals late.
    */
   heartbeat(): void {
-    if (this.closed) return
+    if (this.ended) return
     // Paused, the server reads nothing, pongs included: it cannot judge the peer now.
     if (this.inbox.paused) return
     if (this.unanswered >= MAX_UNANSWERED_PINGS) {
       this.close()
       return
     }
-    this.unanswered++
-    this.socket.ping()
+    if (this.socket.ping()) this.unanswered++
     if (this.outbox.waiting === 0) this.outbox.push(`${frameStart('heartbeat')}}`)
   }
 
   private cleanup(): void {
-    this.closed = true
+    this.ended = true
     this.inbox.stop()
     for (const { channel, subscriber } of this.subscriptions.values()) {
       channel.unsubscribe(subscriber)
@@ -347,13 +356,26 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null> 
   }
 }
 
-/** The WebSocket endpoint: upgrades at the base path, one socket per client for every channel. */
+/**
+ * Takes an accepted socket of any runtime: its connection is kept (heartbeats, `close()`), and
+ * the events its adapter reports go to it.
+ */
+export type AcceptSocket = (
+  socket: ServerSocket,
+  request: IncomingMessage,
+  address: string | undefined,
+) => SocketEvents
+
+/**
+ * The WebSocket endpoint: one socket per client for every channel. `upgrade` serves Node's
+ * upgrades with `ws`; `accept` takes the sockets of other runtimes' adapters.
+ */
 export function createWebSocketEndpoint(hub: Hub) {
   const server = new WebSocketServer({
     noServer: true,
     // Room for a send a little over maxPayload, answered ERR_PAYLOAD_TOO_LARGE with its ref;
     // a frame past this is no honest client's, and ws closes the socket with 1009.
-    maxPayload: 4 * hub.settings.maxPayload + ENVELOPE,
+    maxPayload: maxFrameSize(hub.settings.maxPayload),
     perMessageDeflate: false,
   })
   const shared: Shared = {
@@ -361,11 +383,17 @@ export function createWebSocketEndpoint(hub: Hub) {
     limits: inboxLimits(hub.settings.maxPayload),
     ignoredHello: new Set(),
   }
+  const accept: AcceptSocket = (socket, request, address) => {
+    const connection = new WebSocketConnection(socket, request, address, shared)
+    hub.connections.add(connection)
+    return connection
+  }
   return {
+    accept,
     upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
       server.handleUpgrade(request, socket, head, (ws) => {
-        ws.binaryType = 'nodebuffer'
-        hub.connections.add(new WebSocketConnection(ws, request, shared))
+        const { socket: adapted, listen } = nodeSocket(ws)
+        listen(accept(adapted, request, request.socket?.remoteAddress))
       })
     },
     close(): void {
