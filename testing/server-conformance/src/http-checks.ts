@@ -1,0 +1,108 @@
+import { request as httpRequest } from 'node:http'
+import { describe, expect, it } from 'vitest'
+import type { SuiteContext } from './context'
+import { CONFORMANCE_RULES } from './fixture'
+
+const { path, allowedOrigin } = CONFORMANCE_RULES
+const FOREIGN = 'http://foreign.example'
+
+/** Status and headers of a GET whose `Host` header is `host` (fetch cannot set `Host`). */
+function getWithHost(url: URL, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { headers: { host } }, (response) => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => {
+        body += chunk
+      })
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }))
+    })
+    request.on('error', reject)
+    request.end()
+  })
+}
+
+/** Registers the checks of the rules every HTTP request meets: CORS, errors, hosts. */
+export function describeHttpRules(context: SuiteContext): void {
+  const at = (target: string): URL => new URL(target, context.url)
+
+  describe('HTTP rules', () => {
+    it('answers a CORS preflight from the allowed origin (204, methods, the headers asked for) at a channel and at the base path', async () => {
+      const channel = context.channel('preflight')
+      for (const target of [`${path}/${channel}`, path]) {
+        const response = await fetch(at(target), {
+          method: 'OPTIONS',
+          headers: {
+            origin: allowedOrigin,
+            'access-control-request-method': 'POST',
+            'access-control-request-headers': 'content-type, idempotency-key',
+          },
+        })
+        expect(response.status, target).toBe(204)
+        expect(response.headers.get('access-control-allow-origin')).toBe(allowedOrigin)
+        expect(response.headers.get('access-control-allow-credentials')).toBe('true')
+        expect(response.headers.get('access-control-allow-methods')).toContain('POST')
+        expect(response.headers.get('access-control-allow-headers')?.toLowerCase()).toContain(
+          'idempotency-key',
+        )
+      }
+    })
+
+    it('refuses a preflight and a POST from a foreign origin: 403 ERR_ORIGIN, readable by it', async () => {
+      const channel = context.channel('foreign')
+      const preflight = await fetch(at(`${path}/${channel}`), {
+        method: 'OPTIONS',
+        headers: { origin: FOREIGN, 'access-control-request-method': 'POST' },
+      })
+      expect(preflight.status).toBe(403)
+      expect(preflight.headers.get('access-control-allow-origin')).toBe(FOREIGN)
+      const post = await fetch(at(`${path}/${channel}`), {
+        method: 'POST',
+        headers: { origin: FOREIGN, 'content-type': 'application/json' },
+        body: JSON.stringify({ data: 'no' }),
+      })
+      expect(post.status).toBe(403)
+      expect(((await post.json()) as { error: { code: string } }).error.code).toBe('ERR_ORIGIN')
+      expect(await context.control.received(channel)).toEqual([])
+    })
+
+    it('answers errors with their status, code and JSON shape', async () => {
+      const cases: Array<[string, RequestInit, number, string]> = [
+        [`${path}/bad%20name`, {}, 404, 'ERR_INVALID_CHANNEL'],
+        [`${path}?transport=sse`, {}, 400, 'ERR_INVALID_REQUEST'],
+        [`${path}?transport=polling&c=news*x`, {}, 400, 'ERR_INVALID_REQUEST'],
+        [`${path}?transport=polling&c=news&c=news`, {}, 400, 'ERR_INVALID_REQUEST'],
+        [`${path}/news?transport=iframe&nonce=abcdefgh`, {}, 400, 'ERR_INVALID_REQUEST'],
+        [`${path}/news`, { method: 'DELETE' }, 405, 'ERR_METHOD'],
+        [`${path}/news`, { method: 'POST', body: '{not json' }, 400, 'ERR_INVALID_JSON'],
+        [`${path}/news`, { method: 'POST', body: '{"text":1}' }, 400, 'ERR_INVALID_MESSAGE'],
+        [
+          `${path}/news`,
+          { method: 'POST', body: '{"data":1}', headers: { 'idempotency-key': 'bad key!' } },
+          400,
+          'ERR_INVALID_KEY',
+        ],
+      ]
+      for (const [target, init, status, code] of cases) {
+        const response = await fetch(at(target), init)
+        const what = `${init.method ?? 'GET'} ${target}`
+        expect(response.status, what).toBe(status)
+        expect(response.headers.get('content-type'), what).toMatch(/^application\/json/)
+        expect(response.headers.get('x-content-type-options'), what).toBe('nosniff')
+        const body = (await response.json()) as { error?: { code?: string; message?: unknown } }
+        expect(body.error?.code, what).toBe(code)
+        expect(typeof body.error?.message, what).toBe('string')
+        if (status === 405) expect(response.headers.get('allow'), what).toContain('GET')
+      }
+    })
+
+    it('refuses a Host it does not answer for (403 ERR_HOST), the DNS-rebinding defence', async () => {
+      const refused = await getWithHost(at(`${path}/news?transport=polling`), 'rebound.example')
+      expect(refused.status).toBe(403)
+      expect((JSON.parse(refused.body) as { error: { code: string } }).error.code).toBe('ERR_HOST')
+      const port = at('/').port
+      const allowed = await getWithHost(at(`${path}/news?transport=polling`), `localhost:${port}`)
+      expect(allowed.status).toBe(200)
+    })
+  })
+}
