@@ -1,5 +1,6 @@
-// The live page (LiveDataProvider, useLiveData) comes next; the route handler already serves
-// /live: curl -N 'http://localhost:3000/live/prices' -H 'Accept: text/event-stream'
+import { LivePage } from './live-page'
+
+/** The demo: live prices and a note that round-trips, rendered by the client components below. */
 export default function Page() {
-  return <p>@livedata on Next.js: the live server is at /live.</p>
+  return <LivePage />
 }

@@ -1,25 +1,10 @@
 import { createLiveServer, type LiveServer } from '@livedata/server'
+import type { Echo, Note } from './notes'
 import { createTicker } from './ticker'
+import { ROUTE_TRANSPORTS } from './transports'
 
 /** How often the ticker publishes on `prices`, in ms. */
 export const PUBLISH_INTERVAL = 400
-
-/**
- * The transports a route handler can serve: everything but the WebSocket (a route handler
- * cannot upgrade its connection). The page's client asks for the same list.
- */
-export const ROUTE_TRANSPORTS = ['sse', 'long-polling', 'polling'] as const
-
-/** What a `POST /live/notes` send carries. */
-export interface Note {
-  text: string
-}
-
-/** What the server publishes on `echo` for each send it received. */
-export interface Echo {
-  text: string
-  receivedAt: number
-}
 
 const holder = globalThis as typeof globalThis & { __livedataExample?: LiveServer }
 
