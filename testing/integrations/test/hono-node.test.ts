@@ -1,0 +1,60 @@
+import type { ServerTransport } from '@livedata/server'
+import { describeServerConformance } from '@livedata/server-conformance'
+import { afterEach, describe, expect, it } from 'vitest'
+import { type HonoNodeFixture, startHonoNode } from '../fixtures/hono-node'
+
+// Hono on Node through @hono/node-server (docs/guides/hono.md): the HTTP transports from one
+// route, `app.all('/live/*', (c) => live.fetch(c.req.raw))`; and the WebSocket from
+// `live.attach(server)` on the server `serve()` returned, with every transport. Each judged by
+// the conformance suite.
+
+const HTTP: readonly ServerTransport[] = ['sse', 'long-polling', 'polling', 'iframe']
+const ALL: readonly ServerTransport[] = ['websocket', ...HTTP]
+
+let routedApp: HonoNodeFixture | null = null
+
+describeServerConformance(
+  'Hono on Node: app.all(/live/*, (c) => live.fetch(c.req.raw))',
+  async () => {
+    routedApp = await startHonoNode({ attach: false, transports: HTTP })
+    return routedApp
+  },
+  { transports: HTTP },
+)
+
+describeServerConformance(
+  'Hono on Node: live.attach on the server serve() returned (the WebSocket)',
+  () => startHonoNode({ attach: true, transports: ALL }),
+  { transports: ALL },
+)
+
+describe('Hono on Node: what the guide says', () => {
+  let app: HonoNodeFixture | null = null
+  afterEach(async () => {
+    await app?.close()
+    app = null
+  })
+
+  it('the suite above went through the Hono route', () => {
+    expect(routedApp?.routed()).toBeGreaterThan(50)
+  })
+
+  it('/live/* also matches /live itself: the multiplexed form and the plain one both reach live.fetch', async () => {
+    app = await startHonoNode({ attach: false, transports: HTTP })
+    const multiplexed = await fetch(`${app.url}/live?transport=polling&c=prices&c=news`)
+    expect(multiplexed.status).toBe(200)
+    expect(await multiplexed.json()).toMatchObject({
+      channels: { prices: { cursor: '0-0' }, news: { cursor: '0-0' } },
+    })
+    const plain = await fetch(`${app.url}/live/prices?transport=polling`)
+    expect(plain.status).toBe(200)
+    expect(app.routed()).toBe(2)
+  })
+
+  it('live.attach serves the live requests in front of Hono: the route is not reached for them', async () => {
+    app = await startHonoNode({ attach: true, transports: ALL })
+    const poll = await fetch(`${app.url}/live/prices?transport=polling`)
+    expect(poll.status).toBe(200)
+    expect(app.routed()).toBe(0)
+  })
+})
