@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { SuiteContext } from './context'
 import { CONFORMANCE_RULES } from './fixture'
+import { type Frame, type OpenSocket, openSocket } from './socket'
 
 const { path, maxPayload, forbiddenChannel } = CONFORMANCE_RULES
 
@@ -58,6 +59,93 @@ export function describeSends(context: SuiteContext): void {
       expect(refused.status).toBe(403)
       expect(await errorCode(refused)).toBe('ERR_FORBIDDEN')
       expect(await context.control.received(forbiddenChannel)).toEqual([])
+    })
+  })
+  if (context.transports.includes('websocket')) describeSocketSends(context)
+}
+
+/** Registers the checks of the WebSocket's `send` frames. */
+function describeSocketSends(context: SuiteContext): void {
+  const connect = async (): Promise<OpenSocket> => {
+    const upgrade = await openSocket(context.url)
+    if (!upgrade.ok) throw new Error(`The upgrade was refused with ${upgrade.status}`)
+    return context.hold(upgrade.socket)
+  }
+  const answerTo = (socket: OpenSocket, ref: number): Promise<Frame> =>
+    socket.frames.next(
+      `the answer to send ${ref}`,
+      (f) => f.ref === ref && (f.type === 'ack' || f.type === 'error'),
+    )
+
+  describe('sends (WebSocket)', () => {
+    it('send frames are acknowledged by ref and reach the server’s listeners, in order', async () => {
+      const channel = context.channel('ws-send')
+      const socket = await connect()
+      socket.send({ type: 'send', channel, data: { text: 'hi' }, event: 'chat', ref: 1 })
+      socket.send({ type: 'send', channel, data: [1, 2], ref: 2 })
+      expect(await answerTo(socket, 1)).toEqual({ type: 'ack', ref: 1 })
+      expect(await answerTo(socket, 2)).toEqual({ type: 'ack', ref: 2 })
+      expect(await context.control.received(channel)).toEqual([
+        { data: { text: 'hi' }, event: 'chat', key: null, transport: 'websocket' },
+        { data: [1, 2], event: null, key: null, transport: 'websocket' },
+      ])
+    })
+
+    it('a key sent twice over the socket, then as a POST, is delivered once and acknowledged each time', async () => {
+      const channel = context.channel('ws-key')
+      const socket = await connect()
+      const key = 'conformance-ws-key'
+      socket.send({ type: 'send', channel, data: 'once', ref: 1, key })
+      expect((await answerTo(socket, 1)).type).toBe('ack')
+      socket.send({ type: 'send', channel, data: 'once', ref: 2, key })
+      expect((await answerTo(socket, 2)).type).toBe('ack')
+      const post = await fetch(new URL(`${path}/${channel}`, context.url), {
+        method: 'POST',
+        body: JSON.stringify({ data: 'once' }),
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      })
+      expect(post.status).toBe(204)
+      expect(await context.control.received(channel)).toEqual([
+        { data: 'once', event: null, key, transport: 'websocket' },
+      ])
+    })
+
+    it('a send over maxPayload is answered ERR_PAYLOAD_TOO_LARGE with its ref, and the socket lives on', async () => {
+      const channel = context.channel('ws-payload')
+      const socket = await connect()
+      socket.send({ type: 'send', channel, data: 'x'.repeat(maxPayload + 1), ref: 1 })
+      expect(await answerTo(socket, 1)).toMatchObject({
+        type: 'error',
+        ref: 1,
+        code: 'ERR_PAYLOAD_TOO_LARGE',
+      })
+      socket.send({ type: 'send', channel, data: 'small', ref: 2 })
+      expect((await answerTo(socket, 2)).type).toBe('ack')
+      expect(socket.isOpen()).toBe(true)
+      expect((await context.control.received(channel)).map((r) => r.data)).toEqual(['small'])
+    })
+
+    it('a send to a channel authorize refuses is answered ERR_FORBIDDEN with its ref, not delivered', async () => {
+      const socket = await connect()
+      socket.send({ type: 'send', channel: forbiddenChannel, data: 'no', ref: 7 })
+      expect(await answerTo(socket, 7)).toMatchObject({
+        type: 'error',
+        ref: 7,
+        code: 'ERR_FORBIDDEN',
+      })
+      expect(await context.control.received(forbiddenChannel)).toEqual([])
+    })
+
+    it('a frame that is not JSON is answered by an error without ref or channel, and the socket lives on', async () => {
+      const channel = context.channel('ws-bad')
+      const socket = await connect()
+      socket.sendText('{not json')
+      const error = await socket.frames.next('the error frame', (f) => f.type === 'error')
+      expect(error).not.toHaveProperty('ref')
+      expect(error).not.toHaveProperty('channel')
+      expect(typeof error.code).toBe('string')
+      socket.send({ type: 'send', channel, data: 1, ref: 1 })
+      expect((await answerTo(socket, 1)).type).toBe('ack')
     })
   })
 }

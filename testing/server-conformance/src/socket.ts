@@ -11,6 +11,8 @@ export interface OpenSocket {
   frames: EventQueue<Frame>
   /** Sends `frame` as JSON text. */
   send(frame: Record<string, unknown>): void
+  /** Sends `text` as it is (a malformed frame, say). */
+  sendText(text: string): void
   /** Calls `listener` with every frame from now on (besides queueing it). */
   listen(listener: (frame: Frame) => void): void
   /** Whether the socket is still open. */
@@ -51,6 +53,7 @@ export function openSocket(base: string, origin?: string): Promise<Upgrade> {
         socket: {
           frames,
           send: (frame) => ws.send(JSON.stringify(frame)),
+          sendText: (text) => ws.send(text),
           listen: (listener) => listeners.push(listener),
           isOpen: () => ws.readyState === WebSocket.OPEN,
           cut: () => ws.terminate(),
