@@ -29,6 +29,8 @@ export interface Subscription {
 export interface SubscribeOptions {
   /** The `Origin` header to send; none by default. */
   origin?: string
+  /** More request headers (`Last-Event-ID`, say), on the first request only. */
+  headers?: Record<string, string>
 }
 
 /** The URL of a subscribing request over `transport` for `specs` in `form`. */
@@ -45,10 +47,12 @@ export function subscribeUrl(
     if (!spec || specs.length !== 1) throw new Error('The plain form takes exactly one channel')
     url = new URL(`${path}/${encodeURIComponent(spec.channel)}`, base)
     if (spec.after !== undefined) url.searchParams.set('lastEventId', spec.after)
+    else if (spec.replay !== undefined) url.searchParams.set('replay', String(spec.replay))
   } else {
     url = new URL(path, base)
-    for (const { channel, after } of specs) {
-      url.searchParams.append('c', after === undefined ? channel : `${channel}!${after}`)
+    for (const { channel, after, replay } of specs) {
+      const start = after !== undefined ? `!${after}` : replay !== undefined ? `*${replay}` : ''
+      url.searchParams.append('c', `${channel}${start}`)
     }
   }
   url.searchParams.set('transport', transport)
@@ -94,13 +98,13 @@ export async function subscribeHttp(
   const abort = new AbortController()
   const events = new EventQueue<WireEvent>()
   const headers: Record<string, string> = options.origin ? { origin: options.origin } : {}
-  const request = (url: URL): Promise<Response> =>
-    fetch(url, { headers, signal: abort.signal, cache: 'no-store' })
+  const request = (url: URL, more: Record<string, string> = {}): Promise<Response> =>
+    fetch(url, { headers: { ...headers, ...more }, signal: abort.signal, cache: 'no-store' })
   const cut = (): void => {
     abort.abort()
     events.end('the suite cut the connection')
   }
-  const first = await request(subscribeUrl(base, transport, form, specs))
+  const first = await request(subscribeUrl(base, transport, form, specs), options.headers)
   const opened = {
     status: first.status,
     headers: first.headers,
@@ -265,10 +269,14 @@ async function pollLoop(
         for (const m of answer.messages ?? []) {
           events.push({ type: 'message', channel, id: m.id, event: m.event ?? null, data: m.data })
         }
+        // What a stream tells as a cursor: a fresh subscription's, when no backlog came.
         if (spec.after === undefined && answer.cursor !== undefined && !answer.messages?.length) {
           events.push({ type: 'cursor', channel, cursor: answer.cursor })
         }
-        if (answer.cursor !== undefined) spec.after = answer.cursor
+        if (answer.cursor !== undefined) {
+          spec.after = answer.cursor
+          delete spec.replay
+        }
       }
       if (cursors.length === 0) {
         events.end('every channel was refused')

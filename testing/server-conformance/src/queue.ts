@@ -33,6 +33,8 @@ export class EventQueue<T> {
    * Takes the next item that `accept` takes out of the queue (the others stay, for other
    * reads); rejects naming `what` when the queue ends or nothing comes within the guard.
    */
+  async next<S extends T>(what: string, accept: (item: T) => item is S): Promise<S>
+  async next(what: string, accept?: (item: T) => boolean): Promise<T>
   async next(what: string, accept: (item: T) => boolean = () => true): Promise<T> {
     const deadline = Date.now() + GUARD_MS
     for (;;) {
@@ -50,6 +52,8 @@ export class EventQueue<T> {
   }
 
   /** The next `count` items that `accept` takes, in order. */
+  async take<S extends T>(count: number, what: string, accept: (item: T) => item is S): Promise<S[]>
+  async take(count: number, what: string, accept?: (item: T) => boolean): Promise<T[]>
   async take(count: number, what: string, accept?: (item: T) => boolean): Promise<T[]> {
     const taken: T[] = []
     while (taken.length < count) {

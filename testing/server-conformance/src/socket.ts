@@ -91,8 +91,13 @@ export function subscribeSocket(
       events.push({ type: 'refused', channel, code: String(frame.code) })
     }
   })
-  for (const { channel, after } of specs) {
-    socket.send({ type: 'subscribe', channel, lastEventId: after ?? null })
+  for (const { channel, after, replay } of specs) {
+    socket.send({
+      type: 'subscribe',
+      channel,
+      lastEventId: after ?? null,
+      ...(replay !== undefined && { replay }),
+    })
   }
   return events
 }

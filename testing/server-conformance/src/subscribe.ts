@@ -1,5 +1,10 @@
 import type { ServerTransport } from '@livedata/server'
-import { type Form, type Subscription, subscribeHttp } from './http-subscription'
+import {
+  type Form,
+  type SubscribeOptions,
+  type Subscription,
+  subscribeHttp,
+} from './http-subscription'
 import { EventQueue } from './queue'
 import { openSocket, subscribeSocket } from './socket'
 import type { ChannelSpec, WireEvent } from './wire-event'
@@ -19,12 +24,10 @@ export async function subscribe(
   transport: ServerTransport,
   form: Form,
   specs: readonly ChannelSpec[],
-  origin?: string,
+  options: SubscribeOptions = {},
 ): Promise<Subscription> {
-  if (transport !== 'websocket') {
-    return subscribeHttp(base, transport, form, specs, origin === undefined ? {} : { origin })
-  }
-  const upgrade = await openSocket(base, origin)
+  if (transport !== 'websocket') return subscribeHttp(base, transport, form, specs, options)
+  const upgrade = await openSocket(base, options.origin)
   if (!upgrade.ok) {
     const events = new EventQueue<WireEvent>()
     events.end(`the upgrade was refused with ${upgrade.status}`)

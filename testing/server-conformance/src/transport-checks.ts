@@ -2,8 +2,9 @@ import type { ServerTransport } from '@livedata/server'
 import { describe, expect, it } from 'vitest'
 import type { SuiteContext } from './context'
 import { CONFORMANCE_RULES } from './fixture'
-import type { Form, Subscription } from './http-subscription'
+import type { Form, SubscribeOptions, Subscription } from './http-subscription'
 import { subscribe } from './subscribe'
+import { describeTransportSpecifics } from './transport-specifics'
 import { type ChannelSpec, messagesOf, type WireEvent } from './wire-event'
 
 const { allowedOrigin, forbiddenChannel, history } = CONFORMANCE_RULES
@@ -34,8 +35,8 @@ export function describeTransport(context: SuiteContext, transport: ServerTransp
   const ws = transport === 'websocket'
   // The WebSocket has one form: every channel over one socket.
   const forms: readonly Form[] = ws ? ['plain'] : ['plain', 'multiplexed']
-  const open = async (form: Form, specs: readonly ChannelSpec[], origin?: string) =>
-    context.hold(await subscribe(context.url, transport, form, specs, origin))
+  const open = async (form: Form, specs: readonly ChannelSpec[], options: SubscribeOptions = {}) =>
+    context.hold(await subscribe(context.url, transport, form, specs, options))
   const ok = (sub: Subscription): void => {
     expect(sub.error, 'the subscription was refused').toBeNull()
     expect(sub.status).toBe(ws ? 101 : 200)
@@ -48,7 +49,7 @@ export function describeTransport(context: SuiteContext, transport: ServerTransp
     return (event as Extract<WireEvent, { type: 'cursor' }>).cursor
   }
   const take = (sub: Subscription, channel: string, count: number): Promise<Message[]> =>
-    sub.events.take(count, `messages of ${channel}`, messagesOf(channel)) as Promise<Message[]>
+    sub.events.take(count, `messages of ${channel}`, messagesOf(channel))
   /** Publishes one more message and checks it is the very next one: nothing extra in between. */
   const nextIsSentinel = async (sub: Subscription, channel: string): Promise<void> => {
     const [sentinel] = await context.control.publish(channel, [{ data: 'sentinel' }])
@@ -165,15 +166,36 @@ export function describeTransport(context: SuiteContext, transport: ServerTransp
       })
     }
 
+    for (const form of forms) {
+      it(`gives a backlog of the last n messages when asked, without gap or cursor; none for 0${ws ? '' : ` (${form})`}`, async () => {
+        const channel = context.channel('backlog')
+        const ids = await context.control.publish(
+          channel,
+          [0, 1, 2, 3, 4].map((data) => ({ data })),
+        )
+        const sub = await open(form, [{ channel, replay: 3 }])
+        ok(sub)
+        const backlog = await take(sub, channel, 3)
+        expect(backlog.map((m) => m.id)).toEqual(ids.slice(2))
+        await nextIsSentinel(sub, channel)
+        const said = sub.events.all().filter((e) => e.channel === channel)
+        expect(said.some((e) => e.type === 'gap' || e.type === 'cursor')).toBe(false)
+        const [newest] = said.filter(messagesOf(channel)).slice(-1)
+        // An empty backlog (0 is none) is a fresh subscription: it is told its cursor.
+        const none = await open(form, [{ channel, replay: 0 }])
+        expect(await cursorOf(none, channel)).toBe(newest?.id)
+      })
+    }
+
     it('refuses a foreign Origin (403 ERR_ORIGIN, readable by the page) and serves the allowed one with CORS headers', async () => {
       const channel = context.channel('origin')
       for (const form of forms) {
-        const refused = await open(form, [{ channel }], FOREIGN)
+        const refused = await open(form, [{ channel }], { origin: FOREIGN })
         expect(refused.status, `${form} form, foreign origin`).toBe(403)
         if (ws) continue
         expect(refused.error?.code).toBe('ERR_ORIGIN')
         expect(refused.headers.get('access-control-allow-origin')).toBe(FOREIGN)
-        const allowed = await open(form, [{ channel }], allowedOrigin)
+        const allowed = await open(form, [{ channel }], { origin: allowedOrigin })
         ok(allowed)
         // The iframe is a navigation, not a read: no CORS headers are asked of it.
         if (transport !== 'iframe') {
@@ -182,7 +204,7 @@ export function describeTransport(context: SuiteContext, transport: ServerTransp
         }
         expect(await cursorOf(allowed, channel)).toBe('0-0')
       }
-      if (ws) ok(await open('plain', [{ channel }], allowedOrigin))
+      if (ws) ok(await open('plain', [{ channel }], { origin: allowedOrigin }))
     })
 
     it(`refuses a channel authorize refuses (ERR_FORBIDDEN) and serves the others${ws ? ' on the same socket' : ' of the same request'}`, async () => {
@@ -202,5 +224,7 @@ export function describeTransport(context: SuiteContext, transport: ServerTransp
         sub.events.all().some((e) => e.type === 'message' && e.channel === forbiddenChannel),
       ).toBe(false)
     })
+
+    describeTransportSpecifics(context, transport)
   })
 }

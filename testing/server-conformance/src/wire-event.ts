@@ -19,6 +19,8 @@ export interface ChannelSpec {
   channel: string
   /** Resume after this id. */
   after?: string
+  /** Without `after`: a backlog of the last `replay` messages (`replay=`, `*n`, `replay:`). */
+  replay?: number
 }
 
 /** The message events of `channel` alone. */
