@@ -19,17 +19,20 @@ export interface NextServer {
 }
 
 /**
- * Starts `next start` on a free loopback port (`-p 0`) and resolves once it listens. Needs the
- * app built (`pnpm --filter @livedata/example-next build`, which `pnpm test` runs first).
+ * Starts `next start` on a free loopback port (`-p 0`, `-H 127.0.0.1` unless `host` says
+ * `localhost`) with `env` added, and resolves once it listens. Needs the app built (`pnpm --filter @livedata/example-next build`, which `pnpm test` runs first).
  *
  * @example
  * ```ts
- * const next = await startNext({ LIVEDATA_CONFORMANCE: '1' })
+ * const next = await startNext({ env: { LIVEDATA_CONFORMANCE: '1' }, host: 'localhost' })
  * await fetch(`${next.url}/live/prices`)
  * await next.close()
  * ```
  */
-export function startNext(env: Record<string, string> = {}): Promise<NextServer> {
+export function startNext(
+  options: { env?: Record<string, string>; host?: '127.0.0.1' | 'localhost' } = {},
+): Promise<NextServer> {
+  const { env = {}, host = '127.0.0.1' } = options
   if (!existsSync(BUILD_ID)) {
     return Promise.reject(
       new Error(
@@ -37,7 +40,7 @@ export function startNext(env: Record<string, string> = {}): Promise<NextServer>
       ),
     )
   }
-  const child = spawn(process.execPath, [NEXT, 'start', '-p', '0', '-H', '127.0.0.1'], {
+  const child = spawn(process.execPath, [NEXT, 'start', '-p', '0', '-H', host], {
     cwd: APP,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

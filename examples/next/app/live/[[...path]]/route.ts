@@ -5,9 +5,19 @@ import { liveServer } from '../../../lib/live'
 export const dynamic = 'force-dynamic'
 export const runtime = 'nodejs'
 
-/** Server-Sent Events, long polling and polling at /live and /live/<channel>. */
-export const GET = (request: Request): Promise<Response> => liveServer().fetch(request)
-/** Sends (`POST /live/<channel>`). */
-export const POST = GET
-/** CORS preflights. */
-export const OPTIONS = GET
+/**
+ * Server-Sent Events, long polling and polling (GET), sends (POST) and CORS preflights
+ * (OPTIONS) at /live and /live/<channel>. The other methods are handed over too, so that they
+ * get the protocol's 405 (JSON, with `Allow`) rather than Next's bare one.
+ */
+const handle = (request: Request): Promise<Response> => liveServer().fetch(request)
+
+export {
+  handle as DELETE,
+  handle as GET,
+  handle as HEAD,
+  handle as OPTIONS,
+  handle as PATCH,
+  handle as POST,
+  handle as PUT,
+}
