@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 
 /** Response headers, by name. */
 export type Headers = Record<string, string>
@@ -61,21 +61,4 @@ export function preflightHeaders(requested: string | undefined, cors: Headers): 
     'Access-Control-Allow-Headers': requested ?? 'Content-Type, Idempotency-Key',
     'Access-Control-Max-Age': '600',
   }
-}
-
-/**
- * Answers a CORS preflight (`OPTIONS`): 204 with the methods and the headers the page asked for.
- *
- * @example
- * ```ts
- * if (request.method === 'OPTIONS') return answerPreflight(request, response, cors)
- * ```
- */
-export function answerPreflight(
-  request: IncomingMessage,
-  response: ServerResponse,
-  cors: Headers,
-): void {
-  response.writeHead(204, preflightHeaders(request.headers['access-control-request-headers'], cors))
-  response.end()
 }

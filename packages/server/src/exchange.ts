@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http'
+
 /**
  * What a transport writes an answer to, whatever carries it (`ServerResponse` on `node:http`,
  * a `ReadableStream` body on `fetch`): text in order, with how much the peer has not taken yet,
@@ -16,6 +18,20 @@ export interface Sink {
   destroy(): void
 }
 
+/** How reading a send's body ended. */
+export type BodyRead =
+  /** The body's bytes, all of them. */
+  | { bytes: Uint8Array }
+  /** What a body parser in front (Express's `express.json()`) left in `request.body`. */
+  | { parsed: unknown }
+  | {
+      /**
+       * `too-large`: past the limit (declared or counted); `timeout`: not all there in time;
+       * `aborted`: the client went first; `consumed`: middleware read it and left nothing.
+       */
+      failed: 'too-large' | 'timeout' | 'aborted' | 'consumed'
+    }
+
 /**
  * One HTTP request and its answer, as the transports see them: no runtime's own objects. See
  * docs/decisions/server-everywhere.md (Decision 1).
@@ -30,12 +46,21 @@ export interface Exchange {
   /** The peer's address, for `onError` reports; `null` when the runtime does not tell. */
   readonly address: string | null
   /**
-   * The request's body, in chunks; rejects with `ERR_PAYLOAD_TOO_LARGE` once more than `limit`
-   * bytes came.
+   * The request as the app's hooks (`authorize`, `onError`, `message` listeners) see it: Node's
+   * own `IncomingMessage`, or a view of a Web-standard `Request` (see `requestView`).
    */
-  body(limit: number): AsyncIterable<Uint8Array>
+  readonly request: IncomingMessage
+  /**
+   * Reads a send's body: at most `limit` bytes (a larger `Content-Length` is refused before
+   * reading), within `timeout` ms (0: no limit in time). Settles once, never throws.
+   */
+  readBody(limit: number, timeout: number): Promise<BodyRead>
   /** Aborted when the client went away (or the answer was cut). */
   readonly closed: AbortSignal
-  /** Starts the answer with its status and headers; what follows goes to the returned sink. */
-  respond(status: number, headers: Record<string, string>): Sink
+  /**
+   * Starts the answer with its status and headers; what follows goes to the returned sink. With
+   * `headNow`, the head goes out at once though the body comes later (a held long poll). A
+   * second answer cuts the first.
+   */
+  respond(status: number, headers: Record<string, string>, headNow?: boolean): Sink
 }

@@ -1,5 +1,6 @@
 import { LiveServerError } from './errors'
-import type { Exchange, Sink } from './exchange'
+import type { BodyRead, Exchange, Sink } from './exchange'
+import { requestView } from './request-view'
 
 /** The sink of an answer with no body, or of one that cannot begin: it takes nothing. */
 const NO_SINK: Sink = {
@@ -20,31 +21,47 @@ export interface FetchExchange {
   response: Promise<Response>
 }
 
-/**
- * Reads `body` in chunks, failing once more than `limit` bytes came (without reading further).
- */
-async function* bounded(
-  body: ReadableStream<Uint8Array> | null,
-  limit: number,
-): AsyncIterable<Uint8Array> {
-  if (body === null) return
+/** Reads `body` whole, up to `limit` bytes: more is `too-large` (without reading further). */
+async function readAll(body: ReadableStream<Uint8Array> | null, limit: number): Promise<BodyRead> {
+  if (body === null) return { bytes: new Uint8Array(0) }
   const reader = body.getReader()
+  const chunks: Uint8Array[] = []
   let size = 0
   try {
     for (;;) {
       const { done, value } = await reader.read()
-      if (done) return
+      if (done) break
       size += value.byteLength
-      if (size > limit) {
-        throw new LiveServerError(
-          'ERR_PAYLOAD_TOO_LARGE',
-          `The body exceeds maxPayload (${limit} bytes)`,
-        )
-      }
-      yield value
+      if (size > limit) return { failed: 'too-large' }
+      chunks.push(value)
     }
+  } catch {
+    return { failed: 'aborted' }
   } finally {
     reader.cancel().catch(() => {})
+  }
+  const bytes = new Uint8Array(size)
+  let at = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, at)
+    at += chunk.byteLength
+  }
+  return { bytes }
+}
+
+/** Reads a request's body up to `limit` bytes within `timeout` ms (0: no limit in time). */
+async function readBody(request: Request, limit: number, timeout: number): Promise<BodyRead> {
+  if (Number(request.headers.get('content-length') ?? 0) > limit) return { failed: 'too-large' }
+  const reading = readAll(request.body, limit)
+  if (timeout <= 0) return reading
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<BodyRead>((resolve) => {
+    timer = setTimeout(() => resolve({ failed: 'timeout' }), timeout)
+  })
+  try {
+    return await Promise.race([reading, late])
+  } finally {
+    clearTimeout(timer)
   }
 }
 
@@ -86,8 +103,7 @@ export function createFetchExchange(request: Request, highWaterMark: number): Fe
   let current = NO_SINK
   const respond = (status: number, headers: Record<string, string>): Sink => {
     if (answered) {
-      // One answer per request: a second (an error after a stream began) cuts the first, as
-      // `sendError` destroys a response whose head went out.
+      // One answer per request: a second (an error after a stream began) cuts the first.
       current.destroy()
       return NO_SINK
     }
@@ -134,6 +150,13 @@ export function createFetchExchange(request: Request, highWaterMark: number): Fe
       destroy() {
         if (!open) return
         open = false
+        if (gone.signal.aborted) {
+          // The client left: nobody reads this body, and failing it would only make the
+          // runtime log an error for each client that goes.
+          controller?.close()
+          return
+        }
+        // A cut the client must see as one (a slow client, the server closing): the body fails.
         controller?.error(new LiveServerError('ERR_CLOSED', 'The live stream was cut'))
         leave()
       },
@@ -143,12 +166,15 @@ export function createFetchExchange(request: Request, highWaterMark: number): Fe
   }
 
   const url = new URL(request.url)
+  const method = request.method.toUpperCase()
+  const { headers } = request
   const exchange: Exchange = {
-    method: request.method.toUpperCase(),
+    method,
     url,
-    headers: request.headers,
+    headers,
     address: null,
-    body: (limit) => bounded(request.body, limit),
+    request: requestView({ method, url, headers, address: null }),
+    readBody: (limit, timeout) => readBody(request, limit, timeout),
     closed: gone.signal,
     respond,
   }

@@ -1,56 +1,9 @@
-import { admit } from './admission'
-import { corsHeaders, preflightHeaders } from './cors'
-import { LiveServerError } from './errors'
-import type { Exchange } from './exchange'
-import { answerError, refuseExchange } from './fetch-errors'
+import { answerError } from './exchange-errors'
 import { createFetchExchange } from './fetch-exchange'
-import { sendExchange } from './fetch-send'
-import { subscribeExchange } from './fetch-subscribe'
 import type { Hub } from './hub'
 import { cut, quote } from './quote'
-import { requestView } from './request-view'
-import { routeOf } from './route-decision'
+import { serveExchange } from './serve-exchange'
 import type { ServerSettings } from './settings'
-
-/** Answers a CORS preflight (`OPTIONS`): 204 with the methods and the headers the page asked for. */
-function answerPreflight(exchange: Exchange, cors: Record<string, string>): void {
-  const requested = exchange.headers.get('access-control-request-headers') ?? undefined
-  exchange.respond(204, preflightHeaders(requested, cors)).end()
-}
-
-/** Routes one exchange at or under the base path: Host and Origin, the channel, then the method. */
-async function route(
-  exchange: Exchange,
-  /** What follows `<path>/`; `null` for the base path itself (the multiplexed form). */
-  rest: string | null,
-  settings: ServerSettings,
-  hub: Hub,
-): Promise<void> {
-  const request = requestView(exchange)
-  const { report } = hub
-  const refusal = admit(request, settings)
-  if (refusal !== null) {
-    const { code, message, headers } = refusal
-    return refuseExchange(report, exchange, request, 403, code, message, {}, headers)
-  }
-  const cors = corsHeaders(request, settings.anyOrigin)
-  const decision = routeOf(exchange.method, rest, settings.path)
-  switch (decision.kind) {
-    case 'preflight':
-      return answerPreflight(exchange, cors)
-    case 'send':
-      return sendExchange(hub, exchange, request, decision.channel, cors)
-    case 'subscribe': {
-      const { channel } = decision
-      return subscribeExchange({ exchange, request, channel, cors }, settings, hub)
-    }
-    case 'refuse': {
-      const { status, code, message, channel, allow } = decision
-      const headers = allow ? { ...cors, Allow: allow } : cors
-      return refuseExchange(report, exchange, request, status, code, message, { channel }, headers)
-    }
-  }
-}
 
 /**
  * The Web-standard side of a live server: `fetch(request)` serves a request at `<path>` (the
@@ -79,21 +32,11 @@ export function createFetchRouter(
     } else if (isClosed()) {
       answerError(exchange, 503, 'ERR_CLOSED', 'The live server is closed')
     } else if (base && exchange.headers.get('upgrade') !== null) {
-      const message = 'live.fetch does not serve the WebSocket; use live.attach(server)'
+      const message =
+        'live.fetch does not serve the WebSocket; use live.attach(server) on Node, bunHandlers from @livedata/server/bun, denoHandler from @livedata/server/deno'
       answerError(exchange, 404, 'ERR_TRANSPORT', message)
     } else {
-      const failed = (cause: unknown): void => {
-        const error = new LiveServerError('ERR_INTERNAL', `serving ${cut(pathname)} failed`, {
-          cause,
-        })
-        hub.report(error, { client: false, request: requestView(exchange) })
-        answerError(exchange, 500, 'ERR_INTERNAL', 'Internal error')
-      }
-      try {
-        route(exchange, base ? null : pathname.slice(prefix.length), settings, hub).catch(failed)
-      } catch (cause) {
-        failed(cause)
-      }
+      serveExchange(exchange, base ? null : pathname.slice(prefix.length), settings, hub)
     }
     return response
   }

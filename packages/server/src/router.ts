@@ -1,14 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { admit } from './admission'
-import { answerPreflight, corsHeaders } from './cors'
-import { LiveServerError } from './errors'
 import { refuse, sendError } from './http-errors'
 import type { Hub } from './hub'
-import { cut } from './quote'
-import { routeOf } from './route-decision'
-import { handleHttpSend } from './sends'
+import { createNodeExchange } from './node-exchange'
+import { serveExchange } from './serve-exchange'
 import type { ServerSettings } from './settings'
-import { subscribe } from './subscribe'
 
 /** Why a request target is refused when no URL parser takes it. */
 export const TARGET_REFUSAL = 'The request target is not a valid URL'
@@ -26,38 +21,6 @@ export function parseTarget(target: string | undefined): URL | null {
     return new URL(target ?? '/', 'http://localhost')
   } catch {
     return null
-  }
-}
-
-/** Routes one request at or under the base path: Host and Origin, the channel, then the method. */
-async function route(
-  request: IncomingMessage,
-  response: ServerResponse,
-  url: URL,
-  /** What follows `<path>/`; `null` for the base path itself (the multiplexed form). */
-  rest: string | null,
-  settings: ServerSettings,
-  hub: Hub,
-): Promise<void> {
-  const refusal = admit(request, settings)
-  if (refusal !== null) {
-    const { code, message, headers } = refusal
-    return refuse(hub.report, response, 403, code, message, { request }, headers)
-  }
-  const cors = corsHeaders(request, settings.anyOrigin)
-  const decision = routeOf(request.method, rest, settings.path)
-  switch (decision.kind) {
-    case 'preflight':
-      return answerPreflight(request, response, cors)
-    case 'send':
-      return handleHttpSend(hub, request, response, decision.channel, cors)
-    case 'subscribe':
-      return subscribe({ request, response, url, channel: decision.channel, cors }, settings, hub)
-    case 'refuse': {
-      const { status, code, message, channel, allow } = decision
-      const headers = allow ? { ...cors, Allow: allow } : cors
-      return refuse(hub.report, response, status, code, message, { channel, request }, headers)
-    }
   }
 }
 
@@ -98,19 +61,8 @@ export function createRouter(
       sendError(response, 503, 'ERR_CLOSED', 'The live server is closed')
       return true
     }
-    const failed = (cause: unknown): void => {
-      const error = new LiveServerError('ERR_INTERNAL', `serving ${cut(url.pathname)} failed`, {
-        cause,
-      })
-      hub.report(error, { client: false, request })
-      sendError(response, 500, 'ERR_INTERNAL', 'Internal error')
-    }
-    try {
-      const rest = base ? null : pathname.slice(prefix.length)
-      route(request, response, url, rest, settings, hub).catch(failed)
-    } catch (cause) {
-      failed(cause)
-    }
+    const rest = base ? null : pathname.slice(prefix.length)
+    serveExchange(createNodeExchange(request, response, url), rest, settings, hub)
     return true
   }
   return (request, response, next) => {

@@ -1,80 +1,84 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import { originRefusal } from './admission'
-
 import { backlogSize } from './channel'
 import { resumeId } from './channel-set'
 import type { Headers } from './cors'
+import type { Exchange } from './exchange'
+import { answerError, refuseExchange } from './exchange-errors'
 import { headersOf } from './headers'
-import { refuse, sendError } from './http-errors'
-import type { Hub } from './hub'
+import type { Hub, ServerTransport } from './hub'
 import { quote } from './quote'
 import type { ServerSettings } from './settings'
 import { authorizeStarts, namedChannels } from './subscribe-request'
-import type { ChannelStart, ServeContext } from './transports/context'
-import { HTTP_TRANSPORTS, type HttpTransport, isHttpTransport } from './transports/http-transports'
-import { iframePage } from './transports/iframe'
+import type { ChannelStart, RequestForm } from './transports/context'
+import { iframePage, streamIframe } from './transports/iframe'
+import { answerLongPoll, answerPoll, type PollAnswer } from './transports/poll'
+import { SSE_HEADERS, streamSse } from './transports/sse'
 
-/** A subscribing request, routed: a channel for the per-channel form, `null` for the base path. */
+/** The transports served over plain HTTP requests: every one but WebSocket. */
+type HttpTransport = Exclude<ServerTransport, 'websocket'>
+export const HTTP_TRANSPORTS: ReadonlySet<string> = new Set<HttpTransport>([
+  'sse',
+  'long-polling',
+  'polling',
+  'iframe',
+])
+
+/** A subscribing `GET`, routed. */
 export interface SubscribeTarget {
-  request: IncomingMessage
-  response: ServerResponse
-  url: URL
-  /** The channel of `GET <path>/<channel>`; `null` for `GET <path>?c=…` (every channel named). */
+  exchange: Exchange
+  /** The channel of `GET <path>/<channel>`; `null` for `GET <path>?c=…`. */
   channel: string | null
   cors: Headers
 }
 
-/**
- * Picks the transport (`?transport=`, else from `Accept`) and checks what it needs (the iframe's
- * page origin and nonce); answers the refusal and returns `null` when it cannot be served.
- */
-function pickTransport(
-  target: SubscribeTarget,
-  settings: ServerSettings,
-  hub: Hub,
-): HttpTransport | null {
-  const { request, response, url, channel, cors } = target
-  const query = url.searchParams
-  const accept = request.headers.accept ?? ''
-  const asked = query.get('transport') ?? (accept.includes('application/json') ? 'polling' : 'sse')
-  if (!isHttpTransport(asked) || !settings.offered.has(asked)) {
-    const message = `This server does not offer ${quote(asked)}; it offers ${settings.transports.join(', ')}`
-    sendError(response, 404, 'ERR_TRANSPORT', message, cors)
-    return null
-  }
-  if (asked === 'iframe') {
-    const context = { transport: asked, channel: channel ?? undefined, request }
-    // Navigations carry no Origin header: the page names its origin, and it is checked the same.
-    const page = iframePage(query)
-    if (page === null) {
-      const message =
-        'The iframe transport needs origin=<page origin> and nonce=<8 to 64 of A-Z a-z 0-9 _ ->'
-      refuse(hub.report, response, 400, 'ERR_INVALID_REQUEST', message, context)
-      return null
-    }
-    if (!settings.originAllowed(page.origin, request)) {
-      refuse(hub.report, response, 403, 'ERR_ORIGIN', originRefusal(page.origin), context)
-      return null
-    }
-  }
-  return asked
-}
-
 /** Where the one channel of `GET <path>/<channel>` starts: `Last-Event-ID`, `lastEventId`, `replay`. */
-function singleStart(
-  request: IncomingMessage,
-  query: URLSearchParams,
-  channel: string,
-): ChannelStart {
-  const header = request.headers['last-event-id']
-  const lastEventId = resumeId(typeof header === 'string' ? header : query.get('lastEventId'))
+function singleStart(exchange: Exchange, channel: string): ChannelStart {
+  const query = exchange.url.searchParams
+  const lastEventId = resumeId(exchange.headers.get('last-event-id') ?? query.get('lastEventId'))
   // A backlog is for a subscriber without an id; history caps it.
   const replay = lastEventId === null ? backlogSize(query.get('replay')) : 0
   return { channel, lastEventId, replay }
 }
 
+/** The transport asked (`?transport=`, else from `Accept`), or `null` once refused. */
+function pickTransport(
+  target: SubscribeTarget,
+  settings: ServerSettings,
+  hub: Hub,
+): HttpTransport | null {
+  const { exchange, channel, cors } = target
+  const { request } = exchange
+  const accept = exchange.headers.get('accept') ?? ''
+  const asked =
+    exchange.url.searchParams.get('transport') ??
+    (accept.includes('application/json') ? 'polling' : 'sse')
+  const offered = settings.offered as ReadonlySet<string>
+  if (!HTTP_TRANSPORTS.has(asked) || !offered.has(asked)) {
+    const message = `This server does not offer ${quote(asked)}; it offers ${settings.transports.join(', ')}`
+    answerError(exchange, 404, 'ERR_TRANSPORT', message, cors)
+    return null
+  }
+  if (asked === 'iframe') {
+    const context = { transport: 'iframe' as const, channel: channel ?? undefined }
+    // Navigations carry no Origin header: the page names its origin, and it is checked the same.
+    const page = iframePage(exchange.url.searchParams)
+    if (page === null) {
+      const message =
+        'The iframe transport needs origin=<page origin> and nonce=<8 to 64 of A-Z a-z 0-9 _ ->'
+      refuseExchange(hub.report, exchange, 400, 'ERR_INVALID_REQUEST', message, context)
+      return null
+    }
+    if (!settings.originAllowed(page.origin, request)) {
+      const message = originRefusal(page.origin)
+      refuseExchange(hub.report, exchange, 403, 'ERR_ORIGIN', message, context)
+      return null
+    }
+  }
+  return asked as HttpTransport
+}
+
 /**
- * Serves a subscribing `GET`, in either form:
+ * Serves a subscribing `GET`, in either form, on every runtime:
  *
  * - `GET <path>/<channel>` (the per-channel form): `authorize` refusing the channel refuses the
  *   request (`403`/`503`); the client starts from its `Last-Event-ID` or `lastEventId`, else a
@@ -83,12 +87,12 @@ function singleStart(
  *   names the first problem); each channel is authorized apart, in parallel, and one refused is
  *   reported in the answer while the others are served.
  *
- * Then the request goes to its transport's `serve`, unless the client left while `authorize`
- * ran (subscribing it then would leak it).
+ * Then the request goes to its transport (SSE, the iframe, long polling, polling), unless the
+ * client left while `authorize` ran (subscribing it then would leak it).
  *
  * @example
  * ```ts
- * await subscribe({ request, response, url, channel: 'prices', cors }, settings, hub)
+ * await subscribe({ exchange, channel: 'prices', cors }, settings, hub)
  * ```
  */
 export async function subscribe(
@@ -96,18 +100,19 @@ export async function subscribe(
   settings: ServerSettings,
   hub: Hub,
 ): Promise<void> {
-  const { request, response, url, channel, cors } = target
-  const query = url.searchParams
+  const { exchange, channel, cors } = target
+  const { request } = exchange
   let starts: ChannelStart[]
   if (channel === null) {
-    const named = namedChannels(settings, query.getAll('c'))
+    const named = namedChannels(settings, exchange.url.searchParams.getAll('c'))
     if ('problem' in named) {
+      const { report } = hub
       const { problem } = named
-      return refuse(hub.report, response, 400, 'ERR_INVALID_REQUEST', problem, { request }, cors)
+      return refuseExchange(report, exchange, 400, 'ERR_INVALID_REQUEST', problem, {}, cors)
     }
     starts = named.starts
   } else {
-    starts = [singleStart(request, query, channel)]
+    starts = [singleStart(exchange, channel)]
   }
   const transport = pickTransport(target, settings, hub)
   if (transport === null) return
@@ -115,19 +120,31 @@ export async function subscribe(
   const checked = await authorizeStarts(hub, starts, asking, channel !== null)
   if ('refusal' in checked) {
     const { status, code, message, headers: extra } = checked.refusal
-    return sendError(response, status, code, message, { ...cors, ...extra })
+    return answerError(exchange, status, code, message, { ...cors, ...extra })
   }
   starts = checked.starts
   // The client may have gone while authorize ran: subscribing it now would leak it forever.
-  if (response.destroyed || request.socket.destroyed) return
-  const context: ServeContext = {
-    request,
-    response,
-    form: channel === null ? 'multi' : 'single',
-    channels: starts,
-    query,
-    cors,
-    hub,
+  if (exchange.closed.aborted) return
+  const form: RequestForm = channel === null ? 'multi' : 'single'
+  const context = { request, form, channels: starts, cors, hub }
+  const closed = (listener: () => void): void =>
+    exchange.closed.addEventListener('abort', listener, { once: true })
+  if (transport === 'iframe') {
+    const page = iframePage(exchange.url.searchParams)
+    if (page !== null) closed(streamIframe(context, page, exchange.respond))
+    return
   }
-  HTTP_TRANSPORTS[transport](context)
+  if (transport === 'sse') {
+    closed(streamSse(context, exchange.respond(200, { ...cors, ...SSE_HEADERS })))
+    return
+  }
+  const io: PollAnswer = {
+    respond: exchange.respond,
+    // The head of a held long poll goes out now: the client counts it as open.
+    hold: (status, headers) => exchange.respond(status, headers, true),
+    closed,
+    ifNoneMatch: exchange.headers.get('if-none-match') ?? undefined,
+  }
+  if (transport === 'polling') answerPoll(context, io)
+  else answerLongPoll(context, io)
 }

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import type { Headers } from '../cors'
 import { LiveServerError } from '../errors'
 import type { Hub } from '../hub'
@@ -33,32 +33,21 @@ export interface ChannelStart {
 export type RequestForm = 'single' | 'multi'
 
 /**
- * Everything an HTTP transport needs to serve one request, authorised and checked: the same
- * shape for every transport, so that they are dispatched through one table.
+ * What an HTTP transport needs to serve one request, authorised and checked, whatever runtime
+ * carries it; the answer itself goes to the exchange's sink.
  */
-export interface ServeContext {
+export interface StreamContext {
+  /** The request as the app's hooks see it, for `onError` reports. */
   request: IncomingMessage
-  response: ServerResponse
   /** How the request names its channels: the frames' form. A `single` request has one channel. */
   form: RequestForm
   /** The channels to serve, in the request's order, each from its own cursor. */
   channels: readonly ChannelStart[]
-  /** The request's query, for what a transport alone reads (the iframe's origin and nonce). */
-  query: URLSearchParams
   /** The CORS headers of the answer. */
   cors: Headers
   /** The server's channels, connections and settings. */
   hub: Hub
 }
-
-/**
- * What a transport needs of a request once its answer is started, whatever runtime carries it:
- * the request itself only for `onError` reports.
- */
-export type StreamContext = Pick<ServeContext, 'request' | 'form' | 'channels' | 'hub'>
-
-/** Serves a request on one HTTP transport. Never throws for a client's fault. */
-export type Serve = (context: ServeContext) => void
 
 /**
  * Reports a stream cut because its client fell more than a whole history behind (it resumes

@@ -4,11 +4,10 @@ import type { Sink } from '../exchange'
 import { scriptSafe } from '../frames'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
-import { nodeSink } from '../node-exchange'
 import { normalizeOrigin } from '../origin'
 import { Outbox } from '../outbox'
 import { IFRAME_TYPES } from '../protocol'
-import { reportSlow, type Serve, type StreamContext } from './context'
+import { reportSlow, type StreamContext } from './context'
 import { IFRAME_FRAMES, type StreamFrames } from './forms'
 import { openChannels } from './openings'
 import { streamBacklog } from './sse'
@@ -183,17 +182,4 @@ export function streamIframe(
   })
   connection.begin(frames.opening(settings.retry, opened))
   return () => connection.close()
-}
-
-/** Serves the request's channels as one forever-frame document on `node:http`: see {@link streamIframe}. */
-export const serveIframe: Serve = (context) => {
-  const { response, query } = context
-  const page = iframePage(query)
-  if (page === null) throw new Error('an iframe request reached serveIframe unchecked')
-  const close = streamIframe(context, page, (status, headers) => {
-    response.writeHead(status, headers)
-    response.socket?.setNoDelay(true)
-    return nodeSink(response)
-  })
-  response.on('close', close)
 }

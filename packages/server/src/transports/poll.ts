@@ -4,8 +4,7 @@ import type { Sink } from '../exchange'
 import { jsonFrame } from '../frames'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
-import { nodeRespond, nodeSink } from '../node-exchange'
-import type { RequestForm, Serve, ServeContext } from './context'
+import type { RequestForm, StreamContext } from './context'
 import { POLL_FRAMES } from './forms'
 import { type Opening, openChannels, saysSomething } from './openings'
 
@@ -73,10 +72,10 @@ const JSON_HEADERS = {
 }
 
 /** Starts an answer with its status and headers: an exchange's `respond`. */
-export type Respond = (status: number, headers: Record<string, string>) => Sink
+export type Respond = (status: number, headers: Record<string, string>, headNow?: boolean) => Sink
 
 /** What a poll needs of a request, whatever runtime carries it. */
-export type PollContext = Pick<ServeContext, 'form' | 'channels' | 'cors' | 'hub'>
+export type PollContext = Pick<StreamContext, 'form' | 'channels' | 'cors' | 'hub'>
 
 /** How a poll answers on its runtime. */
 export interface PollAnswer {
@@ -102,22 +101,6 @@ function answer(
   respond(200, { ...headers, ...JSON_HEADERS, ETag: etagOf(form, answers) }).end(
     POLL_FRAMES[form].body(retry, answers),
   )
-}
-
-/** How a `node:http` request's poll answers. */
-function nodeAnswer(context: ServeContext): PollAnswer {
-  const { request, response } = context
-  const header = request.headers['if-none-match']
-  return {
-    respond: nodeRespond(response),
-    hold(status, headers) {
-      response.writeHead(status, headers)
-      response.flushHeaders()
-      return nodeSink(response)
-    },
-    closed: (listener) => response.on('close', listener),
-    ifNoneMatch: header,
-  }
 }
 
 /**
@@ -146,9 +129,6 @@ export function answerPoll(context: PollContext, io: PollAnswer): void {
   }
   answer(io.respond, headers, form, opened, hub.settings.retry)
 }
-
-/** Short polling on `node:http`: see {@link answerPoll}. */
-export const servePoll: Serve = (context) => answerPoll(context, nodeAnswer(context))
 
 /** A channel a held long poll follows, and where its client stands on it. */
 interface Followed {
@@ -243,6 +223,3 @@ export function answerLongPoll(context: PollContext, io: PollAnswer): void {
   }
   connections.add(held)
 }
-
-/** Long polling on `node:http`: see {@link answerLongPoll}. */
-export const serveLongPoll: Serve = (context) => answerLongPoll(context, nodeAnswer(context))

@@ -2,9 +2,8 @@ import type { Channel, Subscriber } from '../channel'
 import type { Sink } from '../exchange'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
-import { nodeSink } from '../node-exchange'
 import { Outbox } from '../outbox'
-import { reportSlow, type Serve, type StreamContext } from './context'
+import { reportSlow, type StreamContext } from './context'
 import { SSE_FRAMES, type StreamFrames } from './forms'
 import { openChannels } from './openings'
 
@@ -124,14 +123,4 @@ export function streamSse(context: StreamContext, sink: Sink): () => void {
     connections.delete(connection)
     connection.close()
   }
-}
-
-/** Serves the request's channels as one text/event-stream on `node:http`: see {@link streamSse}. */
-export const serveSse: Serve = (context) => {
-  const { response, cors } = context
-  response.writeHead(200, { ...cors, ...SSE_HEADERS })
-  response.socket?.setNoDelay(true)
-  const cleanup = streamSse(context, nodeSink(response))
-  response.on('close', cleanup)
-  response.on('error', cleanup)
 }

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http'
 import { LiveServerError } from './errors'
 import type { Exchange } from './exchange'
 import { ERROR_HEADERS, errorBody } from './http-errors'
@@ -6,8 +5,8 @@ import type { WireErrorCode } from './protocol'
 import type { ErrorContext, ErrorHandler } from './report'
 
 /**
- * Answers an exchange with a JSON error body `{"error": {"code", "message"}}`, as `sendError`
- * does on `node:http`; `message` must quote client input only through `quote` or `cut`.
+ * Answers an exchange with a JSON error body `{"error": {"code", "message"}}`, not sniffed nor
+ * cached; `message` must quote client input only through `quote` or `cut`.
  *
  * @example
  * ```ts
@@ -29,13 +28,12 @@ export function answerError(
  *
  * @example
  * ```ts
- * refuseExchange(hub.report, exchange, request, 405, 'ERR_METHOD', 'Use GET or POST', {})
+ * refuseExchange(hub.report, exchange, 405, 'ERR_METHOD', 'Use GET or POST', {})
  * ```
  */
 export function refuseExchange(
   report: ErrorHandler,
   exchange: Exchange,
-  request: IncomingMessage,
   status: number,
   code: WireErrorCode,
   message: string,
@@ -44,7 +42,7 @@ export function refuseExchange(
 ): void {
   report(new LiveServerError(code, message), {
     client: true,
-    request,
+    request: exchange.request,
     address: exchange.address ?? undefined,
     ...context,
   })
