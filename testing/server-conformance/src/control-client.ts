@@ -41,6 +41,10 @@ export function controlOf(base: string) {
       const { id } = await call<{ id: string }>(base, 'POST', 'publish', { channel, ...message })
       return id
     },
+    /** `live.stats()` of the server now. */
+    stats(): Promise<{ channels: number; connections: number }> {
+      return call(base, 'GET', 'stats')
+    },
     /** The sends the server received on `channel`, in order. */
     async received(channel: string): Promise<ReceivedSend[]> {
       const query = `received?channel=${encodeURIComponent(channel)}`

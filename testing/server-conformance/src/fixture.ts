@@ -27,6 +27,8 @@ export const CONFORMANCE_RULES = {
   forbiddenChannel: 'forbidden',
   /** The reconnection delay suggested to clients, in ms. */
   retry: 50,
+  /** Heartbeats every second, so that one is seen quickly. */
+  heartbeat: 1000,
   /** The host names the suite reaches the server by. */
   allowedHosts: ['127.0.0.1', 'localhost'],
 } as const
@@ -82,7 +84,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 /**
  * Creates the live server every conformance target serves, with the fixed rules of
  * {@link CONFORMANCE_RULES} (path `/live`, history 20, maxPayload 4096, one allowed origin, an
- * `authorize` that refuses `forbidden`, loopback hosts), and its control API:
+ * `authorize` that refuses `forbidden`, loopback hosts, heartbeats every second), and its control API:
  *
  * - `POST /control/publish` `{channel, data, event?}` → `{id}`;
  * - `POST /control/publish` `{channel, messages: [{data, event?}, …]}` → `{ids}` (one tick);
@@ -114,6 +116,7 @@ export function createConformanceFixture(
     history: CONFORMANCE_RULES.history,
     maxPayload: CONFORMANCE_RULES.maxPayload,
     retry: CONFORMANCE_RULES.retry,
+    heartbeat: CONFORMANCE_RULES.heartbeat,
     origins: [CONFORMANCE_RULES.allowedOrigin],
     allowedHosts: [...CONFORMANCE_RULES.allowedHosts],
     authorize: ({ channel }) => channel !== CONFORMANCE_RULES.forbiddenChannel,

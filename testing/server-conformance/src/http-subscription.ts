@@ -148,6 +148,7 @@ async function readStream(
 
 function sseEvent(block: SseBlock, plain: string | null, events: EventQueue<WireEvent>): void {
   if (block.retry !== undefined) events.push({ type: 'open', channel: plain })
+  if (block.comment && block.data === undefined) events.push({ type: 'heartbeat', channel: null })
   if (block.data === undefined) return
   const name = block.event
   if (plain !== null) {
@@ -215,6 +216,9 @@ function iframeEvent(
         ...('lastEventId' in object && { lastEventId: object.lastEventId as string | null }),
         ...('oldest' in object && { oldest: object.oldest as string | null }),
       })
+      return
+    case 'h':
+      events.push({ type: 'heartbeat', channel: null })
       return
     case 'r':
       events.push({ type: 'refused', channel, code: String(object.code) })

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe } from 'vitest'
 import { type ConformanceTarget, createContext } from './context'
 import { describeHttpRules } from './http-checks'
 import { describeSends } from './send-checks'
+import { describeStreams } from './stream-checks'
 import { describeTransport } from './transport-checks'
 
 export type { ConformanceTarget } from './context'
@@ -61,6 +62,7 @@ export function describeServerConformance(
     })
     for (const transport of options.transports) describeTransport(context, transport)
     describeSends(context)
+    describeStreams(context)
     describeHttpRules(context)
   })
 }

@@ -82,6 +82,8 @@ export function subscribeSocket(
       if (typeof frame.cursor === 'string') {
         events.push({ type: 'cursor', channel, cursor: frame.cursor })
       }
+    } else if (frame.type === 'heartbeat') {
+      events.push({ type: 'heartbeat', channel: null })
     } else if (frame.type === 'gap') {
       events.push({ type: 'gap', channel })
     } else if (frame.type === 'message') {

@@ -13,6 +13,8 @@ export type WireEvent =
   | { type: 'message'; channel: string; id: string; event: string | null; data: unknown }
   /** `authorize` (or another check) refused the channel. */
   | { type: 'refused'; channel: string; code: string }
+  /** A heartbeat (SSE `:`, the iframe's `h`, a WebSocket `heartbeat` frame). */
+  | { type: 'heartbeat'; channel: null }
 
 /** Where a channel's subscription starts: fresh, after an id, or with a backlog. */
 export interface ChannelSpec {
