@@ -86,10 +86,21 @@ function unhook(server: Server, live: Attachable): void {
   hooks.delete(server)
 }
 
+/** Options of `live.attach`. */
+export interface AttachOptions {
+  /**
+   * Whether the live server also takes the HTTP requests under its path, in front of the
+   * server's request listeners (default `true`). `false`: only the WebSocket upgrade is served
+   * here, and the app serves the HTTP transports itself (`app.use(live.handle)`, a Hono route
+   * to `live.fetch`), so that its middleware runs for them.
+   */
+  http?: boolean
+}
+
 /**
  * Serves the live routes and the WebSocket upgrade on `server`, in front of its request
- * listeners, those it has now and those added or removed later; returns the function that
- * detaches it again.
+ * listeners, those it has now and those added or removed later (with `http: false`, the
+ * upgrade only); returns the function that detaches it again.
  *
  * How: node:http hands every request to `server.emit('request', request, response)`. The live
  * server wraps that one `emit` (once per HTTP server, shared by every live server attached to
@@ -106,11 +117,17 @@ function unhook(server: Server, live: Attachable): void {
  * @example
  * ```ts
  * const detach = attachTo(httpServer, { path, hub, handle, upgrade })
+ * const upgradesOnly = attachTo(httpServer, { path, hub, handle, upgrade }, { http: false })
  * ```
  */
-export function attachTo(server: Server, live: Attachable): () => void {
+export function attachTo(
+  server: Server,
+  live: Attachable,
+  options: AttachOptions = {},
+): () => void {
   const { path, hub } = live
-  hook(server).lives.push(live)
+  const http = options.http !== false
+  if (http) hook(server).lives.push(live)
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     // Node takes its own error handler off the socket before 'upgrade': without one, a client
     // that resets the connection while it is refused would crash the process.
@@ -142,7 +159,7 @@ export function attachTo(server: Server, live: Attachable): () => void {
   }
   server.on('upgrade', onUpgrade)
   return () => {
-    unhook(server, live)
+    if (http) unhook(server, live)
     server.removeListener('upgrade', onUpgrade)
   }
 }

@@ -9,6 +9,7 @@ export type { OriginOption } from './origin'
 export type { ConsoleReporterOptions, ErrorContext, ErrorHandler } from './report'
 export { consoleReporter } from './report'
 export type {
+  AttachOptions,
   AuthorizeContext,
   LiveServer,
   LiveServerOptions,

@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
-import { attachTo } from './attach'
+import { type AttachOptions, attachTo } from './attach'
 import { LiveServerError } from './errors'
 import { createFetchRouter } from './fetch-router'
 import { startHeartbeats } from './heartbeats'
@@ -20,6 +20,7 @@ import { createWebSocketEndpoint, maxFrameSize } from './transports/websocket'
 import { createUpgrade, upgradeRefusal } from './upgrade'
 
 export type {
+  AttachOptions,
   AuthorizeContext,
   LiveServerOptions,
   MessageContext,
@@ -44,9 +45,13 @@ export interface LiveServer {
    * const server = createServer(app)
    * live.attach(server) // app sees every request outside /live
    * server.listen(3000)
+   *
+   * // Express with its middleware in front of the HTTP transports: the WebSocket only here
+   * app.use(authMiddleware, live.handle)
+   * live.attach(app.listen(3000), { http: false })
    * ```
    */
-  attach(server: Server): this
+  attach(server: Server, options?: AttachOptions): this
   /**
    * Handles `request` if it is at `path` (every channel in one request; an upgrade there is left
    * to the WebSocket) or under it, and returns `true`. Otherwise touches nothing, calls `next`
@@ -145,12 +150,12 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
     transports,
     handle,
     fetch,
-    attach(server) {
+    attach(server, attachOptions = {}) {
       if (closed) {
         throw new LiveServerError('ERR_CLOSED', 'Cannot attach: the live server is closed')
       }
       if (!attached.has(server))
-        attached.set(server, attachTo(server, { path, hub, handle, upgrade }))
+        attached.set(server, attachTo(server, { path, hub, handle, upgrade }, attachOptions))
       return live
     },
     publish(channel, data, publishOptions = {}) {

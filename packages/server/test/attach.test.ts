@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import { createLiveServer, type LiveServer } from '../src/index'
 
 const open: Array<{ http: Server; live: LiveServer }> = []
@@ -39,6 +40,46 @@ function recorder(name: string, answers: boolean) {
 }
 
 describe('attach', () => {
+  it('with http: false serves the WebSocket only: the app (its middleware, then live.handle) gets every HTTP request', async () => {
+    const http = createServer()
+    const live = createLiveServer({ onError: () => {} })
+    const app = express()
+    const through: string[] = []
+    app.use((request, _response, next) => {
+      through.push(request.url)
+      next()
+    })
+    app.use(live.handle)
+    http.on('request', app)
+    live.attach(http, { http: false })
+    open.push({ http, live })
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+    const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
+    const poll = await fetch(`${origin}/live/prices?transport=polling`)
+    expect(await poll.json()).toMatchObject({ gap: false, messages: [] })
+    expect(through).toEqual(['/live/prices?transport=polling'])
+    const socket = new WebSocket(`${origin.replace('http', 'ws')}/live`)
+    const frame = (type: string) =>
+      new Promise<void>((resolve) => {
+        const on = (data: WebSocket.RawData): void => {
+          if (!String(data).includes(`"type":"${type}"`)) return
+          socket.off('message', on)
+          resolve()
+        }
+        socket.on('message', on)
+      })
+    await new Promise((resolve) => socket.once('open', resolve))
+    const subscribed = frame('subscribed')
+    socket.send(JSON.stringify({ type: 'subscribe', channel: 'prices' }))
+    await subscribed
+    const message = frame('message')
+    live.publish('prices', 1)
+    await message
+    socket.close()
+    // The upgrade never went through the app.
+    expect(through).toEqual(['/live/prices?transport=polling'])
+  })
+
   it('app listeners added before attach, after it, and one removed after it each see exactly the requests outside the path', async () => {
     const first = recorder('first', true)
     const removed = recorder('removed', false)
