@@ -45,6 +45,11 @@ export function controlOf(base: string) {
     stats(): Promise<{ channels: number; connections: number }> {
       return call(base, 'GET', 'stats')
     },
+    /** What the server's `onError` was told, oldest first. */
+    async errors(): Promise<Array<{ code: string; client: boolean; channel: string | null }>> {
+      type Reported = { code: string; client: boolean; channel: string | null }
+      return (await call<{ errors: Reported[] }>(base, 'GET', 'errors')).errors
+    },
     /** The sends the server received on `channel`, in order. */
     async received(channel: string): Promise<ReceivedSend[]> {
       const query = `received?channel=${encodeURIComponent(channel)}`

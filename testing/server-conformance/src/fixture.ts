@@ -25,6 +25,8 @@ export const CONFORMANCE_RULES = {
   allowedOrigin: 'http://allowed.example',
   /** The channel `authorize` refuses (subscribe and send alike). */
   forbiddenChannel: 'forbidden',
+  /** The channel whose `authorize` throws (a database down): `ERR_AUTHORIZE`, passing. */
+  failingChannel: 'unavailable',
   /** The reconnection delay suggested to clients, in ms. */
   retry: 50,
   /** Heartbeats every second, so that one is seen quickly. */
@@ -84,7 +86,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 /**
  * Creates the live server every conformance target serves, with the fixed rules of
  * {@link CONFORMANCE_RULES} (path `/live`, history 20, maxPayload 4096, one allowed origin, an
- * `authorize` that refuses `forbidden`, loopback hosts, heartbeats every second), and its control API:
+ * `authorize` that refuses `forbidden` and throws for `unavailable`, loopback hosts, heartbeats every second), and its control API:
  *
  * - `POST /control/publish` `{channel, data, event?}` → `{id}`;
  * - `POST /control/publish` `{channel, messages: [{data, event?}, …]}` → `{ids}` (one tick);
@@ -119,7 +121,10 @@ export function createConformanceFixture(
     heartbeat: CONFORMANCE_RULES.heartbeat,
     origins: [CONFORMANCE_RULES.allowedOrigin],
     allowedHosts: [...CONFORMANCE_RULES.allowedHosts],
-    authorize: ({ channel }) => channel !== CONFORMANCE_RULES.forbiddenChannel,
+    authorize: ({ channel }) => {
+      if (channel === CONFORMANCE_RULES.failingChannel) throw new Error('authorize is down')
+      return channel !== CONFORMANCE_RULES.forbiddenChannel
+    },
     onError: (error: LiveServerError, context) => {
       if (errors.length >= MAX_ERRORS) errors.shift()
       errors.push({

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest'
 import type { SuiteContext } from './context'
 import { CONFORMANCE_RULES } from './fixture'
 
-const { path, allowedOrigin } = CONFORMANCE_RULES
+const { path, allowedOrigin, failingChannel } = CONFORMANCE_RULES
 const FOREIGN = 'http://foreign.example'
+const HTTP_TRANSPORTS = ['sse', 'long-polling', 'polling', 'iframe'] as const
 
 /** Status and headers of a GET whose `Host` header is `host` (fetch cannot set `Host`). */
 function getWithHost(url: URL, host: string): Promise<{ status: number; body: string }> {
@@ -64,7 +65,53 @@ export function describeHttpRules(context: SuiteContext): void {
       expect(post.status).toBe(403)
       expect(((await post.json()) as { error: { code: string } }).error.code).toBe('ERR_ORIGIN')
       expect(await context.control.received(channel)).toEqual([])
+      const reported = await context.control.errors()
+      expect(reported.some((e) => e.code === 'ERR_ORIGIN' && e.client)).toBe(true)
     })
+
+    it('answers a POST from the allowed origin with CORS headers, and passes a page of its own origin', async () => {
+      const channel = context.channel('cors-post')
+      for (const origin of [allowedOrigin, new URL(context.url).origin]) {
+        const response = await fetch(at(`${path}/${channel}`), {
+          method: 'POST',
+          headers: { origin, 'content-type': 'application/json' },
+          body: JSON.stringify({ data: origin }),
+        })
+        expect(response.status, origin).toBe(204)
+        expect(response.headers.get('access-control-allow-origin'), origin).toBe(origin)
+      }
+      const got = await context.control.received(channel)
+      expect(got.map((r) => r.data)).toEqual([allowedOrigin, new URL(context.url).origin])
+    })
+
+    it('answers an authorize that throws with 503 ERR_AUTHORIZE and Retry-After (passing), for a subscribe and a send', async () => {
+      const subscribe = await fetch(at(`${path}/${failingChannel}?transport=polling`))
+      expect(subscribe.status).toBe(503)
+      expect(subscribe.headers.get('retry-after')).toMatch(/^\d+$/)
+      expect(((await subscribe.json()) as { error: { code: string } }).error.code).toBe(
+        'ERR_AUTHORIZE',
+      )
+      const send = await fetch(at(`${path}/${failingChannel}`), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ data: 1 }),
+      })
+      expect(send.status).toBe(503)
+      expect(((await send.json()) as { error: { code: string } }).error.code).toBe('ERR_AUTHORIZE')
+      expect(await context.control.received(failingChannel)).toEqual([])
+      const reported = await context.control.errors()
+      expect(reported.some((e) => e.code === 'ERR_AUTHORIZE' && !e.client)).toBe(true)
+    })
+
+    for (const transport of HTTP_TRANSPORTS.filter((t) => !context.transports.includes(t))) {
+      it(`answers ${transport}, which it does not offer, 404 ERR_TRANSPORT`, async () => {
+        const response = await fetch(at(`${path}/news?transport=${transport}`))
+        expect(response.status).toBe(404)
+        expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+          'ERR_TRANSPORT',
+        )
+      })
+    }
 
     it('answers errors with their status, code and JSON shape', async () => {
       const cases: Array<[string, RequestInit, number, string]> = [

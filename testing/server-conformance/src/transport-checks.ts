@@ -7,7 +7,7 @@ import { subscribe } from './subscribe'
 import { describeTransportSpecifics } from './transport-specifics'
 import { type ChannelSpec, messagesOf, type WireEvent } from './wire-event'
 
-const { allowedOrigin, forbiddenChannel, history } = CONFORMANCE_RULES
+const { allowedOrigin, forbiddenChannel, failingChannel, history } = CONFORMANCE_RULES
 const FOREIGN = 'http://foreign.example'
 const ID = /^(\d+)-(\d+)$/
 
@@ -207,17 +207,27 @@ export function describeTransport(context: SuiteContext, transport: ServerTransp
       if (ws) ok(await open('plain', [{ channel }], { origin: allowedOrigin }))
     })
 
-    it(`refuses a channel authorize refuses (ERR_FORBIDDEN) and serves the others${ws ? ' on the same socket' : ' of the same request'}`, async () => {
+    it(`refuses a channel authorize refuses (ERR_FORBIDDEN) or fails on (ERR_AUTHORIZE) and serves the others${ws ? ' on the same socket' : ' of the same request'}`, async () => {
       const channel = context.channel('authorized')
       if (!ws) {
         const refused = await open('plain', [{ channel: forbiddenChannel }])
         expect(refused.status).toBe(403)
         expect(refused.error?.code).toBe('ERR_FORBIDDEN')
       }
-      const sub = await open('multiplexed', [{ channel: forbiddenChannel }, { channel }])
+      const sub = await open('multiplexed', [
+        { channel: forbiddenChannel },
+        { channel: failingChannel },
+        { channel },
+      ])
       ok(sub)
-      const refusal = await sub.events.next('the refusal', (e) => e.type === 'refused')
-      expect(refusal).toMatchObject({ channel: forbiddenChannel, code: 'ERR_FORBIDDEN' })
+      const refusals = await sub.events.take(2, 'the refusals', (e) => e.type === 'refused')
+      // ERR_AUTHORIZE (authorize threw) is passing, ERR_FORBIDDEN final: each keeps its code.
+      expect(refusals).toEqual(
+        expect.arrayContaining([
+          { type: 'refused', channel: forbiddenChannel, code: 'ERR_FORBIDDEN' },
+          { type: 'refused', channel: failingChannel, code: 'ERR_AUTHORIZE' },
+        ]),
+      )
       await cursorOf(sub, channel)
       await nextIsSentinel(sub, channel)
       expect(
