@@ -36,6 +36,8 @@ export interface RuntimeProcess {
   readonly origin: string
   /** What the process wrote to stdout and stderr so far, for failure messages. */
   output(): string
+  /** Resolves once the process has exited and its output is complete. */
+  readonly closed: Promise<void>
   /** Kills the process group and resolves once the process has exited. Idempotent. */
   stop(): Promise<void>
 }
@@ -83,6 +85,7 @@ export function startRuntime(
   })
   running.add(child)
   let output = ''
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()))
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => {
       running.delete(child)
@@ -93,7 +96,9 @@ export function startRuntime(
       resolve()
     })
   })
+  let stopping = false
   const stop = async (): Promise<void> => {
+    stopping = true
     killGroup(child, 'SIGTERM')
     const late = setTimeout(() => killGroup(child, 'SIGKILL'), 2_000)
     await exited
@@ -124,7 +129,11 @@ export function startRuntime(
       child.stdout?.on('data', (more: Buffer) => {
         output += more.toString()
       })
-      resolve({ origin: match[1] as string, output: () => output, stop })
+      // A server that dies under the tests says why, not only "connection refused".
+      child.once('close', (code, signal) => {
+        if (!stopping) console.error(`${runtime} exited (${signal ?? code}) mid-run:\n${output}`)
+      })
+      resolve({ origin: match[1] as string, output: () => output, closed, stop })
     }
     child.stdout?.on('data', onData)
     child.stderr?.on('data', (chunk: Buffer) => {
