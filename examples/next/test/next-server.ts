@@ -20,7 +20,8 @@ export interface NextServer {
 
 /**
  * Starts `next start` on a free loopback port (`-p 0`, `-H 127.0.0.1` unless `host` says
- * `localhost`) with `env` added, and resolves once it listens. Needs the app built (`pnpm --filter @livedata/example-next build`, which `pnpm test` runs first).
+ * `localhost`) with `env` added, and resolves once it listens. Needs the app built
+ * (`pnpm --filter @livedata/example-next build`, which `pnpm test` runs first).
  *
  * @example
  * ```ts
