@@ -49,7 +49,7 @@ export function describeStreams(context: SuiteContext): void {
     }
 
     for (const transport of held) {
-      it(`releases the ${transport} connection a client cuts`, async () => {
+      it(`releases the ${transport} connection a client cuts, a message for it published at once`, async () => {
         await until(context, 'every earlier connection to be released', (n) => n === 0)
         const channel = context.channel('release')
         const sub = context.hold(
@@ -58,6 +58,9 @@ export function describeStreams(context: SuiteContext): void {
         await sub.events.next('the cursor', (e) => e.type === 'cursor')
         await until(context, `the ${transport} connection to be held`, (n) => n >= 1)
         sub.cut()
+        // A message for the client that just left (a long poll it held, a stream it read)
+        // must not trouble the server.
+        await context.control.publish(channel, [{ data: 'after the cut' }])
         await until(context, `the cut ${transport} connection to be released`, (n) => n === 0)
       })
     }
