@@ -1,31 +1,40 @@
 import type { ServerTransport } from '@livedata/server'
 import { describeServerConformance } from '@livedata/server-conformance'
 import { afterEach, describe, expect, it } from 'vitest'
-import { BEFORE_HEADER, type ExpressFixture, startExpress } from '../fixtures/express'
+import {
+  BEFORE_HEADER,
+  type ExpressFixture,
+  type ParserOrder,
+  startExpress,
+} from '../fixtures/express'
 
-// Express 5 (docs/guides/express.md): `app.use(live.handle)` with express.json() before it and
-// after it, each judged by the conformance suite over the HTTP transports through Express; and
-// the WebSocket from `live.attach` on the server `app.listen` returned, with every transport.
+// Express 5 (docs/guides/express.md): `app.use(before, live.handle)` with express.json() before
+// it and after it, and `live.attach(app.listen(…), { http: false })` for the WebSocket; each
+// order judged by the conformance suite with every transport, the live HTTP requests through
+// the app's middleware.
 
 const HTTP: readonly ServerTransport[] = ['sse', 'long-polling', 'polling', 'iframe']
 const ALL: readonly ServerTransport[] = ['websocket', ...HTTP]
 
-describeServerConformance(
-  'Express 5: express.json(), then app.use(live.handle)',
-  () => startExpress({ order: 'json-first', attach: false, transports: HTTP }),
-  { transports: HTTP },
-)
+const suiteApps = new Map<ParserOrder, ExpressFixture>()
+const describeOrder = (order: ParserOrder, name: string) =>
+  describeServerConformance(
+    name,
+    async () => {
+      const app = await startExpress({ order, attach: { http: false }, transports: ALL })
+      suiteApps.set(order, app)
+      return app
+    },
+    { transports: ALL },
+  )
 
-describeServerConformance(
-  'Express 5: app.use(live.handle), then express.json()',
-  () => startExpress({ order: 'live-first', attach: false, transports: HTTP }),
-  { transports: HTTP },
+describeOrder(
+  'json-first',
+  'Express 5: express.json(), app.use(before, live.handle), live.attach(server, { http: false })',
 )
-
-describeServerConformance(
-  'Express 5: live.attach on the server app.listen returned (the WebSocket)',
-  () => startExpress({ order: 'live-first', attach: true, transports: ALL }),
-  { transports: ALL },
+describeOrder(
+  'live-first',
+  'Express 5: app.use(before, live.handle), express.json(), live.attach(server, { http: false })',
 )
 
 describe('Express 5: what the guide says', () => {
@@ -41,8 +50,25 @@ describe('Express 5: what the guide says', () => {
       headers: { 'content-type': 'application/json' },
     })
 
+  for (const order of ['json-first', 'live-first'] as const) {
+    it(`the suite's live HTTP requests went through the middleware in front of live.handle (${order})`, () => {
+      // attach's default would have served them in front of Express: 0.
+      expect(suiteApps.get(order)?.seen()).toBeGreaterThan(50)
+    })
+  }
+
+  it('with attach { http: false }, a live HTTP request runs the middleware in front of live.handle, and the app keeps its routes', async () => {
+    app = await startExpress({ order: 'live-first', attach: { http: false }, transports: ALL })
+    const poll = await fetch(`${app.url}/live/prices?transport=polling`)
+    expect(poll.status).toBe(200)
+    expect(poll.headers.get(BEFORE_HEADER)).toBe('1')
+    expect(app.seen()).toBe(1)
+    const elsewhere = await post('/api/echo', '{"b":2}')
+    expect(await elsewhere.json()).toEqual({ body: { b: 2 } })
+  })
+
   it('live.handle after express.json() takes the parsed body: the app and the live server both get their JSON', async () => {
-    app = await startExpress({ order: 'json-first', attach: false, transports: HTTP })
+    app = await startExpress({ order: 'json-first', attach: { http: false }, transports: ALL })
     const echoed = await post('/api/echo', '{"a":1}')
     expect(await echoed.json()).toEqual({ body: { a: 1 } })
     const sent = await post('/live/notes', '{"data":{"text":"hi"}}')
@@ -54,32 +80,24 @@ describe('Express 5: what the guide says', () => {
     })
   })
 
-  it('as a middleware, live requests go through the Express middleware mounted before it', async () => {
-    app = await startExpress({ order: 'live-first', attach: false, transports: HTTP })
-    const poll = await fetch(`${app.url}/live/prices?transport=polling`)
-    expect(poll.status).toBe(200)
-    expect(poll.headers.get(BEFORE_HEADER)).toBe('1')
-    const elsewhere = await post('/api/echo', '{"b":2}')
-    expect(await elsewhere.json()).toEqual({ body: { b: 2 } })
-  })
-
   it('with express.json() in front, a malformed send is answered by Express, not the live server', async () => {
-    app = await startExpress({ order: 'json-first', attach: false, transports: HTTP })
+    app = await startExpress({ order: 'json-first', attach: { http: false }, transports: ALL })
     const malformed = await post('/live/notes', '{"data": ')
     expect(malformed.status).toBe(400)
     expect(malformed.headers.get('content-type')).toContain('text/html')
     await app.close()
-    app = await startExpress({ order: 'live-first', attach: false, transports: HTTP })
+    app = await startExpress({ order: 'live-first', attach: { http: false }, transports: ALL })
     const protocol = await post('/live/notes', '{"data": ')
     expect(protocol.status).toBe(400)
     expect(await protocol.json()).toMatchObject({ error: { code: 'ERR_INVALID_JSON' } })
   })
 
-  it('live.attach serves the live requests in front of Express: the middleware before live.handle does not see them', async () => {
-    app = await startExpress({ order: 'live-first', attach: true, transports: ALL })
+  it('live.attach without options serves the live requests in front of Express: the middleware before live.handle does not see them', async () => {
+    app = await startExpress({ order: 'live-first', attach: {}, transports: ALL })
     const poll = await fetch(`${app.url}/live/prices?transport=polling`)
     expect(poll.status).toBe(200)
     expect(poll.headers.get(BEFORE_HEADER)).toBeNull()
+    expect(app.seen()).toBe(0)
     const elsewhere = await post('/api/echo', '{}')
     expect(elsewhere.headers.get(BEFORE_HEADER)).toBe('1')
   })
