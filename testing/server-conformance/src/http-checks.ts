@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import type { SuiteContext } from './context'
 import { CONFORMANCE_RULES } from './fixture'
+import { openSocket } from './socket'
 
 const { path, allowedOrigin, failingChannel } = CONFORMANCE_RULES
 const FOREIGN = 'http://foreign.example'
@@ -143,13 +144,18 @@ export function describeHttpRules(context: SuiteContext): void {
       }
     })
 
-    it('refuses a Host it does not answer for (403 ERR_HOST), the DNS-rebinding defence', async () => {
+    it('refuses a Host it does not answer for (403 ERR_HOST; the upgrade too), the DNS-rebinding defence', async () => {
       const refused = await getWithHost(at(`${path}/news?transport=polling`), 'rebound.example')
       expect(refused.status).toBe(403)
       expect((JSON.parse(refused.body) as { error: { code: string } }).error.code).toBe('ERR_HOST')
       const port = at('/').port
       const allowed = await getWithHost(at(`${path}/news?transport=polling`), `localhost:${port}`)
       expect(allowed.status).toBe(200)
+      if (context.transports.includes('websocket')) {
+        const upgrade = await openSocket(context.url, undefined, { host: 'rebound.example' })
+        if (upgrade.ok) upgrade.socket.cut()
+        expect(upgrade.ok ? 101 : upgrade.status, 'the upgrade').toBe(403)
+      }
     })
   })
 }

@@ -34,10 +34,16 @@ export type Upgrade = { ok: true; socket: OpenSocket } | { ok: false; status: nu
  * if (upgrade.ok) upgrade.socket.send({ type: 'subscribe', channel: 'news', lastEventId: null })
  * ```
  */
-export function openSocket(base: string, origin?: string): Promise<Upgrade> {
+export function openSocket(
+  base: string,
+  origin?: string,
+  headers: Record<string, string> = {},
+): Promise<Upgrade> {
   const url = new URL(CONFORMANCE_RULES.path, base)
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
-  const ws = new WebSocket(url, { ...(origin !== undefined && { headers: { origin } }) })
+  const ws = new WebSocket(url, {
+    headers: { ...headers, ...(origin !== undefined && { origin }) },
+  })
   const frames = new EventQueue<Frame>()
   const listeners: Array<(frame: Frame) => void> = []
   ws.on('message', (data, binary) => {
