@@ -1,6 +1,7 @@
 import type { ServerTransport } from '@livedata/server'
 import { afterAll, afterEach, beforeAll, describe } from 'vitest'
 import { type ConformanceTarget, createContext } from './context'
+import { describeFlowControl } from './flow-checks'
 import { describeHttpRules } from './http-checks'
 import { describeSends } from './send-checks'
 import { describeStreams } from './stream-checks'
@@ -63,6 +64,7 @@ export function describeServerConformance(
     for (const transport of options.transports) describeTransport(context, transport)
     describeSends(context)
     describeStreams(context)
+    describeFlowControl(context)
     describeHttpRules(context)
   })
 }
