@@ -15,6 +15,8 @@ export interface BunSocketData {
 export interface BunServerLike {
   upgrade(request: Request, options: { data: BunSocketData }): boolean
   requestIP(request: Request): { address: string } | null
+  /** Sets one request's idle timeout, in seconds (0: none). */
+  timeout(request: Request, seconds: number): void
 }
 
 /** The part of Bun's `ServerWebSocket` the adapter uses. */
@@ -33,7 +35,8 @@ export interface BunHandlers {
   /**
    * Upgrades a WebSocket request at the live path (answering `undefined`, as Bun wants after
    * `server.upgrade`), refuses one the server does not take, and hands every other request to
-   * `live.fetch`.
+   * `live.fetch`, without Bun's idle timeout (10 s by default, which would cut held long polls
+   * and quiet streams): heartbeats and `bodyTimeout` bound them instead.
    */
   fetch(request: Request, server: BunServerLike): Promise<Response> | Response | undefined
   /** Bun's WebSocket handlers and limits for the live server's sockets. */
@@ -96,7 +99,10 @@ export function bunHandlers(live: LiveServer): BunHandlers {
     fetch(request, server) {
       const address = server.requestIP(request)?.address ?? null
       const decision = hooks.upgrade(request, address)
-      if (decision.kind === 'fetch') return live.fetch(request)
+      if (decision.kind === 'fetch') {
+        server.timeout(request, 0)
+        return live.fetch(request)
+      }
       if (decision.kind === 'refused') return decision.response
       const data: BunSocketData = { request: decision.request, address: decision.address }
       if (server.upgrade(request, { data })) return undefined

@@ -19,6 +19,8 @@ export interface DenoHandlerOptions {
   upgradeWebSocket?: DenoUpgrade
 }
 
+const encoder = new TextEncoder()
+
 /** A Deno socket as the live connection sees it. */
 function socketOf(socket: WebSocket): ServerSocket {
   return {
@@ -40,7 +42,14 @@ function listen(socket: WebSocket, events: SocketEvents, maxFrame: number): void
   socket.binaryType = 'arraybuffer'
   socket.addEventListener('message', (event: MessageEvent) => {
     const { data } = event
-    const size = typeof data === 'string' ? data.length : (data as ArrayBuffer).byteLength
+    // Characters count for bytes unless the frame might be near the limit (UTF-8 takes at most
+    // 3 bytes a character): only then is it measured.
+    const size =
+      typeof data !== 'string'
+        ? (data as ArrayBuffer).byteLength
+        : data.length * 3 > maxFrame
+          ? encoder.encode(data).length
+          : data.length
     if (size > maxFrame) {
       socket.close(1009, 'frame too large')
       return

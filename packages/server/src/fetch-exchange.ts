@@ -130,9 +130,22 @@ export function createFetchExchange(request: Request, highWaterMark: number): Fe
       { highWaterMark, size: (chunk) => chunk.byteLength },
     )
     answer(new Response(stream, { status, headers }))
+    /**
+     * Runs `operation` on the stream's controller; a stream the runtime cancelled meanwhile
+     * (Deno does it from inside an `enqueue` when the client is gone) throws on every call, and
+     * is then taken as the client having left.
+     */
+    const safely = (operation: (c: ReadableStreamDefaultController<Uint8Array>) => void): void => {
+      try {
+        if (controller !== null) operation(controller)
+      } catch {
+        open = false
+        leave()
+      }
+    }
     const sink: Sink = {
       write(text) {
-        if (open && text !== '') controller?.enqueue(encoder.encode(text))
+        if (open && text !== '') safely((c) => c.enqueue(encoder.encode(text)))
       },
       buffered() {
         // desiredSize is the room left below highWaterMark: what is queued is the rest.
@@ -142,10 +155,11 @@ export function createFetchExchange(request: Request, highWaterMark: number): Fe
         listeners.push(listener)
       },
       end(text) {
-        if (!open) return
         if (text !== undefined) sink.write(text)
+        // The write may have found the stream cancelled: then there is nothing left to end.
+        if (!open) return
         open = false
-        controller?.close()
+        safely((c) => c.close())
       },
       destroy() {
         if (!open) return
@@ -153,11 +167,11 @@ export function createFetchExchange(request: Request, highWaterMark: number): Fe
         if (gone.signal.aborted) {
           // The client left: nobody reads this body, and failing it would only make the
           // runtime log an error for each client that goes.
-          controller?.close()
+          safely((c) => c.close())
           return
         }
         // A cut the client must see as one (a slow client, the server closing): the body fails.
-        controller?.error(new LiveServerError('ERR_CLOSED', 'The live stream was cut'))
+        safely((c) => c.error(new LiveServerError('ERR_CLOSED', 'The live stream was cut')))
         leave()
       },
     }

@@ -122,7 +122,8 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
   const { path, transports } = settings
   const { hub, channels, listeners } = createRegistry(settings)
   const nextId = createIdGenerator()
-  const attached = new Map<Server, () => void>()
+  /** Each server attached to: whether it serves HTTP there too, and how to detach. */
+  const attached = new Map<Server, { http: boolean; detach: () => void }>()
   let closed = false
   const isClosed = (): boolean => closed
   const webSocket = createWebSocketEndpoint(hub)
@@ -154,8 +155,17 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
       if (closed) {
         throw new LiveServerError('ERR_CLOSED', 'Cannot attach: the live server is closed')
       }
-      if (!attached.has(server))
-        attached.set(server, attachTo(server, { path, hub, handle, upgrade }, attachOptions))
+      const http = attachOptions.http !== false
+      const earlier = attached.get(server)
+      if (earlier !== undefined) {
+        if (earlier.http === http) return live
+        throw new LiveServerError(
+          'ERR_INVALID_OPTIONS',
+          `This live server is already attached to that server with http: ${earlier.http}; attach it once, with the options you want`,
+        )
+      }
+      const detach = attachTo(server, { path, hub, handle, upgrade }, attachOptions)
+      attached.set(server, { http, detach })
       return live
     },
     publish(channel, data, publishOptions = {}) {
@@ -188,7 +198,7 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
       for (const connection of hub.connections) connection.close()
       hub.connections.clear()
       webSocket.close()
-      for (const detach of attached.values()) detach()
+      for (const { detach } of attached.values()) detach()
       attached.clear()
     },
   }

@@ -40,6 +40,14 @@ function recorder(name: string, answers: boolean) {
 }
 
 describe('attach', () => {
+  it('attached twice to one server: the same options are one attach, other options a clear error', async () => {
+    const { http, live } = await serve(() => {})
+    expect(live.attach(http)).toBe(live)
+    expect(() => live.attach(http, { http: false })).toThrow(
+      'already attached to that server with http: true',
+    )
+  })
+
   it('with http: false serves the WebSocket only: the app (its middleware, then live.handle) gets every HTTP request', async () => {
     const http = createServer()
     const live = createLiveServer({ onError: () => {} })
