@@ -4,7 +4,9 @@ import { CONFORMANCE_RULES } from './fixture'
 import { subscribeUrl } from './http-subscription'
 import { createIframeParser } from './iframe-reader'
 import { GUARD_MS } from './queue'
+import { openSocket, subscribeSocket } from './socket'
 import { createSseParser } from './sse-reader'
+import { messagesOf } from './wire-event'
 
 // Big enough that a few thousand fill any socket buffer, within maxPayload.
 const PAYLOAD = 'x'.repeat(CONFORMANCE_RULES.maxPayload - 200)
@@ -46,6 +48,11 @@ export function describeFlowControl(context: SuiteContext): void {
     return { response, abort }
   }
 
+  const slow = async (channel: string): Promise<boolean> =>
+    (await context.control.errors()).some(
+      (e) => e.code === 'ERR_SLOW_CLIENT' && (e.channel === null || e.channel === channel),
+    )
+
   describe('flow control', () => {
     if (offered('sse')) {
       it('cuts an SSE stream whose consumer stops reading once it is far behind (ERR_SLOW_CLIENT); what came is in order', async () => {
@@ -54,11 +61,7 @@ export function describeFlowControl(context: SuiteContext): void {
         // The body is not read: publish until the server gives up on the stream.
         const deadline = Date.now() + 3 * GUARD_MS
         let published: string[] = []
-        const cut = async (): Promise<boolean> =>
-          (await context.control.errors()).some(
-            (e) => e.code === 'ERR_SLOW_CLIENT' && (e.channel === null || e.channel === channel),
-          )
-        while (!(await cut())) {
+        while (!(await slow(channel))) {
           if (published.length >= MOST || Date.now() > deadline) {
             throw new Error(`${published.length} messages published and the stream was not cut`)
           }
@@ -74,6 +77,35 @@ export function describeFlowControl(context: SuiteContext): void {
           }),
         )
         expect(ids.length).toBeGreaterThan(0)
+        expect(ids.length).toBeLessThan(published.length)
+        expect(ids).toEqual(published.slice(0, ids.length))
+      }, 30_000)
+    }
+
+    if (context.transports.includes('websocket')) {
+      it('closes a WebSocket whose client stops reading once it is far behind (1008, ERR_SLOW_CLIENT); what came is in order', async () => {
+        const channel = context.channel('slow-ws')
+        const upgrade = await openSocket(context.url)
+        if (!upgrade.ok) throw new Error(`The upgrade was refused with ${upgrade.status}`)
+        const socket = context.hold(upgrade.socket)
+        const events = subscribeSocket(socket, [{ channel }])
+        await events.next('the subscription', (e) => e.type === 'cursor')
+        socket.pause()
+        const deadline = Date.now() + 3 * GUARD_MS
+        let published: string[] = []
+        while (!(await slow(channel))) {
+          if (published.length >= MOST || Date.now() > deadline) {
+            throw new Error(`${published.length} messages published and the socket was not cut`)
+          }
+          const batch = Array.from({ length: BATCH }, () => ({ data: PAYLOAD }))
+          published = published.concat(await context.control.publish(channel, batch))
+        }
+        socket.resume()
+        expect(await socket.closed).toBe(1008)
+        const ids = events
+          .all()
+          .filter(messagesOf(channel))
+          .map((m) => m.id)
         expect(ids.length).toBeLessThan(published.length)
         expect(ids).toEqual(published.slice(0, ids.length))
       }, 30_000)

@@ -15,6 +15,11 @@ export interface OpenSocket {
   sendText(text: string): void
   /** Calls `listener` with every frame from now on (besides queueing it). */
   listen(listener: (frame: Frame) => void): void
+  /** Stops reading from the socket (TCP backpressure reaches the server), or reads again. */
+  pause(): void
+  resume(): void
+  /** Resolves with the close code once the socket closed. */
+  closed: Promise<number>
   /** Whether the socket is still open. */
   isOpen(): boolean
   /** Cuts the socket at once (no closing handshake), as a network failure would. */
@@ -51,7 +56,12 @@ export function openSocket(
     frames.push(frame)
     for (const listener of listeners) listener(frame)
   })
-  ws.on('close', (code, reason) => frames.end(`the socket closed (${code} ${String(reason)})`))
+  const closed = new Promise<number>((resolve) => {
+    ws.on('close', (code, reason) => {
+      frames.end(`the socket closed (${code} ${String(reason)})`)
+      resolve(code)
+    })
+  })
   return new Promise((resolve, reject) => {
     ws.once('open', () =>
       resolve({
@@ -61,6 +71,9 @@ export function openSocket(
           send: (frame) => ws.send(JSON.stringify(frame)),
           sendText: (text) => ws.send(text),
           listen: (listener) => listeners.push(listener),
+          pause: () => ws.pause(),
+          resume: () => ws.resume(),
+          closed,
           isOpen: () => ws.readyState === WebSocket.OPEN,
           cut: () => ws.terminate(),
         },
