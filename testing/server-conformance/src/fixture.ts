@@ -27,6 +27,10 @@ export const CONFORMANCE_RULES = {
   forbiddenChannel: 'forbidden',
   /** The channel whose `authorize` throws (a database down): `ERR_AUTHORIZE`, passing. */
   failingChannel: 'unavailable',
+  /** The channel `authorize` allows only with `authorization: <token>` (a header, or `hello`). */
+  privateChannel: 'private',
+  /** The `authorization` header value that opens {@link CONFORMANCE_RULES.privateChannel}. */
+  token: 'Bearer conformance',
   /** The reconnection delay suggested to clients, in ms. */
   retry: 50,
   /** Heartbeats every second, so that one is seen quickly. */
@@ -86,7 +90,8 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 /**
  * Creates the live server every conformance target serves, with the fixed rules of
  * {@link CONFORMANCE_RULES} (path `/live`, history 20, maxPayload 4096, one allowed origin, an
- * `authorize` that refuses `forbidden` and throws for `unavailable`, loopback hosts, heartbeats every second), and its control API:
+ * `authorize` that refuses `forbidden`, throws for `unavailable` and opens `private` only
+ * with `authorization: Bearer conformance`, loopback hosts, heartbeats every second), and its control API:
  *
  * - `POST /control/publish` `{channel, data, event?}` → `{id}`;
  * - `POST /control/publish` `{channel, messages: [{data, event?}, …]}` → `{ids}` (one tick);
@@ -121,8 +126,11 @@ export function createConformanceFixture(
     heartbeat: CONFORMANCE_RULES.heartbeat,
     origins: [CONFORMANCE_RULES.allowedOrigin],
     allowedHosts: [...CONFORMANCE_RULES.allowedHosts],
-    authorize: ({ channel }) => {
+    authorize: ({ channel, headers }) => {
       if (channel === CONFORMANCE_RULES.failingChannel) throw new Error('authorize is down')
+      if (channel === CONFORMANCE_RULES.privateChannel) {
+        return headers.authorization === CONFORMANCE_RULES.token
+      }
       return channel !== CONFORMANCE_RULES.forbiddenChannel
     },
     onError: (error: LiveServerError, context) => {

@@ -4,7 +4,7 @@ import type { SuiteContext } from './context'
 import { CONFORMANCE_RULES } from './fixture'
 import { openSocket } from './socket'
 
-const { path, allowedOrigin, failingChannel } = CONFORMANCE_RULES
+const { path, allowedOrigin, failingChannel, privateChannel, token } = CONFORMANCE_RULES
 const FOREIGN = 'http://foreign.example'
 const HTTP_TRANSPORTS = ['sse', 'long-polling', 'polling', 'iframe'] as const
 
@@ -102,6 +102,26 @@ export function describeHttpRules(context: SuiteContext): void {
       expect(await context.control.received(failingChannel)).toEqual([])
       const reported = await context.control.errors()
       expect(reported.some((e) => e.code === 'ERR_AUTHORIZE' && !e.client)).toBe(true)
+    })
+
+    it('hands authorize the request’s headers: a channel opened by a token is 403 without it, served and sent to with it', async () => {
+      const url = at(`${path}/${privateChannel}?transport=polling`)
+      const without = await fetch(url)
+      expect(without.status).toBe(403)
+      expect(((await without.json()) as { error: { code: string } }).error.code).toBe(
+        'ERR_FORBIDDEN',
+      )
+      const withToken = await fetch(url, { headers: { authorization: token } })
+      expect(withToken.status).toBe(200)
+      await withToken.body?.cancel()
+      const send = await fetch(at(`${path}/${privateChannel}`), {
+        method: 'POST',
+        headers: { authorization: token, 'content-type': 'application/json' },
+        body: JSON.stringify({ data: 'with a token' }),
+      })
+      expect(send.status).toBe(204)
+      const got = await context.control.received(privateChannel)
+      expect(got.map((r) => r.data)).toContain('with a token')
     })
 
     for (const transport of HTTP_TRANSPORTS.filter((t) => !context.transports.includes(t))) {

@@ -3,7 +3,7 @@ import type { SuiteContext } from './context'
 import { CONFORMANCE_RULES } from './fixture'
 import { type Frame, type OpenSocket, openSocket } from './socket'
 
-const { path, maxPayload, forbiddenChannel } = CONFORMANCE_RULES
+const { path, maxPayload, forbiddenChannel, privateChannel, token } = CONFORMANCE_RULES
 
 /** Registers the checks of sends: POST, and the WebSocket's `send` frames where offered. */
 export function describeSends(context: SuiteContext): void {
@@ -134,6 +134,32 @@ function describeSocketSends(context: SuiteContext): void {
         code: 'ERR_FORBIDDEN',
       })
       expect(await context.control.received(forbiddenChannel)).toEqual([])
+    })
+
+    it('authorize sees the token of a hello frame or of the upgrade request; without one the channel is refused', async () => {
+      const bare = await connect()
+      bare.send({ type: 'subscribe', channel: privateChannel, lastEventId: null })
+      const refused = await bare.frames.next('the refusal', (f) => f.type === 'error')
+      expect(refused).toMatchObject({ channel: privateChannel, code: 'ERR_FORBIDDEN' })
+      const hello = await connect()
+      hello.send({ type: 'hello', headers: { authorization: token } })
+      hello.send({ type: 'subscribe', channel: privateChannel, lastEventId: null })
+      const subscribed = await hello.frames.next(
+        'the subscription',
+        (f) => f.channel === privateChannel,
+      )
+      expect(subscribed.type).toBe('subscribed')
+      hello.send({ type: 'send', channel: privateChannel, data: 'hello token', ref: 1 })
+      expect((await answerTo(hello, 1)).type).toBe('ack')
+      const upgrade = await openSocket(context.url, undefined, { authorization: token })
+      if (!upgrade.ok) throw new Error(`The upgrade was refused with ${upgrade.status}`)
+      const headed = context.hold(upgrade.socket)
+      headed.send({ type: 'subscribe', channel: privateChannel, lastEventId: null })
+      const opened = await headed.frames.next(
+        'the subscription',
+        (f) => f.channel === privateChannel,
+      )
+      expect(opened.type).toBe('subscribed')
     })
 
     it('a frame that is not JSON is answered by an error without ref or channel, and the socket lives on', async () => {
