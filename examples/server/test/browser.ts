@@ -2,45 +2,12 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import type { ServerResponse } from 'node:http'
 import { fileURLToPath } from 'node:url'
-import { type Browser, chromium, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe } from 'vitest'
+import { describeInChromium, launchChromium } from '@livedata/test-chromium'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 import { type DemoServer, startDemoServer } from '../src/server'
 
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const hasChromium = existsSync(executablePath)
-const inCi = Boolean(process.env.CI)
-
-if (!hasChromium && !inCi) {
-  console.warn(
-    `\n!!! Skipping the demo's browser tests: no Chromium at ${executablePath}.\n!!! Install it with: apt-get install -y chromium (or set CHROMIUM_PATH). In CI these tests fail instead.\n`,
-  )
-}
-
-/** Launches Debian's Chromium headless, with the flags this machine's closed network needs. */
-export function launchChromium(): Promise<Browser> {
-  if (!hasChromium) {
-    throw new Error(
-      `This browser test needs Chromium and there is none at ${executablePath}: run apt-get install -y chromium, or set CHROMIUM_PATH.`,
-    )
-  }
-  return chromium.launch({
-    executablePath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  })
-}
-
-/** `describe`, skipped (loudly, above) without Chromium locally; in CI it runs and fails. */
-export function describeInChromium(title: string, body: () => void): void {
-  describe.skipIf(!hasChromium && !inCi)(title, body)
-}
+export { describeInChromium, launchChromium }
 
 /** What a browser test of one demo page gets. */
 export interface DemoPage {
