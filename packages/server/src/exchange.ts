@@ -18,6 +18,15 @@ export interface Sink {
   destroy(): void
 }
 
+/** The sink of an answer that cannot be written (the client left, or one was already sent). */
+export const NO_SINK: Sink = {
+  write() {},
+  buffered: () => 0,
+  drained() {},
+  end() {},
+  destroy() {},
+}
+
 /** How reading a send's body ended. */
 export type BodyRead =
   /** The body's bytes, all of them. */

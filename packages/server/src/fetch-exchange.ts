@@ -1,15 +1,6 @@
 import { LiveServerError } from './errors'
-import type { BodyRead, Exchange, Sink } from './exchange'
+import { type BodyRead, type Exchange, NO_SINK, type Sink } from './exchange'
 import { requestView } from './request-view'
-
-/** The sink of an answer with no body, or of one that cannot begin: it takes nothing. */
-const NO_SINK: Sink = {
-  write() {},
-  buffered: () => 0,
-  drained() {},
-  end() {},
-  destroy() {},
-}
 
 /** Statuses whose `Response` may have no body. */
 const NO_BODY = new Set([101, 204, 205, 304])

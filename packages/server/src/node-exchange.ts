@@ -1,15 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { BodyRead, Exchange, Sink } from './exchange'
+import { type BodyRead, type Exchange, NO_SINK, type Sink } from './exchange'
 import { bodyPending } from './http-errors'
-
-/** The sink of an answer that cannot be written (the client left, or one was already sent). */
-const NO_SINK: Sink = {
-  write() {},
-  buffered: () => 0,
-  drained() {},
-  end() {},
-  destroy() {},
-}
 
 /**
  * The sink of a `node:http` answer whose head is written: `buffered()` is the response's
