@@ -57,7 +57,7 @@ export function describeFlowControl(context: SuiteContext): void {
       it('cuts an SSE stream whose consumer stops reading once it is far behind (ERR_SLOW_CLIENT); what came is in order', async () => {
         const channel = context.channel('slow')
         const before = await slowReports()
-        const { response } = await open('sse', channel)
+        const { response, abort } = await open('sse', channel)
         // The body is not read: publish until the server gives up on the stream.
         const deadline = Date.now() + 3 * GUARD_MS
         let published: string[] = []
@@ -70,15 +70,19 @@ export function describeFlowControl(context: SuiteContext): void {
         }
         // Now read: a prefix of what was published, in order, then the end.
         const ids: string[] = []
-        await readAll(
+        const guard = setTimeout(() => abort.abort(), GUARD_MS)
+        const { bytes } = await readAll(
           response,
           createSseParser((block) => {
             if (block.id !== undefined && block.event !== 'livedata.cursor') ids.push(block.id)
           }),
         )
+        clearTimeout(guard)
         expect(ids.length).toBeGreaterThan(0)
         expect(ids.length).toBeLessThan(published.length)
         expect(ids).toEqual(published.slice(0, ids.length))
+        // Far less than was published: the server did not keep it all for this client.
+        expect(bytes).toBeLessThan(published.length * PAYLOAD.length)
       }, 30_000)
     }
 
