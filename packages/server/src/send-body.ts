@@ -19,6 +19,9 @@ export interface SendRefusal {
 /** The result of {@link readSendBody}. */
 export type SendReading = { send: ClientSend } | { refusal: SendRefusal }
 
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
 const SHAPE = 'The body must be a JSON object {"data": ..., "event"?: "name"}'
 
 function refuse(status: 400 | 413, code: WireErrorCode, message: string): SendReading {
@@ -52,10 +55,13 @@ export function readSendBody(body: unknown, maxPayload: number): SendReading {
     let value: unknown = body
     const tooLarge = (): SendReading =>
       refuse(413, 'ERR_PAYLOAD_TOO_LARGE', `The body exceeds maxPayload (${maxPayload} bytes)`)
-    if (typeof body === 'string' || body instanceof Uint8Array) {
-      const size = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength
+    // Bytes from any realm (a test's jsdom window has its own Uint8Array): not `instanceof`.
+    const bytes =
+      typeof body === 'object' && body !== null && ArrayBuffer.isView(body) ? body : null
+    if (typeof body === 'string' || bytes !== null) {
+      const size = bytes !== null ? bytes.byteLength : encoder.encode(body as string).byteLength
       if (size > maxPayload) return tooLarge()
-      const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8')
+      const text = bytes !== null ? decoder.decode(bytes) : (body as string)
       const parsed = parse(text)
       if (parsed === null) return refuse(400, 'ERR_INVALID_JSON', 'The body is not valid JSON')
       value = parsed.value
