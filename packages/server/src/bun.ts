@@ -1,6 +1,7 @@
 import { runtimeHooks } from './runtime-hooks'
+import { errorResponse, peerOf } from './runtime-request'
 import type { LiveServer } from './server'
-import type { ServerSocket, SocketEvents } from './server-socket'
+import { type ServerSocket, type SocketEvents, sizeOf } from './server-socket'
 
 /** What a live socket carries in Bun's `ws.data`. */
 export interface BunSocketData {
@@ -35,8 +36,9 @@ export interface BunHandlers {
   /**
    * Upgrades a WebSocket request at the live path (answering `undefined`, as Bun wants after
    * `server.upgrade`), refuses one the server does not take, and hands every other request to
-   * `live.fetch`, without Bun's idle timeout (10 s by default, which would cut held long polls
-   * and quiet streams): heartbeats and `bodyTimeout` bound them instead.
+   * `live.fetch`, with Bun's idle timeout for the request raised above the quietest a live
+   * request may be (a held long poll, a stream between heartbeats, a body on its way; Bun's
+   * default of 10 s would cut them), and still bounded.
    */
   fetch(request: Request, server: BunServerLike): Promise<Response> | Response | undefined
   /** Bun's WebSocket handlers and limits for the live server's sockets. */
@@ -95,27 +97,28 @@ function socketOf(ws: BunSocketLike): ServerSocket {
  */
 export function bunHandlers(live: LiveServer): BunHandlers {
   const hooks = runtimeHooks(live)
+  // Above the quietest a live request may be (Bun allows 255 s at most; 0 would be none at all).
+  const idleSeconds = Math.min(255, Math.ceil(hooks.quietest / 1000) + 10)
   return {
     fetch(request, server) {
-      const address = server.requestIP(request)?.address ?? null
-      const decision = hooks.upgrade(request, address)
+      const peer = peerOf(server.requestIP(request)?.address)
+      const decision = hooks.upgrade(request, peer)
       if (decision.kind === 'fetch') {
-        server.timeout(request, 0)
-        return live.fetch(request)
+        server.timeout(request, idleSeconds)
+        return hooks.fetch(request, peer)
       }
       if (decision.kind === 'refused') return decision.response
       const data: BunSocketData = { request: decision.request, address: decision.address }
       if (server.upgrade(request, { data })) return undefined
-      // Bun refused it (not a valid upgrade): live.fetch answers what a plain GET would get.
-      return live.fetch(request)
+      return errorResponse(400, 'ERR_INVALID_REQUEST', 'Not a valid WebSocket upgrade')
     },
     websocket: {
       open(ws) {
         ws.data.events = hooks.accept(socketOf(ws), ws.data.request, ws.data.address)
       },
       message(ws, message) {
-        if (typeof message === 'string') ws.data.events?.message(message, message.length)
-        else ws.data.events?.message(null, message.byteLength)
+        if (typeof message !== 'string') ws.data.events?.message(null, message.byteLength)
+        else ws.data.events?.message(message, sizeOf(message, hooks.maxFrame))
       },
       pong(ws) {
         ws.data.events?.pong()

@@ -1,6 +1,7 @@
 import { runtimeHooks } from './runtime-hooks'
+import { errorResponse, peerOf } from './runtime-request'
 import type { LiveServer } from './server'
-import type { ServerSocket, SocketEvents } from './server-socket'
+import { type ServerSocket, type SocketEvents, sizeOf } from './server-socket'
 
 /** The part of `Deno.serve`'s second argument the adapter reads. */
 export interface DenoServeInfo {
@@ -18,8 +19,6 @@ export interface DenoHandlerOptions {
   /** `Deno.upgradeWebSocket`, for tests; by default the global `Deno`'s. */
   upgradeWebSocket?: DenoUpgrade
 }
-
-const encoder = new TextEncoder()
 
 /** A Deno socket as the live connection sees it. */
 function socketOf(socket: WebSocket): ServerSocket {
@@ -42,14 +41,8 @@ function listen(socket: WebSocket, events: SocketEvents, maxFrame: number): void
   socket.binaryType = 'arraybuffer'
   socket.addEventListener('message', (event: MessageEvent) => {
     const { data } = event
-    // Characters count for bytes unless the frame might be near the limit (UTF-8 takes at most
-    // 3 bytes a character): only then is it measured.
     const size =
-      typeof data !== 'string'
-        ? (data as ArrayBuffer).byteLength
-        : data.length * 3 > maxFrame
-          ? encoder.encode(data).length
-          : data.length
+      typeof data === 'string' ? sizeOf(data, maxFrame) : (data as ArrayBuffer).byteLength
     if (size > maxFrame) {
       socket.close(1009, 'frame too large')
       return
@@ -82,15 +75,22 @@ export function denoHandler(
   const hooks = runtimeHooks(live)
   const idleTimeout = Math.ceil((2 * hooks.heartbeat) / 1000)
   return (request, info) => {
-    const address = info?.remoteAddr?.hostname ?? null
-    const decision = hooks.upgrade(request, address)
-    if (decision.kind === 'fetch') return live.fetch(request)
+    const peer = peerOf(info?.remoteAddr?.hostname)
+    const decision = hooks.upgrade(request, peer)
+    if (decision.kind === 'fetch') return hooks.fetch(request, peer)
     if (decision.kind === 'refused') return decision.response
     const upgrade =
       options.upgradeWebSocket ??
       (globalThis as { Deno?: { upgradeWebSocket: DenoUpgrade } }).Deno?.upgradeWebSocket
-    if (upgrade === undefined) return live.fetch(request)
-    const { socket, response } = upgrade(request, { idleTimeout })
+    if (upgrade === undefined) return hooks.fetch(request, peer)
+    let upgraded: ReturnType<DenoUpgrade>
+    try {
+      upgraded = upgrade(request, { idleTimeout })
+    } catch {
+      // Deno refuses a malformed upgrade (no Sec-WebSocket-Key, say) by throwing.
+      return errorResponse(400, 'ERR_INVALID_REQUEST', 'Not a valid WebSocket upgrade')
+    }
+    const { socket, response } = upgraded
     const events = hooks.accept(socketOf(socket), decision.request, decision.address)
     listen(socket, events, hooks.maxFrame)
     return response

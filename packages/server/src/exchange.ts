@@ -27,6 +27,17 @@ export const NO_SINK: Sink = {
   destroy() {},
 }
 
+/** What a runtime adapter knows of a request's connection, for the hooks and the Host check. */
+export interface Peer {
+  /** The client's address. */
+  address: string | null
+  /**
+   * The address the server received it on: a loopback one turns the default Host check (the
+   * DNS-rebinding defence) on, as on `node:http`.
+   */
+  localAddress?: string
+}
+
 /** How reading a send's body ended. */
 export type BodyRead =
   /** The body's bytes, all of them. */

@@ -1,5 +1,5 @@
 import { LiveServerError } from './errors'
-import { type BodyRead, type Exchange, NO_SINK, type Sink } from './exchange'
+import { type BodyRead, type Exchange, NO_SINK, type Peer, type Sink } from './exchange'
 import { requestView } from './request-view'
 
 /** Statuses whose `Response` may have no body. */
@@ -12,10 +12,11 @@ export interface FetchExchange {
   response: Promise<Response>
 }
 
-/** Reads `body` whole, up to `limit` bytes: more is `too-large` (without reading further). */
-async function readAll(body: ReadableStream<Uint8Array> | null, limit: number): Promise<BodyRead> {
-  if (body === null) return { bytes: new Uint8Array(0) }
-  const reader = body.getReader()
+/** Reads a stream whole, up to `limit` bytes: more is `too-large` (without reading further). */
+async function readAll(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  limit: number,
+): Promise<BodyRead> {
   const chunks: Uint8Array[] = []
   let size = 0
   try {
@@ -40,17 +41,26 @@ async function readAll(body: ReadableStream<Uint8Array> | null, limit: number): 
   return { bytes }
 }
 
-/** Reads a request's body up to `limit` bytes within `timeout` ms (0: no limit in time). */
+/**
+ * Reads a request's body up to `limit` bytes within `timeout` ms (0: no limit in time). A body
+ * something read before (a framework's `await c.req.json()`) is `consumed`; one given up on
+ * (too large, too slow) is cancelled, not read on.
+ */
 async function readBody(request: Request, limit: number, timeout: number): Promise<BodyRead> {
   if (Number(request.headers.get('content-length') ?? 0) > limit) return { failed: 'too-large' }
-  const reading = readAll(request.body, limit)
+  if (request.bodyUsed || request.body?.locked) return { failed: 'consumed' }
+  if (request.body === null) return { bytes: new Uint8Array(0) }
+  const reader = request.body.getReader()
+  const reading = readAll(reader, limit)
   if (timeout <= 0) return reading
   let timer: ReturnType<typeof setTimeout> | undefined
   const late = new Promise<BodyRead>((resolve) => {
     timer = setTimeout(() => resolve({ failed: 'timeout' }), timeout)
   })
   try {
-    return await Promise.race([reading, late])
+    const read = await Promise.race([reading, late])
+    if ('failed' in read) reader.cancel().catch(() => {})
+    return read
   } finally {
     clearTimeout(timer)
   }
@@ -70,7 +80,11 @@ async function readBody(request: Request, limit: number, timeout: number): Promi
  * return response
  * ```
  */
-export function createFetchExchange(request: Request, highWaterMark: number): FetchExchange {
+export function createFetchExchange(
+  request: Request,
+  highWaterMark: number,
+  peer: Peer = { address: null },
+): FetchExchange {
   let answered = false
   let settle: (response: Response) => void = () => {}
   const response = new Promise<Response>((resolve) => {
@@ -92,7 +106,9 @@ export function createFetchExchange(request: Request, highWaterMark: number): Fe
   const encoder = new TextEncoder()
 
   let current = NO_SINK
-  const respond = (status: number, headers: Record<string, string>): Sink => {
+  let abandoned = false
+  const respond = (status: number, given: Record<string, string>): Sink => {
+    const headers = abandoned ? { ...given, Connection: 'close' } : given
     if (answered) {
       // One answer per request: a second (an error after a stream began) cuts the first.
       current.destroy()
@@ -177,9 +193,15 @@ export function createFetchExchange(request: Request, highWaterMark: number): Fe
     method,
     url,
     headers,
-    address: null,
-    request: requestView({ method, url, headers, address: null }),
-    readBody: (limit, timeout) => readBody(request, limit, timeout),
+    address: peer.address,
+    request: requestView({ method, url, headers, address: peer.address }, peer.localAddress),
+    async readBody(limit, timeout) {
+      const read = await readBody(request, limit, timeout)
+      // A body given up on may still be coming: the answer asks to close the connection, so
+      // that the rest is not read (the runtime may honour it or not).
+      if ('failed' in read && read.failed !== 'consumed') abandoned = true
+      return read
+    },
     closed: gone.signal,
     respond,
   }

@@ -1,3 +1,4 @@
+import type { Peer } from './exchange'
 import { answerError } from './exchange-errors'
 import { createFetchExchange } from './fetch-exchange'
 import type { Hub } from './hub'
@@ -20,10 +21,11 @@ export function createFetchRouter(
   settings: ServerSettings,
   hub: Hub,
   isClosed: () => boolean,
-): (request: Request) => Promise<Response> {
+): (request: Request, peer?: Peer) => Promise<Response> {
   const prefix = `${settings.path}/`
-  return (request) => {
-    const { exchange, response } = createFetchExchange(request, hub.settings.maxBufferedBytes)
+  return (request, peer) => {
+    const { maxBufferedBytes } = hub.settings
+    const { exchange, response } = createFetchExchange(request, maxBufferedBytes, peer)
     const { pathname } = exchange.url
     const base = pathname === settings.path || pathname === prefix
     if (!base && !pathname.startsWith(prefix)) {

@@ -1,8 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { LiveServerError } from './errors'
-import { ERROR_HEADERS, errorBody } from './http-errors'
-import type { WireErrorCode } from './protocol'
-import { requestView } from './request-view'
+import type { Peer } from './exchange'
 import type { ServerSocket, SocketEvents } from './server-socket'
 
 /**
@@ -23,13 +21,20 @@ export type UpgradeDecision =
 /** What a live server lends its runtime adapters. */
 export interface RuntimeHooks {
   /** Decides an incoming request: see {@link UpgradeDecision}. */
-  upgrade(request: Request, address: string | null): UpgradeDecision
+  upgrade(request: Request, peer: Peer): UpgradeDecision
+  /** `live.fetch`, told what the runtime knows of the connection. */
+  fetch(request: Request, peer: Peer): Promise<Response>
   /** Takes an upgraded socket; its adapter reports the socket's events to what this returns. */
   accept(socket: ServerSocket, request: IncomingMessage, address: string | undefined): SocketEvents
   /** The largest frame a socket takes, in bytes (a larger one closes it with 1009). */
   maxFrame: number
   /** The heartbeat interval, in ms (0: none). */
   heartbeat: number
+  /**
+   * The longest a live request may stay quiet, in ms: a held long poll, a stream between
+   * heartbeats, a body on its way. A runtime's idle timeout below it would cut them.
+   */
+  quietest: number
 }
 
 /** What `runtimeHooks` reads: a live server, as `createLiveServer` made it. */
@@ -42,7 +47,7 @@ type WithHooks = { [RUNTIME_HOOKS]?: RuntimeHooks }
  * @example
  * ```ts
  * const hooks = runtimeHooks(live)
- * const decision = hooks.upgrade(request, address)
+ * const decision = hooks.upgrade(request, { address, localAddress })
  * ```
  */
 export function runtimeHooks(live: unknown): RuntimeHooks {
@@ -55,43 +60,4 @@ export function runtimeHooks(live: unknown): RuntimeHooks {
     )
   }
   return hooks
-}
-
-/**
- * The view of a Web-standard request the server's hooks see (see `requestView`).
- *
- * @example
- * ```ts
- * const view = viewOf(request, '203.0.113.7')
- * ```
- */
-export function viewOf(request: Request, address: string | null): IncomingMessage {
-  const { method, headers } = request
-  return requestView({ method, url: new URL(request.url), headers, address })
-}
-
-/**
- * A JSON error answer, as every refusal of the server.
- *
- * @example
- * ```ts
- * errorResponse(403, 'ERR_ORIGIN', 'Origin "https://evil.example" is not allowed')
- * ```
- */
-export function errorResponse(status: number, code: WireErrorCode, message: string): Response {
-  return new Response(errorBody(code, message), { status, headers: ERROR_HEADERS })
-}
-
-/**
- * Whether `request` asks for a WebSocket at `path` (the base path, with or without its slash).
- *
- * @example
- * ```ts
- * isUpgradeAt(request, '/live') // true for GET /live with Upgrade: websocket
- * ```
- */
-export function isUpgradeAt(request: Request, path: string): boolean {
-  if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return false
-  const { pathname } = new URL(request.url)
-  return pathname === path || pathname === `${path}/`
 }

@@ -39,3 +39,18 @@ export interface SocketEvents {
   /** The socket closed or failed. */
   closed(): void
 }
+
+const encoder = new TextEncoder()
+
+/**
+ * A text frame's size in bytes for the inbox's limits: its length in characters unless it might
+ * be near `limit` (UTF-8 takes at most 3 bytes a character), and only then measured.
+ *
+ * @example
+ * ```ts
+ * sizeOf('{"type":"subscribe"}', 4096) // 20
+ * ```
+ */
+export function sizeOf(text: string, limit: number): number {
+  return text.length * 3 > limit ? encoder.encode(text).length : text.length
+}

@@ -8,13 +8,8 @@ import { createIdGenerator } from './ids'
 import { type PublishOptions, publish } from './publish'
 import { createRegistry, type MessageListener } from './registry'
 import { createRouter } from './router'
-import {
-  errorResponse,
-  isUpgradeAt,
-  RUNTIME_HOOKS,
-  type RuntimeHooks,
-  viewOf,
-} from './runtime-hooks'
+import { RUNTIME_HOOKS, type RuntimeHooks } from './runtime-hooks'
+import { errorResponse, isUpgradeAt, viewOf } from './runtime-request'
 import { type LiveServerOptions, resolveSettings } from './settings'
 import { createWebSocketEndpoint, maxFrameSize } from './transports/websocket'
 import { createUpgrade, upgradeRefusal } from './upgrade'
@@ -129,21 +124,26 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
   const webSocket = createWebSocketEndpoint(hub)
   const stopHeartbeats = startHeartbeats(hub, settings.heartbeat)
   const handle = createRouter(settings, hub, isClosed)
-  const fetch = createFetchRouter(settings, hub, isClosed)
+  const serveFetch = createFetchRouter(settings, hub, isClosed)
+  // One argument only: Next.js calls a route handler with a second (its context).
+  const fetch = (request: Request): Promise<Response> => serveFetch(request)
   const upgrade = createUpgrade(settings, hub, isClosed, webSocket.upgrade)
 
   const hooks: RuntimeHooks = {
-    upgrade(request, address) {
+    fetch: serveFetch,
+    upgrade(request, peer) {
       if (!isUpgradeAt(request, path)) return { kind: 'fetch' }
-      const view = viewOf(request, address)
+      const view = viewOf(request, peer)
       const refusal = upgradeRefusal(view, settings, hub, closed)
-      if (refusal === null) return { kind: 'accept', request: view, address: address ?? undefined }
+      const address = peer.address ?? undefined
+      if (refusal === null) return { kind: 'accept', request: view, address }
       const { status, code, message } = refusal
       return { kind: 'refused', response: errorResponse(status, code, message) }
     },
     accept: webSocket.accept,
     maxFrame: maxFrameSize(hub.settings.maxPayload),
     heartbeat: settings.heartbeat,
+    quietest: Math.max(hub.settings.longPollTimeout, settings.heartbeat, hub.settings.bodyTimeout),
   }
 
   const live: LiveServer = {

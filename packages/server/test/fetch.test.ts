@@ -253,6 +253,32 @@ describe('live.fetch sends and checks', () => {
     expect(reports.map((r) => r.error.code)).toEqual(['ERR_PAYLOAD_TOO_LARGE'])
   })
 
+  it("answers a send whose body was read before it 400 ERR_BODY_CONSUMED, the client's fault, and one given up on with Connection: close", async () => {
+    const { live, reports } = server({ maxPayload: 1024, bodyTimeout: 50 })
+    const read = new Request(`${BASE}/chat`, { method: 'POST', body: '{"data":1}' })
+    await read.json()
+    const consumed = await live.fetch(read)
+    expect(consumed.status).toBe(400)
+    expect(await consumed.json()).toMatchObject({ error: { code: 'ERR_BODY_CONSUMED' } })
+    expect(reports.map((r) => [r.error.code, r.context.client])).toEqual([
+      ['ERR_BODY_CONSUMED', true],
+    ])
+    // A body that never ends: refused at bodyTimeout, and the connection asked to close.
+    let cancelled = false
+    const endless = new ReadableStream<Uint8Array>({
+      cancel() {
+        cancelled = true
+      },
+    })
+    const slow = await live.fetch(
+      new Request(`${BASE}/chat`, { method: 'POST', body: endless, duplex: 'half' } as RequestInit),
+    )
+    expect(slow.status).toBe(408)
+    expect(slow.headers.get('connection')).toBe('close')
+    // Given up on, the body is cancelled: nothing reads it on.
+    expect(cancelled).toBe(true)
+  })
+
   it('settles, and subscribes nothing, when the client leaves while authorize runs', async () => {
     let allow!: (verdict: boolean) => void
     let asked!: () => void

@@ -1,7 +1,7 @@
 import { createServer, type Server, Socket } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // @livedata/core is not a dependency of @livedata/integrations yet: its built client, by path.
 import { createLiveClient, type LiveStatus } from '@livedata/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RuntimeProcess, startRuntime } from './helpers/runtime-process'
 
 // The resume test: 1,000 sequenced messages through live.fetch on Bun, the stream cut
