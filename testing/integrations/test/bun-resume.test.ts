@@ -1,5 +1,4 @@
 import { createServer, type Server, Socket } from 'node:net'
-// @livedata/core is not a dependency of @livedata/integrations yet: its built client, by path.
 import { createLiveClient, type LiveStatus } from '@livedata/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RuntimeProcess, startRuntime } from './helpers/runtime-process'
