@@ -3,6 +3,7 @@ import { splitBase } from './credentials'
 import { shareAcrossTabs } from './cross-tab/share'
 import { browserEnvironment, globalTimers } from './environment'
 import { LiveDataError } from './errors'
+import { createFailover } from './failover'
 import { LinkPool } from './link'
 import { warnOnOtherOptions } from './options-warning'
 import { createPersistedSends } from './persisted-sends'
@@ -78,7 +79,13 @@ export function createClientFactory(registry: TransportRegistry) {
   return function createLiveClient(options: LiveClientOptions = {}): LiveClient {
     const { url, reconnect = {} } = options
     const INF = Number.POSITIVE_INFINITY
-    check(url === undefined || (typeof url === 'string' && url), 'url must be a non-empty string')
+    // One URL, or several (server nodes): a round that fails on one moves to the next.
+    const urls: readonly string[] = typeof url === 'string' ? [url] : (url ?? [])
+    check(
+      url === undefined ||
+        (urls.length && urls.every((entry) => entry && typeof entry === 'string')),
+      'url must be a non-empty string or a non-empty list of them',
+    )
     checkNumbers([
       ['reconnect.minDelay', reconnect.minDelay, 0, INF],
       ['reconnect.maxDelay', reconnect.maxDelay, 0, INF],
@@ -112,7 +119,11 @@ export function createClientFactory(registry: TransportRegistry) {
     policy.maxDelay = clampDelay(policy.maxDelay)
     const timers = options.timers ?? globalTimers
     // A base URL may carry a query of its own (`/live?token=abc`): channels go into the path.
-    const { path: base, search } = splitBase(url ?? '')
+    // The last base stands for none: a client of plain endpoints only.
+    const bases = [...urls, ''].map(splitBase)
+    const failover = createFailover(urls.length)
+    const base = () => bases[failover.at] as { path: string; search: string }
+    const first = urls[0]
     const sources = new Map<string, InternalSource<unknown>>()
     const warned = new Set<string>()
     let closed = false
@@ -142,9 +153,9 @@ export function createClientFactory(registry: TransportRegistry) {
       for (const source of sources.values()) source.setTab(next)
     }
     const shared =
-      options.crossTab === true && url !== undefined
+      options.crossTab === true && first
         ? shareAcrossTabs(
-            url,
+            first,
             // The relay's client persists nothing: each tab keeps its own sends (persistSends).
             () => createLiveClient({ ...options, crossTab: false, persistSends: false }),
             setRole,
@@ -180,7 +191,7 @@ export function createClientFactory(registry: TransportRegistry) {
       openTimeout: clampDelay(options.openTimeout ?? 10_000),
       sendTimeout: clampDelay(options.sendTimeout ?? 10_000),
       maxQueuedSends: options.maxQueuedSends ?? 100,
-      baseUrl: base + search,
+      baseUrl: () => base().path + base().search,
       // Per client: one link per transport for all its sources, and the transport that worked last.
       links: () => links,
       memory: { preferred: null },
@@ -191,7 +202,7 @@ export function createClientFactory(registry: TransportRegistry) {
     )
     // Sends kept in IndexedDB until acknowledged; a previous page's are flushed from here.
     const persisted = options.persistSends
-      ? createPersistedSends({ ...connection, scope: base + search })
+      ? createPersistedSends({ ...connection, scope: connection.baseUrl() })
       : undefined
 
     return {
@@ -202,7 +213,7 @@ export function createClientFactory(registry: TransportRegistry) {
         const plain = sourceOptions.url
         check(typeof channel === 'string' && channel, 'source(channel) needs a non-empty string')
         check(
-          plain === undefined ? base : typeof plain === 'string' && plain,
+          plain === undefined ? first : typeof plain === 'string' && plain,
           `source "${channel}" has no URL: give createLiveClient a url, or the source a plain url`,
         )
         // One request carries every channel of the client: a name the server cannot take would
@@ -227,12 +238,14 @@ export function createClientFactory(registry: TransportRegistry) {
         }
         const source = createSource({
           key: channel,
-          url: plain ?? `${base}/${encodeURIComponent(channel)}${search}`,
+          // On the server in use: it changes when a round failed there (failover).
+          url: () => plain ?? `${base().path}/${encodeURIComponent(channel)}${base().search}`,
           channel: plain === undefined,
           options: sourceOptions,
           connection: {
             ...connection,
             prober: plain === undefined ? prober : undefined,
+            failover: plain === undefined && !shared && urls.length > 1 ? failover : undefined,
             transports:
               plain === undefined
                 ? channelTransports

@@ -49,8 +49,15 @@ export interface MachineState {
   readonly error: LiveDataError | null
   /** The transport last connected, for the snapshot. */
   readonly transport: number | null
-  /** How many transports there are, and the most backoff attempts allowed. */
-  readonly limits: { readonly transports: number; readonly maxAttempts: number }
+  /**
+   * How many transports there are, the most backoff attempts allowed, and whether there are other
+   * server URLs to move to (`url: [a, b, …]`).
+   */
+  readonly limits: {
+    readonly transports: number
+    readonly maxAttempts: number
+    readonly failover?: boolean
+  }
 }
 
 /** What the environment says when an event needs it: the network, and the transport to start with. */
@@ -98,6 +105,8 @@ export type Effect =
   | { readonly type: 'alive' }
   /** Remember transport `index` as the one every later connect starts with. */
   | { readonly type: 'remember'; readonly index: number }
+  /** Every transport of a round failed on this server URL: use the next URL from now on. */
+  | { readonly type: 'move' }
   /** Arm the backoff timer for `attempt`, from `base` (the hint) or `minDelay`. */
   | { readonly type: 'wait'; readonly attempt: number; readonly base: number | null }
   /** Listen to, or stop listening to, the online and visibility signals. */
@@ -180,6 +189,9 @@ function ended(state: MachineState, error: LiveDataError | undefined, facts: Fac
     }
     // Every transport failed, none in a way a retry could fix (a 404, a wrong content type).
     if (!retryable) return stop(state, reason, effects)
+    // A whole round failed here while the network is up: this server is down, the next one
+    // gets the next round (after the backoff). An open that dropped never moves: stay where it works.
+    if (facts.online && limits.failover) effects.push({ type: 'move' })
   } else {
     if (!reason.retryable) return stop(state, reason, effects)
     if (phase.name === 'open') index = phase.index

@@ -9,6 +9,7 @@ import {
 } from './connection-machine'
 import { startProbe } from './connection-probe'
 import { LiveDataError, toLiveDataError } from './errors'
+import type { Failover } from './failover'
 import type {
   LiveEnvironment,
   LiveStatus,
@@ -53,6 +54,8 @@ export interface ConnectionConfig {
   memory: { preferred: TransportName | null }
   /** Moves the connection back up after a fallback; none for a single transport. */
   prober?: UpgradeProber
+  /** The client's server URLs, when it has several (see `failover.ts`). */
+  failover?: Failover
 }
 
 /** A connection that keeps itself alive between `start()` and `stop()`. */
@@ -82,7 +85,14 @@ export function createConnection(
   listener: ConnectionListener,
 ): Connection {
   const { timers, environment, policy, heartbeatTimeout, transports } = config
-  let machine = initialState({ transports: transports.length, maxAttempts: policy.maxAttempts })
+  const { failover } = config
+  let machine = initialState({
+    transports: transports.length,
+    maxAttempts: policy.maxAttempts,
+    failover: !!failover,
+  })
+  // The server URL the latest connect went to: the one a failed round leaves.
+  let server = 0
   // Bumped on every teardown and connect: callbacks of an older attempt see a stale number.
   let generation = 0
   let handle: TransportConnection | null = null
@@ -150,7 +160,11 @@ export function createConnection(
         handle = null
         return
       case 'connect':
+        server = failover?.at ?? 0
         return connect(effect.index)
+      case 'move':
+        failover?.leave(server)
+        return
       case 'alive': {
         const current = generation
         timers.clearTimeout(openTimer)

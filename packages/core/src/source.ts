@@ -24,8 +24,8 @@ import type {
 /** What a source needs from its client. */
 export interface SourceConfig<T, M> {
   key: string
-  /** The channel URL (or the plain endpoint's URL). */
-  url: string
+  /** The channel URL on the server in use (or the plain endpoint's URL). */
+  url(): string
   /** Whether `url` is a channel of @livedata/server. */
   channel: boolean
   options: SourceOptions<T, M>
@@ -36,7 +36,8 @@ export interface SourceConfig<T, M> {
     fetch: typeof fetch
     WebSocket: unknown
     maxMessageSize: number
-    baseUrl: string
+    /** The client's base URL in use (see `failover.ts`). */
+    baseUrl(): string
     /** The client's links of the current generation (see `client.reconnect()`). */
     links(): LinkPool
     sendTimeout: number
@@ -140,7 +141,7 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
           resolveHeaders(headers),
           resolveQuery(query),
         ])
-        return { url: withQuery(url, resolvedQuery), headers: resolvedHeaders }
+        return { url: withQuery(url(), resolvedQuery), headers: resolvedHeaders }
       },
       key,
       text,
@@ -174,8 +175,8 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
         ])
         return {
           // The client's query goes to its server only, never to a plain endpoint.
-          url: channel ? withQuery(url, resolvedQuery) : url,
-          baseUrl: withQuery(baseUrl, resolvedQuery),
+          url: channel ? withQuery(url(), resolvedQuery) : url(),
+          baseUrl: withQuery(baseUrl(), resolvedQuery),
           key,
           event: options.event,
           channel,
@@ -238,7 +239,7 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     const go = () => sends.send(data, text, event, idempotencyKey)
     const { persisted } = config
     return persist && persisted && channel
-      ? persisted.keep({ key: idempotencyKey, channel: key, url, event, text }, go)
+      ? persisted.keep({ key: idempotencyKey, channel: key, url: url(), event, text }, go)
       : go()
   }
 

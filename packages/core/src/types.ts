@@ -207,8 +207,15 @@ export interface LiveClientOptions {
    * The base URL of a @livedata/server endpoint, e.g. `http://localhost:3000/live`. It may carry
    * a query of its own (`/live?token=abc`): every transport keeps it, the channel goes into the
    * path (`/live/news?token=abc`).
+   *
+   * Several URLs (the nodes of one cluster, whose message ids are the same everywhere) give
+   * failover: the client uses the first, and when every transport of a fallback round failed on
+   * one (a node down), it moves to the next for the next round (after the last, the first),
+   * resuming there from its cursors. It stays on a URL that works: a connection that opened and
+   * dropped is retried on the same URL.
+   * @example url: ['https://a.example.com/live', 'https://b.example.com/live']
    */
-  url?: string
+  url?: string | readonly string[]
   /** Transports in order of preference. Default: every transport the client knows. */
   transports?: ReadonlyArray<TransportName | TransportDefinition>
   /**

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } fr
 import { createLiveClient as createBaseClient } from '../src/base'
 import { createLiveClient, pollingTransport, sse } from '../src/index'
 import type { LiveClientOptions, TransportDefinition } from '../src/types'
+import { scriptedTransport } from './helpers'
 
 // Options that are wrong, or that a second client.source() call would silently lose, are said
 // out loud. No network: nothing here connects.
@@ -41,6 +42,36 @@ describe('client options', () => {
     [{ url: '/live', upgrade: { minDelay: -1 } }, /upgrade.minDelay must be a number from 1/],
   ])('rejects %j with ERR_INVALID_OPTIONS', (options, message) => {
     expect(() => createLiveClient(options as unknown as LiveClientOptions)).toThrow(message)
+  })
+
+  it.each([[[]], [['http://a.test/live', 3]], [['http://a.test/live', '']], [''], [42]])(
+    'rejects url %j with ERR_INVALID_OPTIONS and says what url takes',
+    (url) => {
+      expect(() => createLiveClient({ url } as unknown as LiveClientOptions)).toThrow(
+        expect.objectContaining({
+          code: 'ERR_INVALID_OPTIONS',
+          message: 'url must be a non-empty string or a non-empty list of them',
+        }),
+      )
+    },
+  )
+
+  it('takes a list of URLs, and starts on the first', () => {
+    const transport = scriptedTransport()
+    const c = createLiveClient({
+      url: ['http://a.test/live', 'http://b.test/live'],
+      transports: [transport.definition],
+    })
+    return new Promise<void>((resolve) => {
+      c.source('news').subscribe(() => {})
+      const check = () => {
+        if (!transport.connections.length) return void setTimeout(check, 1)
+        expect(transport.last().context.url).toBe('http://a.test/live/news')
+        c.close()
+        resolve()
+      }
+      check()
+    })
   })
 
   it.each([-1, Number.NaN, 2 ** 31])('pollingTransport rejects an interval of %s', (interval) => {

@@ -207,6 +207,46 @@ const cases: Case[] = [
     effects: [{ type: 'teardown', reason: errors.notFound }, { type: 'unwatch' }],
     expect: { attempt: 0, error: errors.notFound },
   },
+  // Failover (`url: [a, b]`): a whole failed round moves to the next server URL; nothing else does.
+  {
+    name: 'a failed round with other server URLs moves to the next one, then waits',
+    from: stateIn(connecting(), { limits: { transports: 1, maxAttempts: 3, failover: true } }),
+    event: { type: 'closed', error: errors.lost, ...up },
+    phase: { name: 'waiting', round: round(1) },
+    effects: [
+      { type: 'teardown', reason: errors.lost },
+      { type: 'move' },
+      { type: 'wait', attempt: 1, base: null },
+    ],
+    expect: { attempt: 1, error: errors.lost },
+  },
+  {
+    name: 'a transport failing mid-round with other server URLs does not move',
+    from: stateIn(connecting(), { limits: { transports: 2, maxAttempts: 3, failover: true } }),
+    event: { type: 'closed', error: errors.lost, ...up },
+    phase: connecting({ round: { index: 1, tried: 1, worst: errors.lost, retryable: true } }),
+    effects: [
+      { type: 'teardown', reason: errors.lost },
+      { type: 'connect', index: 1 },
+    ],
+  },
+  {
+    name: 'a failed round without network does not move: the server is not to blame',
+    from: stateIn(connecting(), { limits: { transports: 1, maxAttempts: 3, failover: true } }),
+    event: { type: 'closed', error: errors.lost, ...down },
+    phase: { name: 'offline', round: round(1) },
+    effects: [{ type: 'teardown', reason: errors.lost }],
+  },
+  {
+    name: 'a drop of an open connection with other server URLs stays on its URL',
+    from: stateIn(open(true), { limits: { transports: 2, maxAttempts: 3, failover: true } }),
+    event: { type: 'closed', error: errors.lost, ...up },
+    phase: { name: 'waiting', round: round(0) },
+    effects: [
+      { type: 'teardown', reason: errors.lost },
+      { type: 'wait', attempt: 1, base: null },
+    ],
+  },
   {
     name: 'the last allowed attempt timing out gives up',
     from: stateIn(connecting(), { attempt: 3, ...one }),
