@@ -9,7 +9,13 @@ export const PUBLISH_INTERVAL = 400
 const holder = globalThis as typeof globalThis & { __livedataExample?: LiveServer }
 
 function start(): LiveServer {
-  const live = createLiveServer({ path: '/live', transports: ROUTE_TRANSPORTS })
+  const live = createLiveServer({
+    path: '/live',
+    transports: ROUTE_TRANSPORTS,
+    // A route handler knows no client address, so the default DNS-rebinding check cannot apply:
+    // the names this app is reached by, plus LIVE_HOSTS (comma-separated) in production.
+    allowedHosts: ['localhost', '127.0.0.1', ...(process.env.LIVE_HOSTS?.split(',') ?? [])],
+  })
   const ticker = createTicker()
   // unref: the ticker alone does not keep a process (a build worker) alive.
   setInterval(() => live.publish('prices', ticker.next()), PUBLISH_INTERVAL).unref()

@@ -9,6 +9,9 @@ const BUILD_ID = fileURLToPath(new URL('../.next/BUILD_ID', import.meta.url))
 const LISTENING = /- Local:\s+(http:\/\/\S+)/
 
 /** A `next start` of this app's build, in a child process. */
+/** The signals that end a test run without an 'exit' event. */
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
 export interface NextServer {
   /** Its origin, e.g. `http://127.0.0.1:41234`. */
   url: string
@@ -49,6 +52,13 @@ export function startNext(
   // Should the test runner itself exit first, the server goes with it.
   const killOnExit = () => child.kill('SIGKILL')
   process.once('exit', killOnExit)
+  // 'exit' does not come for a signal (Ctrl-C, a cancelled CI job): take it down then too, and
+  // die of the signal as we would have.
+  const onSignal = (signal: NodeJS.Signals) => {
+    killOnExit()
+    process.kill(process.pid, signal)
+  }
+  for (const signal of SIGNALS) process.once(signal, onSignal)
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const log: string[] = []
   return new Promise<NextServer>((resolve, reject) => {
@@ -70,6 +80,7 @@ export function startNext(
         log,
         close: async () => {
           process.off('exit', killOnExit)
+          for (const signal of SIGNALS) process.off(signal, onSignal)
           await stop(child, exited)
         },
       })

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { describeInChromium, launchChromium } from './browser'
@@ -62,5 +63,18 @@ describeInChromium('the Next.js demo in Chromium (next start, route handler at /
     // Sent: the form was cleared once the server took the note.
     expect(await page.getByTestId('note').inputValue()).toBe('')
     expect(pageErrors).toEqual([])
+  })
+
+  it('refuses a request naming a foreign Host (a DNS-rebinding page): 403 ERR_HOST', async () => {
+    const url = new URL('/live/prices?transport=polling', next?.url)
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(url, { headers: { host: `evil.example:${url.port}` } }, (r) => {
+        r.resume()
+        resolve(r.statusCode ?? 0)
+      })
+      request.on('error', reject)
+      request.end()
+    })
+    expect(status).toBe(403)
   })
 })

@@ -97,6 +97,9 @@ export interface LiveServer {
   stats(): { channels: number; connections: number }
 }
 
+/** A WebSocket upgrade's key: 16 bytes in base64 (RFC 6455). */
+const WEBSOCKET_KEY = /^[A-Za-z0-9+/]{22}==$/
+
 /**
  * Creates a live server: channels of JSON messages, each message with an id, a bounded history
  * per channel for resume, heartbeats and Origin checks, served over WebSocket (at `<path>`),
@@ -133,6 +136,12 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
     fetch: serveFetch,
     upgrade(request, peer) {
       if (!isUpgradeAt(request, path)) return { kind: 'fetch' }
+      if (!WEBSOCKET_KEY.test(request.headers.get('sec-websocket-key') ?? '')) {
+        // Checked here for every runtime: Bun refuses a bad key, Deno would accept it.
+        const message =
+          'Not a valid WebSocket upgrade: Sec-WebSocket-Key must be 16 bytes in base64'
+        return { kind: 'refused', response: errorResponse(400, 'ERR_INVALID_REQUEST', message) }
+      }
       const view = viewOf(request, peer)
       const refusal = upgradeRefusal(view, settings, hub, closed)
       const address = peer.address ?? undefined

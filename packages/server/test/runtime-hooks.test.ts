@@ -34,15 +34,21 @@ describe('the runtime adapters', () => {
     }
   })
 
-  it('refuse an upgrade at the path from a foreign Origin, or when closed, before upgrading', async () => {
+  it('refuse an upgrade at the path with a bad key, from a foreign Origin, or when closed, before upgrading', async () => {
     const live = createLiveServer({ onError: () => {}, origins: ['https://app.example'] })
     const handler = denoHandler(live, {
       upgradeWebSocket: () => {
         throw new Error('must not upgrade')
       },
     })
-    const upgrade = (origin: string) =>
-      new Request('http://localhost/live', { headers: { upgrade: 'websocket', origin } })
+    const upgrade = (origin: string, key = 'dGhlIHNhbXBsZSBub25jZQ==') =>
+      new Request('http://localhost/live', {
+        headers: { upgrade: 'websocket', origin, 'sec-websocket-key': key },
+      })
+    // A key that is not 16 bytes in base64 is no upgrade: 400 on every runtime (Deno took it).
+    const badKey = await handler(upgrade('https://app.example', 'abc'))
+    expect(badKey.status).toBe(400)
+    expect(await badKey.json()).toMatchObject({ error: { code: 'ERR_INVALID_REQUEST' } })
     const foreign = await handler(upgrade('https://evil.example'))
     expect(foreign.status).toBe(403)
     expect(await foreign.json()).toMatchObject({ error: { code: 'ERR_ORIGIN' } })

@@ -49,6 +49,14 @@ const running = new Set<ChildProcess>()
 process.once('exit', () => {
   for (const child of running) killGroup(child, 'SIGKILL')
 })
+// Interrupted (Ctrl-C, a cancelled CI job): 'exit' does not come for a signal, so take the
+// servers down here, then die of the signal as we would have.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    for (const child of running) killGroup(child, 'SIGKILL')
+    process.kill(process.pid, signal)
+  })
+}
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
