@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import { type RuntimeProcess, startRuntime } from './helpers/runtime-process'
@@ -107,5 +108,46 @@ describe("Bun's idle timeout and bunHandlers", () => {
     const answered = await poll
     expect(answered.status).toBe(200)
     expect(JSON.parse(answered.body)).toMatchObject({ messages: [{ data: 'late' }] })
+  })
+})
+
+describe("Bun's idle timeout stays bounded under bunHandlers", () => {
+  let bun: RuntimeProcess
+  beforeAll(async () => {
+    bun = await startRuntime('bun', ['fixtures/bun-defaults.ts', '--quick'])
+  })
+  afterAll(() => bun?.stop())
+
+  it('a send whose body never comes is answered 408 and its connection closed', {
+    timeout: 40_000,
+  }, async () => {
+    const { port } = new URL(bun.origin)
+    const socket = connect(Number(port), '127.0.0.1')
+    let answer = ''
+    socket.on('data', (chunk) => {
+      answer += chunk
+    })
+    socket.on('error', () => {})
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+    socket.write(
+      'POST /live/x HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n',
+    )
+    // bodyTimeout (1 s) answers, with Connection: close: the rest of the body is never read.
+    await closed
+    expect(answer).toMatch(/^HTTP\/1\.1 408/)
+  })
+
+  it('an SSE stream quiet past the raised timeout is cut: raised, not lifted', {
+    timeout: 40_000,
+  }, async () => {
+    const started = Date.now()
+    const response = await fetch(`${bun.origin}/live/quiet?transport=sse`)
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+    // No message, no heartbeat: only Bun's idle timeout (11 s here, on its coarse clock) ends it.
+    for (;;) {
+      const read = await reader.read().catch(() => ({ done: true }))
+      if (read.done) break
+    }
+    expect(Date.now() - started).toBeGreaterThan(5000)
   })
 })
