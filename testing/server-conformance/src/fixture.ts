@@ -35,6 +35,8 @@ export const CONFORMANCE_RULES = {
   retry: 50,
   /** Heartbeats every second, so that one is seen quickly. */
   heartbeat: 1000,
+  /** Bytes a connection may hold unsent before messages wait in its backlog: small, measurable. */
+  maxBufferedBytes: 64 * 1024,
   /** The host names the suite reaches the server by. */
   allowedHosts: ['127.0.0.1', 'localhost'],
 } as const
@@ -124,6 +126,7 @@ export function createConformanceFixture(
     maxPayload: CONFORMANCE_RULES.maxPayload,
     retry: CONFORMANCE_RULES.retry,
     heartbeat: CONFORMANCE_RULES.heartbeat,
+    maxBufferedBytes: CONFORMANCE_RULES.maxBufferedBytes,
     origins: [CONFORMANCE_RULES.allowedOrigin],
     allowedHosts: [...CONFORMANCE_RULES.allowedHosts],
     authorize: ({ channel, headers }) => {

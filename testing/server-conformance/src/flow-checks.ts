@@ -12,6 +12,15 @@ import { messagesOf } from './wire-event'
 const PAYLOAD = 'x'.repeat(CONFORMANCE_RULES.maxPayload - 200)
 const BATCH = 200
 const MOST = 20_000
+/**
+ * The most a server may have published for a consumer that stopped reading before it cuts it,
+ * in bytes: what it holds unsent (`maxBufferedBytes`), a history of backlog, and slack for what
+ * the kernel's socket buffers and the runtime's stream take on loopback (a few MiB).
+ */
+const CUT_BOUND =
+  CONFORMANCE_RULES.maxBufferedBytes +
+  CONFORMANCE_RULES.history * CONFORMANCE_RULES.maxPayload +
+  12 * 1024 * 1024
 // The iframe document ends after about 1 MiB (docs/protocol.md).
 const IFRAME_END = 1024 * 1024
 
@@ -83,6 +92,8 @@ export function describeFlowControl(context: SuiteContext): void {
         expect(ids).toEqual(published.slice(0, ids.length))
         // Far less than was published: the server did not keep it all for this client.
         expect(bytes).toBeLessThan(published.length * PAYLOAD.length)
+        // And it cut the stream within a bound: it held no more than the limits allow.
+        expect(published.length * PAYLOAD.length).toBeLessThan(CUT_BOUND)
       }, 30_000)
     }
 
@@ -115,6 +126,7 @@ export function describeFlowControl(context: SuiteContext): void {
           .map((m) => m.id)
         expect(ids.length).toBeLessThan(published.length)
         expect(ids).toEqual(published.slice(0, ids.length))
+        expect(published.length * PAYLOAD.length).toBeLessThan(CUT_BOUND)
       }, 30_000)
     }
 
