@@ -19,6 +19,12 @@ export interface ServerConformanceOptions {
   transports: readonly ServerTransport[]
   /** How long `start()` may take, in ms. Default 30 000 (a child process, a framework's boot). */
   startTimeout?: number
+  /**
+   * Runs once every check of the suite ran, before the target closes: for what the whole suite
+   * must have done to the target (e.g. that its requests went through the framework's
+   * middleware). A throw fails the suite.
+   */
+  after?: () => void | Promise<void>
 }
 
 /**
@@ -59,7 +65,11 @@ export function describeServerConformance(
     afterEach(() => context.cutAll())
     afterAll(async () => {
       context.cutAll()
-      await target?.close()
+      try {
+        await options.after?.()
+      } finally {
+        await target?.close()
+      }
     })
     for (const transport of options.transports) describeTransport(context, transport)
     describeSends(context)

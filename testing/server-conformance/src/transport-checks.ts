@@ -153,7 +153,7 @@ export function describeTransport(context: SuiteContext, transport: ServerTransp
         )
         // SSE and the multiplexed iframe name what was lost and what history still holds
         // (docs/protocol.md); polling, the WebSocket and the plain iframe only say there is a gap.
-        if (transport === 'sse' || (transport === 'iframe' && form === 'multi')) {
+        if (transport === 'sse' || (transport === 'iframe' && form === 'multiplexed')) {
           expect(gap.type === 'gap' && gap.lastEventId).toBe(lost)
           expect(gap.type === 'gap' && gap.oldest).toBe(held[0])
         }
