@@ -3,9 +3,10 @@ import { CONFORMANCE_PREFIX, conformanceEnabled } from './conformance/enabled'
 
 /**
  * Only for the server conformance suite (examples/next/test/conformance.test.ts), which expects
- * `/live` and `/control/*` at the origin: with `LIVEDATA_CONFORMANCE=1` they are rewritten to
- * the fixture's route handler (app/conformance/[...path]/route.ts). Otherwise every request goes
- * on untouched: the demo's `/live` is its own route handler. Not needed in an app of yours.
+ * the fixture's control API at `/control/*`: with `LIVEDATA_CONFORMANCE=1` it is rewritten to
+ * app/conformance/[...path]/route.ts (the live routes the suite judges are the demo's own, which
+ * then serve the fixture's live server). Otherwise every request goes on untouched. Not needed
+ * in an app of yours.
  *
  * The rewrite stays inside the server (the handler sees the request's own URL and Host) only
  * when its origin is the one `next start` listens as: Next writes 127.0.0.1 as `localhost` in
@@ -19,4 +20,4 @@ export function proxy(request: NextRequest): NextResponse {
   return NextResponse.rewrite(url)
 }
 
-export const config = { matcher: ['/live', '/live/:path*', '/control/:path*'] }
+export const config = { matcher: ['/control/:path*'] }

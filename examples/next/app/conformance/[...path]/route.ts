@@ -5,15 +5,13 @@ export const dynamic = 'force-dynamic'
 export const runtime = 'nodejs'
 
 /**
- * The conformance fixture through a route handler, reached by proxy.ts's rewrite of `/live` and
- * `/control/*` when `LIVEDATA_CONFORMANCE=1`; a 404 otherwise. The rewrite is internal, so the
- * request keeps its URL and Host, and the fixture's live server gets it through `live.fetch`
- * exactly as the demo's route serves its own.
+ * The conformance fixture's control API (`/control/*`: publish, what was received, errors),
+ * reached by proxy.ts's rewrite when `LIVEDATA_CONFORMANCE=1`; a 404 otherwise. The live routes
+ * the suite judges are the demo's own (app/live/[[...path]]/route.ts).
  */
 async function handle(request: Request): Promise<Response> {
   if (!conformanceEnabled()) return new Response(null, { status: 404 })
-  const { live, control } = conformanceFixture()
-  return (await control(request)) ?? live.fetch(request)
+  return (await conformanceFixture().control(request)) ?? new Response(null, { status: 404 })
 }
 
 export {

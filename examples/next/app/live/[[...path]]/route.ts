@@ -1,3 +1,5 @@
+import { conformanceEnabled } from '../../../conformance/enabled'
+import { conformanceFixture } from '../../../conformance/fixture'
 import { liveServer } from '../../../lib/live'
 
 // Every request reaches the handler (nothing is cached or prerendered), on Node.js: the live
@@ -10,7 +12,13 @@ export const runtime = 'nodejs'
  * (OPTIONS) at /live and /live/<channel>. The other methods are handed over too, so that they
  * get the protocol's 405 (JSON, with `Allow`) rather than Next's bare one.
  */
-const handle = (request: Request): Promise<Response> => liveServer().fetch(request)
+const handle = (request: Request): Promise<Response> => server().fetch(request)
+
+/**
+ * The demo's live server; under the server conformance suite (`LIVEDATA_CONFORMANCE=1`, tests
+ * only) the fixture's, so that the suite judges this very route. Your app needs only the first.
+ */
+const server = () => (conformanceEnabled() ? conformanceFixture().live : liveServer())
 
 export {
   handle as DELETE,
