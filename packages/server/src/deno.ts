@@ -32,6 +32,7 @@ function socketOf(socket: WebSocket): ServerSocket {
     // Deno has no ping API: its idleTimeout pings and closes a peer that does not answer.
     ping: () => false,
     close: (code, reason) => socket.close(code, reason),
+    // Deno has no abort for a socket: a graceful close, the best it offers.
     terminate: () => socket.close(),
   }
 }

@@ -198,7 +198,8 @@ export function createFetchExchange(
     async readBody(limit, timeout) {
       const read = await readBody(request, limit, timeout)
       // A body given up on may still be coming: the answer asks to close the connection, so
-      // that the rest is not read (the runtime may honour it or not).
+      // that the rest is not read. A hint only: an HTTP/1.1 runtime may honour it, HTTP/2 has
+      // no such header (Node warns and drops it).
       if ('failed' in read && read.failed !== 'consumed') abandoned = true
       return read
     },
