@@ -30,8 +30,9 @@ export const DEFAULT_TRANSPORTS: readonly TransportName[] = [
   'polling',
 ]
 
-// Timers take at most 2^31 - 1 ms; past that they would fire at once.
-const clampDelay = (ms: number): number => Math.min(ms, 2 ** 31 - 1)
+// Timers take at most 2^31 - 1 ms; past that they would fire at once. No delay stays none.
+const clampDelay = <T extends number | undefined>(ms: T): T =>
+  (ms && Math.min(ms, 2 ** 31 - 1)) as T
 
 /** Throws `ERR_INVALID_OPTIONS` with `message` unless `ok`. */
 function check(ok: unknown, message: string): void {
@@ -80,7 +81,7 @@ export function createClientFactory(registry: TransportRegistry) {
     const { url, reconnect = {} } = options
     const INF = Number.POSITIVE_INFINITY
     // One URL, or several (server nodes): a round that fails on one moves to the next.
-    const urls: readonly string[] = typeof url === 'string' ? [url] : (url ?? [])
+    const urls = [url ?? []].flat()
     check(
       url === undefined ||
         (urls.length && urls.every((entry) => entry && typeof entry === 'string')),
@@ -123,7 +124,6 @@ export function createClientFactory(registry: TransportRegistry) {
     const bases = [...urls, ''].map(splitBase)
     const failover = createFailover(urls.length)
     const base = () => bases[failover.at] as { path: string; search: string }
-    const first = urls[0]
     const sources = new Map<string, InternalSource<unknown>>()
     const warned = new Set<string>()
     let closed = false
@@ -153,9 +153,9 @@ export function createClientFactory(registry: TransportRegistry) {
       for (const source of sources.values()) source.setTab(next)
     }
     const shared =
-      options.crossTab === true && first
+      options.crossTab === true && urls[0]
         ? shareAcrossTabs(
-            first,
+            urls[0],
             // The relay's client persists nothing: each tab keeps its own sends (persistSends).
             () => createLiveClient({ ...options, crossTab: false, persistSends: false }),
             setRole,
@@ -167,17 +167,15 @@ export function createClientFactory(registry: TransportRegistry) {
       shared || upgrade === false || transports.length < 2
         ? undefined
         : createUpgradeProber(timers, environment, {
-            minDelay: upgrade?.minDelay === undefined ? undefined : clampDelay(upgrade.minDelay),
-            maxDelay: upgrade?.maxDelay === undefined ? undefined : clampDelay(upgrade.maxDelay),
+            minDelay: clampDelay(upgrade?.minDelay),
+            maxDelay: clampDelay(upgrade?.maxDelay),
           })
 
     const connection = {
       policy,
       // Infinity turns the heartbeat off; anything else is a timer.
       heartbeatTimeout:
-        options.heartbeatTimeout === Number.POSITIVE_INFINITY
-          ? Number.POSITIVE_INFINITY
-          : clampDelay(options.heartbeatTimeout ?? 35_000),
+        options.heartbeatTimeout === INF ? INF : clampDelay(options.heartbeatTimeout ?? 35_000),
       timers,
       environment,
       random: options.random ?? Math.random,
@@ -211,15 +209,16 @@ export function createClientFactory(registry: TransportRegistry) {
       },
       source: ((channel: string, sourceOptions: SourceOptions<unknown, unknown> = {}) => {
         const plain = sourceOptions.url
+        const isChannel = plain === undefined
         check(typeof channel === 'string' && channel, 'source(channel) needs a non-empty string')
         check(
-          plain === undefined ? first : typeof plain === 'string' && plain,
+          isChannel ? urls[0] : typeof plain === 'string' && plain,
           `source "${channel}" has no URL: give createLiveClient a url, or the source a plain url`,
         )
         // One request carries every channel of the client: a name the server cannot take would
         // fail it for all of them, so it is refused here, alone, and said out loud.
         check(
-          plain !== undefined || CHANNEL_NAME.test(channel),
+          !isChannel || CHANNEL_NAME.test(channel),
           `Channel names are 1 to 256 characters of letters, digits and _ . : @ ~ -, got "${channel.slice(0, 100)}"; a plain endpoint takes a url`,
         )
         const { replay, gap } = sourceOptions
@@ -240,27 +239,26 @@ export function createClientFactory(registry: TransportRegistry) {
           key: channel,
           // On the server in use: it changes when a round failed there (failover).
           url: () => plain ?? `${base().path}/${encodeURIComponent(channel)}${base().search}`,
-          channel: plain === undefined,
+          channel: isChannel,
           options: sourceOptions,
           connection: {
             ...connection,
-            prober: plain === undefined ? prober : undefined,
-            failover: plain === undefined && !shared && urls.length > 1 ? failover : undefined,
-            transports:
-              plain === undefined
-                ? channelTransports
-                : [
-                    resolveTransport(
-                      sourceOptions.transport ?? (/^wss?:/i.test(plain) ? 'websocket' : 'sse'),
-                      { ...known, ...Object.fromEntries(transports.map((t) => [t.name, t])) },
-                    ),
-                  ],
+            prober: isChannel ? prober : undefined,
+            failover: isChannel && !shared && urls[1] ? failover : undefined,
+            transports: isChannel
+              ? channelTransports
+              : [
+                  resolveTransport(
+                    sourceOptions.transport ?? (/^wss?:/i.test(plain) ? 'websocket' : 'sse'),
+                    { ...known, ...Object.fromEntries(transports.map((t) => [t.name, t])) },
+                  ),
+                ],
           },
           disconnectDelay: clampDelay(options.disconnectDelay ?? 1000),
           timers,
           isClosed: () => closed,
           persisted,
-          tab: plain === undefined ? role : 'solo',
+          tab: isChannel ? role : 'solo',
         })
         sources.set(channel, source)
         return source

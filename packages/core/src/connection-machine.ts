@@ -300,15 +300,12 @@ export function reported(state: MachineState): {
   error: LiveDataError | null
 } {
   const { phase, attempt, error } = state
+  // Connecting after an attempt failed, or waiting for the next one, is reconnecting.
   const status: LiveStatus =
     phase.name === 'stopped'
       ? 'closed'
-      : phase.name === 'connecting'
-        ? attempt > 0
-          ? 'reconnecting'
-          : 'connecting'
-        : phase.name === 'waiting'
-          ? 'reconnecting'
-          : phase.name
+      : phase.name === 'waiting' || (phase.name === 'connecting' && attempt > 0)
+        ? 'reconnecting'
+        : phase.name
   return { status, attempt: phase.name === 'open' ? 0 : attempt, error }
 }

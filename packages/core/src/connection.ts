@@ -84,15 +84,14 @@ export function createConnection(
   config: ConnectionConfig,
   listener: ConnectionListener,
 ): Connection {
-  const { timers, environment, policy, heartbeatTimeout, transports } = config
-  const { failover } = config
+  const { timers, environment, policy, heartbeatTimeout, transports, failover } = config
   let machine = initialState({
     transports: transports.length,
     maxAttempts: policy.maxAttempts,
     failover: !!failover,
   })
   // The server URL the latest connect went to: the one a failed round leaves.
-  let server = 0
+  let server: number | undefined
   // Bumped on every teardown and connect: callbacks of an older attempt see a stale number.
   let generation = 0
   let handle: TransportConnection | null = null
@@ -133,13 +132,8 @@ export function createConnection(
       transport:
         via ?? (machine.transport === null ? null : (transports[machine.transport]?.name ?? null)),
     }
-    if (
-      next.status !== state.status ||
-      next.transport !== state.transport ||
-      next.attempt !== state.attempt ||
-      next.error !== state.error
-    ) {
-      const moved = next.status !== state.status || next.transport !== state.transport
+    const moved = next.status !== state.status || next.transport !== state.transport
+    if (moved || next.attempt !== state.attempt || next.error !== state.error) {
       state = next
       if (moved) config.prober?.track(self, machine.phase.name === 'open')
       listener.onState(next)
@@ -160,11 +154,10 @@ export function createConnection(
         handle = null
         return
       case 'connect':
-        server = failover?.at ?? 0
+        server = failover?.at
         return connect(effect.index)
       case 'move':
-        failover?.leave(server)
-        return
+        return failover?.leave(server as number)
       case 'alive': {
         const current = generation
         timers.clearTimeout(openTimer)
