@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/bun.ts', 'src/deno.ts'],
+  entry: ['src/index.ts', 'src/bun.ts', 'src/deno.ts', 'src/backplane.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -70,6 +70,8 @@ export type LiveServerErrorCode =
   | 'ERR_AUTHORIZE'
   /** Something failed inside the server while serving one request or socket, which was ended. */
   | 'ERR_INTERNAL'
+  /** The backplane (Redis) could not be reached or refused a command: a publish through it failed. */
+  | 'ERR_BACKPLANE'
 
 /**
  * An error of @livedata/server, with a stable `code` and a sentence that says what is wrong:

@@ -1,0 +1,124 @@
+import { LiveServerError, type PublishOptions, prepareMessage } from '@livedata/server/backplane'
+import { createClient } from '@redis/client'
+import { channelKeys, FIELDS } from './keys'
+
+/** The one method of a node-redis client the publisher uses: any client (or cluster) has it. */
+export interface RedisCommander {
+  sendCommand(args: string[]): Promise<unknown>
+}
+
+/** Options of {@link createPublisher}. */
+export interface PublisherOptions {
+  /** A Redis URL (`redis://host:6379`); the publisher connects and closes its own client. */
+  url?: string
+  /** A connected node-redis client of the app's, used as is (never closed by the publisher). */
+  client?: RedisCommander
+  /** The key prefix, the same as the servers'. Default `'livedata'`. */
+  prefix?: string
+  /** Messages kept per channel (approximately: Redis trims whole blocks). Default 1000. */
+  history?: number
+  /** The largest payload in bytes, as the servers hold their own publishes. Default 64 KiB. */
+  maxPayload?: number
+}
+
+/** A publisher: see {@link createPublisher}. */
+export interface LivePublisher {
+  /**
+   * Checks `data` as `live.publish` does and appends it to the channel's stream; resolves with
+   * its id, the same on every node. Rejects with `LiveServerError` (`ERR_INVALID_CHANNEL`,
+   * `ERR_INVALID_EVENT`, `ERR_INVALID_PAYLOAD`, `ERR_PAYLOAD_TOO_LARGE`; `ERR_BACKPLANE` when
+   * Redis failed, with its error as the cause; `ERR_CLOSED` after `close()`).
+   */
+  publish(channel: string, data: unknown, options?: PublishOptions): Promise<string>
+  /** Closes the client it opened (not one it was given). */
+  close(): Promise<void>
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new LiveServerError(
+      'ERR_INVALID_OPTIONS',
+      `${name} must be a positive integer, got ${value}`,
+    )
+  }
+  return value
+}
+
+/**
+ * Publishes to live channels from a process that serves no clients (a worker, a cron job):
+ * each message goes to its channel's Redis Stream, which the servers of a Redis backplane read,
+ * so it reaches their clients with one id everywhere. The stream is trimmed to about `history`.
+ *
+ * @example
+ * ```ts
+ * import { createPublisher } from '@livedata/redis'
+ *
+ * const publisher = createPublisher({ url: process.env.REDIS_URL })
+ * const id = await publisher.publish('prices', { AAPL: 191.2 })
+ * await publisher.close()
+ * ```
+ */
+export function createPublisher(options: PublisherOptions): LivePublisher {
+  const { url, client: given } = options
+  if ((url === undefined) === (given === undefined)) {
+    throw new LiveServerError(
+      'ERR_INVALID_OPTIONS',
+      'createPublisher takes a url or a client, one of the two',
+    )
+  }
+  const prefix = options.prefix ?? 'livedata'
+  if (typeof prefix !== 'string' || prefix === '' || /\s/.test(prefix)) {
+    throw new LiveServerError(
+      'ERR_INVALID_OPTIONS',
+      'prefix must be a non-empty string without spaces',
+    )
+  }
+  const history = positive('history', options.history, 1000)
+  const maxPayload = positive('maxPayload', options.maxPayload, 64 * 1024)
+  // No offline queue: while Redis is unreachable a publish fails at once (ERR_BACKPLANE) rather
+  // than waiting in memory without bound.
+  const owned = url === undefined ? null : createClient({ url, disableOfflineQueue: true })
+  // A client that cannot connect must not crash the process: its errors end up in publish().
+  owned?.on('error', () => {})
+  let connecting: Promise<unknown> | null = null
+  const client: RedisCommander = given ?? (owned as unknown as RedisCommander)
+  /** Channels whose epoch this publisher already made sure of. */
+  const epochs = new Set<string>()
+  let closed = false
+
+  async function send(args: string[]): Promise<unknown> {
+    if (owned !== null && !owned.isOpen) connecting ??= owned.connect()
+    if (connecting !== null) await connecting
+    return client.sendCommand(args)
+  }
+
+  return {
+    async publish(channel, data, publishOptions = {}) {
+      if (closed) throw new LiveServerError('ERR_CLOSED', 'Cannot publish: the publisher is closed')
+      const message = prepareMessage(channel, data, publishOptions, maxPayload)
+      const keys = channelKeys(prefix, channel)
+      const fields = [FIELDS.data, message.json]
+      if (message.event !== undefined) fields.push(FIELDS.event, message.event)
+      try {
+        if (!epochs.has(channel)) {
+          const epoch = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`
+          await send(['SET', keys.epoch, epoch, 'NX'])
+          epochs.add(channel)
+        }
+        const id = await send(['XADD', keys.stream, 'MAXLEN', '~', String(history), '*', ...fields])
+        return String(id)
+      } catch (cause) {
+        connecting = null
+        throw new LiveServerError('ERR_BACKPLANE', `Publishing on "${channel}" to Redis failed`, {
+          cause,
+        })
+      }
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      if (owned?.isOpen) await owned.close()
+    },
+  }
+}
