@@ -55,7 +55,9 @@ describe.skipIf(!hasRedis() && !inCi)('createPublisher against a real redis-serv
     const live = publisher({ url: redis.url, prefix: 'p2', maxPayload: 100 })
     const refusals = await Promise.all([
       live.publish('a b', 1).catch((error: LiveServerError) => error.code),
-      live.publish('x', 1, { event: 'livedata.reserved' }).catch((error: LiveServerError) => error.code),
+      live
+        .publish('x', 1, { event: 'livedata.reserved' })
+        .catch((error: LiveServerError) => error.code),
       live.publish('x', () => {}).catch((error: LiveServerError) => error.code),
       live.publish('x', 'y'.repeat(200)).catch((error: LiveServerError) => error.code),
     ])
