@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type BodyRead, type Exchange, NO_SINK, type Sink } from './exchange'
+import { headersOf } from './headers'
 import { bodyPending } from './http-errors'
 
 /**
@@ -104,10 +105,9 @@ export function createNodeExchange(
   if (response.destroyed || request.socket?.destroyed) leave()
   else response.once('close', leave)
   const headers = new Headers()
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined) continue
+  for (const [name, value] of Object.entries(headersOf(request))) {
     try {
-      headers.set(name, Array.isArray(value) ? value.join(', ') : value)
+      headers.set(name, value)
     } catch {
       // A value Node took and the Fetch standard does not (none that an honest client sends):
       // the hooks still see it on the request itself.

@@ -1,7 +1,12 @@
 import type { IncomingMessage } from 'node:http'
 import { LiveServerError } from './errors'
 import type { Peer } from './exchange'
+import type { Hub } from './hub'
+import { errorResponse, isUpgradeAt, viewOf } from './runtime-request'
 import type { ServerSocket, SocketEvents } from './server-socket'
+import type { ServerSettings } from './settings'
+import { type AcceptSocket, maxFrameSize } from './transports/websocket'
+import { upgradeRefusal } from './upgrade'
 
 /**
  * Where a live server keeps what the runtime adapters (`@livedata/server/bun`, `/deno`) need:
@@ -60,4 +65,49 @@ export function runtimeHooks(live: unknown): RuntimeHooks {
     )
   }
   return hooks
+}
+
+/** A WebSocket upgrade's key: 16 bytes in base64 (RFC 6455). */
+const WEBSOCKET_KEY = /^[A-Za-z0-9+/]{22}==$/
+
+/**
+ * The hooks a live server lends its runtime adapters: the same upgrade decision as on Node
+ * (`upgradeRefusal`), a key check Deno would skip, `live.fetch` told of the connection, and the
+ * limits the adapters set on their runtime.
+ *
+ * @example
+ * ```ts
+ * const hooks = createRuntimeHooks(settings, hub, () => closed, serveFetch, webSocket.accept)
+ * ```
+ */
+export function createRuntimeHooks(
+  settings: ServerSettings,
+  hub: Hub,
+  isClosed: () => boolean,
+  fetch: (request: Request, peer: Peer) => Promise<Response>,
+  accept: AcceptSocket,
+): RuntimeHooks {
+  const { longPollTimeout, bodyTimeout, maxPayload } = hub.settings
+  return {
+    fetch,
+    upgrade(request, peer) {
+      if (!isUpgradeAt(request, settings.path)) return { kind: 'fetch' }
+      if (!WEBSOCKET_KEY.test(request.headers.get('sec-websocket-key') ?? '')) {
+        // Checked here for every runtime: Bun refuses a bad key, Deno would accept it.
+        const message =
+          'Not a valid WebSocket upgrade: Sec-WebSocket-Key must be 16 bytes in base64'
+        return { kind: 'refused', response: errorResponse(400, 'ERR_INVALID_REQUEST', message) }
+      }
+      const view = viewOf(request, peer)
+      const refusal = upgradeRefusal(view, settings, hub, isClosed())
+      const address = peer.address ?? undefined
+      if (refusal === null) return { kind: 'accept', request: view, address }
+      const { status, code, message } = refusal
+      return { kind: 'refused', response: errorResponse(status, code, message) }
+    },
+    accept,
+    maxFrame: maxFrameSize(maxPayload),
+    heartbeat: settings.heartbeat,
+    quietest: Math.max(longPollTimeout, settings.heartbeat, bodyTimeout),
+  }
 }

@@ -8,11 +8,10 @@ import { createIdGenerator } from './ids'
 import { type PublishOptions, publish } from './publish'
 import { createRegistry, type MessageListener } from './registry'
 import { createRouter } from './router'
-import { RUNTIME_HOOKS, type RuntimeHooks } from './runtime-hooks'
-import { errorResponse, isUpgradeAt, viewOf } from './runtime-request'
+import { createRuntimeHooks, RUNTIME_HOOKS } from './runtime-hooks'
 import { type LiveServerOptions, resolveSettings } from './settings'
-import { createWebSocketEndpoint, maxFrameSize } from './transports/websocket'
-import { createUpgrade, upgradeRefusal } from './upgrade'
+import { createWebSocketEndpoint } from './transports/websocket'
+import { createUpgrade } from './upgrade'
 
 export type {
   AttachOptions,
@@ -97,9 +96,6 @@ export interface LiveServer {
   stats(): { channels: number; connections: number }
 }
 
-/** A WebSocket upgrade's key: 16 bytes in base64 (RFC 6455). */
-const WEBSOCKET_KEY = /^[A-Za-z0-9+/]{22}==$/
-
 /**
  * Creates a live server: channels of JSON messages, each message with an id, a bounded history
  * per channel for resume, heartbeats and Origin checks, served over WebSocket (at `<path>`),
@@ -132,28 +128,7 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
   const fetch = (request: Request): Promise<Response> => serveFetch(request)
   const upgrade = createUpgrade(settings, hub, isClosed, webSocket.upgrade)
 
-  const hooks: RuntimeHooks = {
-    fetch: serveFetch,
-    upgrade(request, peer) {
-      if (!isUpgradeAt(request, path)) return { kind: 'fetch' }
-      if (!WEBSOCKET_KEY.test(request.headers.get('sec-websocket-key') ?? '')) {
-        // Checked here for every runtime: Bun refuses a bad key, Deno would accept it.
-        const message =
-          'Not a valid WebSocket upgrade: Sec-WebSocket-Key must be 16 bytes in base64'
-        return { kind: 'refused', response: errorResponse(400, 'ERR_INVALID_REQUEST', message) }
-      }
-      const view = viewOf(request, peer)
-      const refusal = upgradeRefusal(view, settings, hub, closed)
-      const address = peer.address ?? undefined
-      if (refusal === null) return { kind: 'accept', request: view, address }
-      const { status, code, message } = refusal
-      return { kind: 'refused', response: errorResponse(status, code, message) }
-    },
-    accept: webSocket.accept,
-    maxFrame: maxFrameSize(hub.settings.maxPayload),
-    heartbeat: settings.heartbeat,
-    quietest: Math.max(hub.settings.longPollTimeout, settings.heartbeat, hub.settings.bodyTimeout),
-  }
+  const hooks = createRuntimeHooks(settings, hub, isClosed, serveFetch, webSocket.accept)
 
   const live: LiveServer = {
     path,
