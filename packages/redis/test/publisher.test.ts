@@ -1,17 +1,10 @@
 import { LiveServerError } from '@livedata/server'
-import { hasRedis, startRedis, type TestRedis } from '@livedata/test-redis'
+import { describeWithRedis, startRedis, type TestRedis } from '@livedata/test-redis'
 import { createClient } from '@redis/client'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { channelKeys, createPublisher, type LivePublisher } from '../src/index'
 
-const inCi = Boolean(process.env.CI)
-if (!hasRedis() && !inCi) {
-  console.warn(
-    '\n!!! Skipping @livedata/redis tests: no redis-server. Install it with: apt-get install -y redis-server. In CI they fail instead.\n',
-  )
-}
-
-describe.skipIf(!hasRedis() && !inCi)('createPublisher against a real redis-server', () => {
+describeWithRedis('createPublisher against a real redis-server', () => {
   let redis: TestRedis
   let reader: ReturnType<typeof createClient>
   const publishers: LivePublisher[] = []

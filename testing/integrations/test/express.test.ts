@@ -7,6 +7,7 @@ import {
   type ParserOrder,
   startExpress,
 } from '../fixtures/express'
+import { postJson } from './helpers/post-json'
 
 // Express 5 (docs/guides/express.md): `app.use(before, live.handle)` with express.json() before
 // it and after it, and `live.attach(app.listen(…), { http: false })` for the WebSocket; each
@@ -47,12 +48,7 @@ describe('Express 5: what the guide says', () => {
     await app?.close()
     app = null
   })
-  const post = (path: string, body: string): Promise<Response> =>
-    fetch(`${app?.url}${path}`, {
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/json' },
-    })
+  const post = (path: string, body: string) => postJson(`${app?.url}${path}`, body)
 
   it('with attach { http: false }, a live HTTP request runs the middleware in front of live.handle, and the app keeps its routes', async () => {
     app = await startExpress({ order: 'live-first', attach: { http: false }, transports: ALL })

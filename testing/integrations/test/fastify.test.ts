@@ -2,6 +2,7 @@ import type { ServerTransport } from '@livedata/server'
 import { describeServerConformance } from '@livedata/server-conformance'
 import { afterEach, describe, expect, it } from 'vitest'
 import { BEFORE_HEADER, type FastifyFixture, startFastify } from '../fixtures/fastify'
+import { postJson } from './helpers/post-json'
 
 // Fastify 5 (docs/guides/fastify.md): the HTTP transports from an `onRequest` hook with
 // `reply.hijack()`, inside Fastify's lifecycle (the hooks before it run) and before its body
@@ -33,12 +34,7 @@ describe('Fastify 5: what the guide says', () => {
     await app?.close()
     app = null
   })
-  const post = (path: string, body: string): Promise<Response> =>
-    fetch(`${app?.url}${path}`, {
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/json' },
-    })
+  const post = (path: string, body: string) => postJson(`${app?.url}${path}`, body)
 
   it('the hook form runs the onRequest hooks before it for live requests, and sends pass Fastify’s body parser untouched', async () => {
     app = await startFastify({ form: 'hook', transports: ALL })

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { describe } from 'vitest'
 
 const BINARY = process.env.REDIS_SERVER_PATH ?? 'redis-server'
 
@@ -14,6 +15,28 @@ export function hasRedis(): boolean {
   } catch {
     return false
   }
+}
+
+let warned = false
+
+/**
+ * `describe`, skipped with a loud warning locally when there is no redis-server; in CI
+ * (`CI=true`) it runs, and fails.
+ *
+ * @example
+ * ```ts
+ * describeWithRedis('the publisher', () => { it('…', async () => { const redis = await startRedis() }) })
+ * ```
+ */
+export function describeWithRedis(title: string, body: () => void): void {
+  const skip = !hasRedis() && !process.env.CI
+  if (skip && !warned) {
+    warned = true
+    console.warn(
+      `\n!!! Skipping tests that need redis-server ("${title}" and others): there is none (${BINARY}).\n!!! Install it with: apt-get install -y redis-server (or set REDIS_SERVER_PATH). In CI these tests fail instead.\n`,
+    )
+  }
+  describe.skipIf(skip)(title, body)
 }
 
 /** A redis-server this process started, on loopback. */

@@ -1,6 +1,6 @@
 import { connect } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { hasRedis, startRedis, type TestRedis } from '../src/index'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { describeWithRedis, startRedis, type TestRedis } from '../src/index'
 
 // The harness the multi-node tests (issue 12) stand on: a real redis-server, stopped and
 // restarted with and without its data. Spoken to in RESP by hand: no client library here.
@@ -24,14 +24,7 @@ function command(port: number, ...parts: string[]): Promise<string> {
   })
 }
 
-const inCi = Boolean(process.env.CI)
-if (!hasRedis() && !inCi) {
-  console.warn(
-    '\n!!! Skipping the redis harness tests: no redis-server. Install it with: apt-get install -y redis-server. In CI they fail instead.\n',
-  )
-}
-
-describe.skipIf(!hasRedis() && !inCi)('startRedis', () => {
+describeWithRedis('startRedis', () => {
   let plain: TestRedis
   let persistent: TestRedis
   beforeAll(async () => {
