@@ -1,3 +1,7 @@
+export type { OwnedRedisClient } from './connection'
 export { channelKeys } from './keys'
 export type { LivePublisher, PublisherOptions, RedisCommander } from './publisher'
 export { createPublisher } from './publisher'
+export type { RedisBackplaneOptions, RedisClientLike } from './redis-backplane'
+export { redisBackplane } from './redis-backplane'
+export { redisIdempotencyStore } from './redis-idempotency'

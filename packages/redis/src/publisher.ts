@@ -1,6 +1,8 @@
 import { LiveServerError, type PublishOptions, prepareMessage } from '@livedata/server/backplane'
 import { createClient } from '@redis/client'
+import { epochGuard } from './epochs'
 import { channelKeys, FIELDS } from './keys'
+import { positiveOption, prefixOption, sourceOption } from './options'
 
 /** The one method of a node-redis client the publisher uses: any client (or cluster) has it. */
 export interface RedisCommander {
@@ -34,17 +36,6 @@ export interface LivePublisher {
   close(): Promise<void>
 }
 
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new LiveServerError(
-      'ERR_INVALID_OPTIONS',
-      `${name} must be a positive integer, got ${value}`,
-    )
-  }
-  return value
-}
-
 /**
  * Publishes to live channels from a process that serves no clients (a worker, a cron job):
  * each message goes to its channel's Redis Stream, which the servers of a Redis backplane read,
@@ -61,21 +52,10 @@ function positive(name: string, value: number | undefined, fallback: number): nu
  */
 export function createPublisher(options: PublisherOptions): LivePublisher {
   const { url, client: given } = options
-  if ((url === undefined) === (given === undefined)) {
-    throw new LiveServerError(
-      'ERR_INVALID_OPTIONS',
-      'createPublisher takes a url or a client, one of the two',
-    )
-  }
-  const prefix = options.prefix ?? 'livedata'
-  if (typeof prefix !== 'string' || prefix === '' || /\s/.test(prefix)) {
-    throw new LiveServerError(
-      'ERR_INVALID_OPTIONS',
-      'prefix must be a non-empty string without spaces',
-    )
-  }
-  const history = positive('history', options.history, 1000)
-  const maxPayload = positive('maxPayload', options.maxPayload, 64 * 1024)
+  sourceOption('createPublisher', url, given)
+  const prefix = prefixOption(options.prefix)
+  const history = positiveOption('history', options.history, 1000)
+  const maxPayload = positiveOption('maxPayload', options.maxPayload, 64 * 1024)
   // No offline queue: while Redis is unreachable a publish fails at once (ERR_BACKPLANE) rather
   // than waiting in memory without bound.
   const owned = url === undefined ? null : createClient({ url, disableOfflineQueue: true })
@@ -83,8 +63,7 @@ export function createPublisher(options: PublisherOptions): LivePublisher {
   owned?.on('error', () => {})
   let connecting: Promise<unknown> | null = null
   const client: RedisCommander = given ?? (owned as unknown as RedisCommander)
-  /** Channels whose epoch this publisher already made sure of. */
-  const epochs = new Set<string>()
+  const epochs = epochGuard(send)
   let closed = false
 
   async function send(args: string[]): Promise<unknown> {
@@ -101,15 +80,12 @@ export function createPublisher(options: PublisherOptions): LivePublisher {
       const fields = [FIELDS.data, message.json]
       if (message.event !== undefined) fields.push(FIELDS.event, message.event)
       try {
-        if (!epochs.has(channel)) {
-          const epoch = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`
-          await send(['SET', keys.epoch, epoch, 'NX'])
-          epochs.add(channel)
-        }
+        await epochs.ensure(channel, keys.epoch)
         const id = await send(['XADD', keys.stream, 'MAXLEN', '~', String(history), '*', ...fields])
         return String(id)
       } catch (cause) {
         connecting = null
+        epochs.forget()
         throw new LiveServerError('ERR_BACKPLANE', `Publishing on "${channel}" to Redis failed`, {
           cause,
         })

@@ -1,0 +1,205 @@
+import { type Backplane, type BackplaneHost, LiveServerError } from '@livedata/server/backplane'
+import { createClient } from '@redis/client'
+import { isUnreachable, type OwnedRedisClient, redisConnection } from './connection'
+import { epochGuard } from './epochs'
+import { createFollower } from './follower'
+import { redisHealth } from './health'
+import { channelKeys, FIELDS } from './keys'
+import { positiveOption, prefixOption, sourceOption } from './options'
+import { redisIdempotencyStore } from './redis-idempotency'
+import { isStreamId } from './stream-ids'
+
+/**
+ * A node-redis client of the app's (`createClient()` of `redis` or `@redis/client`, connected):
+ * the backplane sends its commands on it, never closes it, and `duplicate()`s it for its
+ * blocking connection. A single Redis (or one behind Sentinel), not a cluster: one `XREAD`
+ * reads the streams of many channels.
+ */
+export interface RedisClientLike {
+  sendCommand(args: string[]): Promise<unknown>
+  duplicate(overrides?: { disableOfflineQueue?: boolean }): OwnedRedisClient
+}
+
+/** Options of {@link redisBackplane}. */
+export interface RedisBackplaneOptions {
+  /** A Redis URL (`redis://host:6379`): the backplane opens (and closes) two clients of its own. */
+  url?: string
+  /** A connected client of the app's: used for commands, duplicated for the blocking read. */
+  client?: RedisClientLike
+  /** The key prefix, the same on every node and publisher. Default `'livedata'`. */
+  prefix?: string
+  /** Messages kept per channel's stream (approximately: `MAXLEN ~`). Default 1000. */
+  history?: number
+  /**
+   * How long an idempotency key of a send is remembered, in ms; `0` keeps none in Redis (the
+   * server then uses its own store). Default 600,000 (10 minutes).
+   */
+  idempotencyWindow?: number
+  /** How long the follower's `XREAD` blocks before it is issued again, in ms. Default 5000. */
+  block?: number
+}
+
+/**
+ * A {@link Backplane} on Redis Streams, for `createLiveServer({ backplane })`: several server
+ * nodes share every channel's log, so a publish on any node reaches the subscribers of all of
+ * them with one id, and any request may land on any node.
+ *
+ * - `publish` appends to the channel's stream (`XADD <prefix>:ch:<channel> MAXLEN ~ <history>`)
+ *   and resolves its id; while Redis is unreachable it rejects at once with `ERR_BACKPLANE`
+ *   (nothing waits in memory).
+ * - `follow` loads the channel's newest messages, then one loop per backplane (one blocking
+ *   connection) delivers every new entry once, in order. A follow whose first load fails (Redis
+ *   unreachable) gets `failed()` and is over: the server follows again on the next subscribe.
+ *   After an outage, a channel whose stream was lost (Redis restarted without persistence, or
+ *   trimmed past what was read) gets `lost()` and a new `load()`; the others go on where they
+ *   were, missing nothing.
+ * - `health()` is `down` while Redis is unreachable; the host's `report` hears once when it goes
+ *   and once when it is back.
+ * - `idempotency` keeps the sends' keys in Redis (`SET … NX PX`), shared by every node.
+ *
+ * Throws `LiveServerError('ERR_INVALID_OPTIONS')` for options that cannot work.
+ *
+ * @example
+ * ```ts
+ * import { createLiveServer } from '@livedata/server'
+ * import { redisBackplane } from '@livedata/redis'
+ *
+ * const live = createLiveServer({ backplane: redisBackplane({ url: process.env.REDIS_URL }) })
+ * const id = await live.publish('prices', { AAPL: 191.2 }) // the same id on every node
+ * ```
+ */
+export function redisBackplane(options: RedisBackplaneOptions): Backplane {
+  const { url, client: given } = options
+  sourceOption('redisBackplane', url, given)
+  if (given !== undefined && typeof given.duplicate !== 'function') {
+    throw new LiveServerError(
+      'ERR_INVALID_OPTIONS',
+      'redisBackplane: client must be a node-redis client (it has no duplicate())',
+    )
+  }
+  const prefix = prefixOption(options.prefix)
+  const history = positiveOption('history', options.history, 1000)
+  const block = positiveOption('block', options.block, 5000)
+  const window = options.idempotencyWindow ?? 600_000
+  if (!Number.isSafeInteger(window) || window < 0) {
+    throw new LiveServerError(
+      'ERR_INVALID_OPTIONS',
+      `idempotencyWindow must be 0 or a positive integer (ms), got ${window}`,
+    )
+  }
+
+  let host: BackplaneHost | undefined
+  let closed = false
+  const health = redisHealth(() => host?.report)
+  const report = (error: LiveServerError): void => {
+    try {
+      host?.report(error)
+    } catch {
+      // report never throws; if it does, the backplane goes on.
+    }
+  }
+  // Errors the clients emit (each failed reconnection) must never crash the process: they
+  // only mark Redis unreachable; commands fail on their own and say why.
+  const onError = (error: unknown): void => health.down(error)
+
+  const created = url === undefined ? null : createClient({ url, disableOfflineQueue: true })
+  const ownCommand: OwnedRedisClient | null = created
+  const blockingClient: OwnedRedisClient =
+    created?.duplicate() ?? (given as RedisClientLike).duplicate({ disableOfflineQueue: true })
+  const command = redisConnection(
+    ownCommand ?? (given as RedisClientLike),
+    ownCommand !== null,
+    onError,
+  )
+  const blocking = redisConnection(blockingClient, true, onError)
+  const epochs = epochGuard(command.send)
+  const follower = createFollower({
+    command,
+    blocking,
+    prefix,
+    // At most the trim length, so that a full batch is how a skip past the head shows.
+    count: Math.min(100, history),
+    block,
+    history: () => host?.history ?? history,
+    health,
+    report,
+  })
+  // A new connection may be to a Redis that lost its keys: set each epoch again.
+  const reconnected = (): void => {
+    epochs.forget()
+    follower.reconnected()
+    health.up()
+  }
+  const commandReady = (): void => {
+    epochs.forget()
+    health.up()
+  }
+  blockingClient.on('ready', reconnected)
+  ownCommand?.on('ready', commandReady)
+
+  const failure = (what: string, cause: unknown): LiveServerError => {
+    if (isUnreachable(cause)) health.down(cause)
+    return new LiveServerError(
+      'ERR_BACKPLANE',
+      `${what} failed: Redis ${isUnreachable(cause) ? 'is unreachable' : 'refused the command'}`,
+      { cause },
+    )
+  }
+
+  return {
+    start(given) {
+      host = given
+    },
+    async publish(message) {
+      if (closed) {
+        throw new LiveServerError('ERR_CLOSED', 'Cannot publish: the backplane is closed')
+      }
+      const keys = channelKeys(prefix, message.channel)
+      const fields = [FIELDS.data, message.json]
+      if (message.event !== undefined) fields.push(FIELDS.event, message.event)
+      try {
+        await epochs.ensure(message.channel, keys.epoch)
+        const id = await command.send([
+          'XADD',
+          keys.stream,
+          'MAXLEN',
+          '~',
+          String(history),
+          '*',
+          ...fields,
+        ])
+        health.up()
+        return String(id)
+      } catch (cause) {
+        epochs.forget()
+        throw failure(`Publishing on "${message.channel}"`, cause)
+      }
+    },
+    follow(channel, listener) {
+      return follower.follow(channel, listener)
+    },
+    async has(channel, id) {
+      if (!isStreamId(id)) return false
+      if (closed) throw new LiveServerError('ERR_CLOSED', 'The backplane is closed')
+      try {
+        const reply = await command.send(['XRANGE', channelKeys(prefix, channel).stream, id, id])
+        return Array.isArray(reply) && reply.length > 0
+      } catch (cause) {
+        throw failure(`Looking up ${id} in "${channel}"`, cause)
+      }
+    },
+    ...(window > 0 ? { idempotency: redisIdempotencyStore(command.send, prefix, window) } : {}),
+    health: () => health.get(),
+    async close() {
+      if (closed) return
+      closed = true
+      const stopped = follower.stop()
+      blockingClient.off('ready', reconnected)
+      ownCommand?.off('ready', commandReady)
+      // The loop's XREAD may be blocked: end its connection at once.
+      await blocking.close(true)
+      await stopped
+      await command.close()
+    },
+  }
+}
