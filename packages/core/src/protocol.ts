@@ -76,6 +76,8 @@ export enum WireError {
   Forbidden = 'ERR_FORBIDDEN',
   /** 503 (or an error frame): `authorize` threw. Passing: retried with backoff, never final. */
   Authorize = 'ERR_AUTHORIZE',
+  /** 503 (or an error frame): a node of several could not load the channel from the shared log. Passing. */
+  Backplane = 'ERR_BACKPLANE',
   /** The hello frame was refused: the WebSocket cannot carry these headers, the next transport is tried. */
   InvalidHello = 'ERR_INVALID_HELLO',
   /** 404: the server does not offer this transport. Says only "not this one", so it is the least telling error. */

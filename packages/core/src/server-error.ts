@@ -44,8 +44,8 @@ export const isRefusalCode = (code: string | undefined): boolean =>
  * The HTTP status @livedata/server answers a code with over HTTP, for the codes a WebSocket
  * `error` frame can carry about a subscribe or a send that decide what the client does next, so
  * that the same answer reads the same on every transport: a final refusal is its 403, an
- * `authorize` that failed (threw: a database down, say) its 503, passing and retried with
- * backoff. `undefined` for any other code.
+ * `authorize` that failed (threw: a database down, say) or a channel a node could not load from
+ * its backplane its 503, passing and retried with backoff. `undefined` for any other code.
  *
  * @example
  * ```ts
@@ -53,7 +53,11 @@ export const isRefusalCode = (code: string | undefined): boolean =>
  * ```
  */
 export const statusOfCode = (code: string | undefined): number | undefined =>
-  isRefusalCode(code) ? 403 : code === WireError.Authorize ? 503 : undefined
+  isRefusalCode(code)
+    ? 403
+    : code === WireError.Authorize || code === WireError.Backplane
+      ? 503
+      : undefined
 
 /**
  * Reads the `{error:{code,message}}` body of an error answer, at most 8 KiB of it. Anything else

@@ -10,7 +10,7 @@ import {
   SseControl,
   WireError,
 } from '../src/protocol'
-import { isFinalRefusal, statusOfCode } from '../src/server-error'
+import { channelRefusal, isFinalRefusal, statusOfCode } from '../src/server-error'
 
 // The client's protocol names against docs/protocol.md, the contract with the server: a name
 // the client acts on and the document does not give is a protocol nobody else can implement.
@@ -56,5 +56,11 @@ describe('what the client makes of the codes', () => {
     expect(statusOfCode(WireError.Authorize)).toBe(503)
     expect(statusOfCode(WireError.Forbidden)).toBe(403)
     expect(statusOfCode(WireError.InvalidHello)).toBeUndefined()
+  })
+
+  it('reads an error frame with ERR_BACKPLANE (a node could not load the channel) as 503 (passing)', () => {
+    expect(statusOfCode(WireError.Backplane)).toBe(503)
+    const error = channelRefusal('prices', { code: 'ERR_BACKPLANE', message: 'Redis is down' })
+    expect(error).toMatchObject({ code: 'ERR_HTTP_STATUS', status: 503, retryable: true })
   })
 })

@@ -26,6 +26,11 @@ export interface Subscription extends Replay {
 export interface Subscriber {
   /** Delivers one message. Must not throw; a connection that cannot keep up closes itself. */
   deliver(message: StoredMessage): void
+  /**
+   * Ends this subscriber's connection: the channel's log was lost (a backplane's store restarted
+   * without its data), so its client must resume, and learn of the gap, rather than go on.
+   */
+  close(): void
 }
 
 const DIGITS = /^\d+$/
@@ -84,6 +89,22 @@ export class Channel {
     // After a gap the id asked for means nothing here: the client stands where history ends.
     const fallback = replayed.gap ? this.history.cursor() : lastEventId
     return { ...replayed, cursor: replayed.messages.at(-1)?.id ?? fallback, tellCursor: false }
+  }
+
+  /** How many subscribers follow the channel now. */
+  get subscriberCount(): number {
+    return this.subscribers.size
+  }
+
+  /**
+   * The channel's log was lost: history is forgotten (any resume is a gap until it is filled
+   * again) and every subscriber's connection is ended, so that its client resumes and is told.
+   */
+  lose(): void {
+    this.history.lose()
+    const ended = [...this.subscribers]
+    this.subscribers.clear()
+    for (const subscriber of ended) subscriber.close()
   }
 
   unsubscribe(subscriber: Subscriber): void {

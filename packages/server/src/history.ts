@@ -72,6 +72,27 @@ export class History {
     }
   }
 
+  /**
+   * Replaces what the ring holds with `messages` (oldest first; only the newest `capacity` are
+   * kept), as a replica loaded from a shared log: `more` says the log holds older ones, so
+   * resuming from before them is a gap.
+   */
+  fill(messages: readonly StoredMessage[], more: boolean): void {
+    this.start = 0
+    this.size = 0
+    this.ring.length = 0
+    this.dropped = more ? 1 : 0
+    for (const message of messages) this.push(message)
+  }
+
+  /**
+   * Forgets everything, as lost: every id resumed from afterwards (the origin included) is a
+   * gap, until a `fill` says what the log holds again.
+   */
+  lose(): void {
+    this.fill([], true)
+  }
+
   private at(index: number): StoredMessage {
     return this.ring[(this.start + index) % this.capacity] as StoredMessage
   }

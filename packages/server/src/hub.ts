@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Verdict } from './authorization'
 import type { Channel } from './channel'
 import type { HeaderMap } from './headers'
+import type { ReplicaStart } from './replicas'
 import type { ErrorHandler } from './report'
 
 /** The transports a server can offer. */
@@ -86,6 +87,12 @@ export interface Hub {
   settings: HubSettings
   /** The channel of that name, created on first use. The name must be valid. */
   channel(name: string): Channel
+  /**
+   * Makes the channels of `starts` ready to subscribe to synchronously: with a backplane, each
+   * is loaded from its log and has reached the id its client resumes from (rejects with
+   * `ERR_BACKPLANE` when one cannot be loaded); `null` when there is nothing to wait for.
+   */
+  prepare(starts: readonly ReplicaStart[]): Promise<void> | null
   /** The channel of that name if it exists, else an empty one that is not kept. */
   peek(name: string): Channel
   /** Open connections, for heartbeats and `close()`. */

@@ -11,6 +11,8 @@ export { consoleReporter } from './report'
 export type {
   AttachOptions,
   AuthorizeContext,
+  BackplaneOptions,
+  LiveHealth,
   LiveServer,
   LiveServerOptions,
   MessageContext,

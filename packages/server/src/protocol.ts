@@ -85,6 +85,7 @@ export const WIRE_ERROR_CODES = [
   'ERR_TOO_MANY',
   'ERR_LISTENER',
   'ERR_CLOSED',
+  'ERR_BACKPLANE',
   'ERR_INTERNAL',
 ] as const satisfies readonly LiveServerErrorCode[]
 

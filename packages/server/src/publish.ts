@@ -1,10 +1,16 @@
+import type { Backplane } from './backplane'
+import { LiveServerError } from './errors'
 import type { Hub } from './hub'
 import { type PublishOptions, prepareMessage } from './message'
 
 export type { PublishOptions }
 
+/** The error of a publish after `close()`. */
+export const closedError = (): LiveServerError =>
+  new LiveServerError('ERR_CLOSED', 'Cannot publish: the live server is closed')
+
 /**
- * Checks and publishes one message (see {@link prepareMessage}); returns its id.
+ * Checks and publishes one message on this node (see {@link prepareMessage}); returns its id.
  *
  * @example
  * ```ts
@@ -22,4 +28,42 @@ export function publish(
   const id = nextId()
   hub.channel(channel).publish({ id, ...message })
   return id
+}
+
+/**
+ * Checks one message and appends it to the backplane's log; resolves with its id, the log's.
+ * Every node's clients, this one's included, get it from the log, in the log's order. Every
+ * failure (a bad message, the log unreachable) rejects, and is also reported to `onError`: a
+ * publish nobody awaits is never an unhandled rejection, and never silent.
+ *
+ * @example
+ * ```ts
+ * const id = await publishToBackplane(hub, backplane, () => false, 'prices', { AAPL: 191.2 }, {})
+ * ```
+ */
+export function publishToBackplane(
+  hub: Hub,
+  backplane: Backplane,
+  isClosed: () => boolean,
+  channel: string,
+  data: unknown,
+  options: PublishOptions,
+): Promise<string> {
+  let published: Promise<string>
+  try {
+    if (isClosed()) throw closedError()
+    published = backplane.publish(prepareMessage(channel, data, options, hub.settings.maxPayload))
+  } catch (error) {
+    published = Promise.reject(error)
+  }
+  published.catch((error: unknown) => {
+    const reported =
+      error instanceof LiveServerError
+        ? error
+        : new LiveServerError('ERR_BACKPLANE', `Publishing on "${channel}" failed`, {
+            cause: error,
+          })
+    hub.report(reported, { client: false, channel })
+  })
+  return published
 }

@@ -3,6 +3,7 @@ import { Channel } from './channel'
 import { LiveServerError } from './errors'
 import type { Hub, LiveConnection, MessageContext } from './hub'
 import { createOnce } from './once'
+import { createReplicas, type Replicas } from './replicas'
 import type { ServerSettings } from './settings'
 
 /** Receives the messages clients send. May be async: the send is acknowledged once it settles. */
@@ -15,7 +16,14 @@ export interface Registry {
   channels: ReadonlyMap<string, Channel>
   /** The app's `message` listeners. */
   listeners: Set<MessageListener>
+  /** With a backplane: the channels as replicas of its log, to close with the server. */
+  replicas: Replicas | null
 }
+
+/** How long a channel no client follows stays loaded from a backplane, in ms. */
+const LINGER = 30_000
+/** How long a client resuming from an id this node has not read yet waits for it, in ms. */
+const CATCH_UP = 5_000
 
 /**
  * Creates the registry of a server: channels created on first use and dropped when idle, the
@@ -31,19 +39,28 @@ export interface Registry {
 export function createRegistry(settings: ServerSettings): Registry {
   const { authorize, report } = settings
   const historySize = settings.hub.history
-  const channels = new Map<string, Channel>()
   const listeners = new Set<MessageListener>()
   const once = createOnce(settings.idempotency)
+  const { backplane } = settings
+  const replicas =
+    backplane === null
+      ? null
+      : createReplicas({ backplane, history: historySize, linger: LINGER, catchUp: CATCH_UP })
+  // Without a backplane the channels are this node's own, kept while they hold anything.
+  const own = new Map<string, Channel>()
+  const channels = replicas?.channels ?? own
   const hub: Hub = {
     settings: settings.hub,
     connections: new Set<LiveConnection>(),
+    prepare: replicas === null ? () => null : replicas.prepare,
     channel(name) {
-      let channel = channels.get(name)
+      if (replicas !== null) return replicas.channel(name)
+      let channel = own.get(name)
       if (!channel) {
         channel = new Channel(name, historySize, (idle) => {
-          if (channels.get(idle.name) === idle) channels.delete(idle.name)
+          if (own.get(idle.name) === idle) own.delete(idle.name)
         })
-        channels.set(name, channel)
+        own.set(name, channel)
       }
       return channel
     },
@@ -89,5 +106,5 @@ export function createRegistry(settings: ServerSettings): Registry {
     )
     if (failure !== null) throw failure
   }
-  return { hub, channels, listeners }
+  return { hub, channels, listeners, replicas }
 }

@@ -1,21 +1,23 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { type AttachOptions, attachTo } from './attach'
+import type { BackplaneHealth } from './backplane'
 import { LiveServerError } from './errors'
 import { createFetchRouter } from './fetch-router'
 import { startHeartbeats } from './heartbeats'
 import type { AuthorizeContext, MessageContext, RequestTransport, ServerTransport } from './hub'
 import { createIdGenerator } from './ids'
-import { type PublishOptions, publish } from './publish'
+import { closedError, type PublishOptions, publish, publishToBackplane } from './publish'
 import { createRegistry, type MessageListener } from './registry'
 import { createRouter } from './router'
 import { createRuntimeHooks, RUNTIME_HOOKS } from './runtime-hooks'
-import { type LiveServerOptions, resolveSettings } from './settings'
+import { type BackplaneOptions, type LiveServerOptions, resolveSettings } from './settings'
 import { createWebSocketEndpoint } from './transports/websocket'
 import { createUpgrade } from './upgrade'
 
 export type {
   AttachOptions,
   AuthorizeContext,
+  BackplaneOptions,
   LiveServerOptions,
   MessageContext,
   MessageListener,
@@ -24,8 +26,19 @@ export type {
   ServerTransport,
 }
 
-/** A live server; see {@link createLiveServer}. */
-export interface LiveServer {
+/** What `live.health()` says; see {@link LiveServer.health}. */
+export interface LiveHealth {
+  /** Whether the server can do all it should: open, and its backplane (if any) reachable. */
+  ok: boolean
+  /** The backplane's state and since when; `null` without one. */
+  backplane: BackplaneHealth | null
+}
+
+/**
+ * A live server; see {@link createLiveServer}. `Id` is what `publish` returns: the id itself on
+ * one node, a promise of it with a backplane (the id is the shared log's).
+ */
+export interface LiveServer<Id extends string | Promise<string> = string> {
   /** The base path, without a trailing slash. */
   readonly path: string
   /** The transports this server offers. */
@@ -78,8 +91,18 @@ export interface LiveServer {
    * ```
    */
   fetch(request: Request): Promise<Response>
-  /** Publishes `data` (anything JSON can hold) on `channel`; returns the message id. */
-  publish(channel: string, data: unknown, options?: PublishOptions): string
+  /**
+   * Publishes `data` (anything JSON can hold) on `channel`; returns the message id. With a
+   * backplane it resolves the id once the shared log has the message, and rejects with
+   * `ERR_BACKPLANE` when the log is unreachable (also reported to `onError`, so a publish that
+   * is not awaited is never an unhandled rejection).
+   * @example
+   * ```ts
+   * const id = live.publish('prices', { AAPL: 191.2 }, { event: 'tick' })
+   * const shared = await clustered.publish('prices', { AAPL: 191.2 }) // with a backplane
+   * ```
+   */
+  publish(channel: string, data: unknown, options?: PublishOptions): Id
   /** Listens to the messages clients send. */
   on(event: 'message', listener: MessageListener): this
   /** Stops listening. */
@@ -94,6 +117,16 @@ export interface LiveServer {
    * ```
    */
   stats(): { channels: number; connections: number }
+  /**
+   * Whether this node is healthy, for a load balancer's health check: open, and its backplane
+   * (if any) reachable. While the backplane is down the node keeps its clients and serves what
+   * it holds; publishing fails and channels it has not loaded cannot be served.
+   * @example
+   * ```ts
+   * app.get('/healthz', (req, res) => res.status(live.health().ok ? 200 : 503).json(live.health()))
+   * ```
+   */
+  health(): LiveHealth
 }
 
 /**
@@ -111,10 +144,21 @@ export interface LiveServer {
  * live.on('message', (channel, data) => console.log(channel, data))
  * ```
  */
-export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
+export function createLiveServer(
+  options: LiveServerOptions & BackplaneOptions,
+): LiveServer<Promise<string>>
+export function createLiveServer(options?: LiveServerOptions): LiveServer<string>
+export function createLiveServer(
+  options: LiveServerOptions & Partial<BackplaneOptions> = {},
+): LiveServer<string | Promise<string>> {
   const settings = resolveSettings(options)
   const { path, transports } = settings
-  const { hub, channels, listeners } = createRegistry(settings)
+  const { hub, channels, listeners, replicas } = createRegistry(settings)
+  const { backplane } = settings
+  backplane?.start({
+    history: settings.hub.history,
+    report: (error) => hub.report(error, { client: false }),
+  })
   const nextId = createIdGenerator()
   /** Each server attached to: whether it serves HTTP there too, and how to detach. */
   const attached = new Map<Server, { http: boolean; detach: () => void }>()
@@ -130,7 +174,7 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
 
   const hooks = createRuntimeHooks(settings, hub, isClosed, serveFetch, webSocket.accept)
 
-  const live: LiveServer = {
+  const live: LiveServer<string | Promise<string>> = {
     path,
     transports,
     handle,
@@ -153,9 +197,10 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
       return live
     },
     publish(channel, data, publishOptions = {}) {
-      if (closed) {
-        throw new LiveServerError('ERR_CLOSED', 'Cannot publish: the live server is closed')
+      if (backplane !== null) {
+        return publishToBackplane(hub, backplane, isClosed, channel, data, publishOptions)
       }
+      if (closed) throw closedError()
       return publish(hub, nextId, channel, data, publishOptions)
     },
     on(event, listener) {
@@ -175,15 +220,21 @@ export function createLiveServer(options: LiveServerOptions = {}): LiveServer {
     stats() {
       return { channels: channels.size, connections: hub.connections.size }
     },
+    health() {
+      const state = backplane?.health() ?? null
+      return { ok: !closed && (state === null || state.state === 'up'), backplane: state }
+    },
     async close() {
       if (closed) return
       closed = true
+      replicas?.close()
       stopHeartbeats()
       for (const connection of hub.connections) connection.close()
       hub.connections.clear()
       webSocket.close()
       for (const { detach } of attached.values()) detach()
       attached.clear()
+      await backplane?.close()
     },
   }
   // For the runtime adapters (@livedata/server/bun, /deno); not enumerable, not in the type.

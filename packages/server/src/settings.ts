@@ -1,3 +1,4 @@
+import type { Backplane } from './backplane'
 import { LiveServerError, type LiveServerErrorCode } from './errors'
 import { helloHeaderNames } from './hello-headers'
 import { createHostCheck, type HostCheck, type HostOption } from './hosts'
@@ -131,6 +132,23 @@ export interface LiveServerOptions {
   onError?: (error: LiveServerError, context: ErrorContext) => void
 }
 
+/** The option that makes a server one node of several: see {@link BackplaneOptions.backplane}. */
+export interface BackplaneOptions {
+  /**
+   * A shared log of every channel, for several nodes behind one load balancer (no sticky
+   * sessions): history lives there, a publish on any node reaches the clients of every node
+   * with one id, sends' idempotency keys are shared (unless `idempotencyStore` is given). With
+   * one, `live.publish` resolves the id (a `Promise<string>`). The server owns it: `close()`
+   * closes it. Default: none, one node, everything in memory.
+   * @example
+   * ```ts
+   * import { redisBackplane } from '@livedata/redis'
+   * createLiveServer({ backplane: redisBackplane({ url: process.env.REDIS_URL }) })
+   * ```
+   */
+  backplane: Backplane
+}
+
 /** The options of a live server, checked and with every default filled in. */
 export interface ServerSettings {
   /** The base path, without a trailing slash. */
@@ -153,8 +171,27 @@ export interface ServerSettings {
   report: ErrorHandler
   /** Where idempotency keys are kept; `null` when keys are not remembered. */
   idempotency: IdempotencyStore | null
+  /** The shared log of the channels; `null` for one node in memory. */
+  backplane: Backplane | null
   /** What the transports read. */
   hub: HubSettings
+}
+
+const BACKPLANE_METHODS = ['start', 'publish', 'follow', 'has', 'health', 'close'] as const
+
+/** The backplane option, checked: every method of a `Backplane`. */
+function checkBackplane(backplane: Backplane | undefined): Backplane | null {
+  if (backplane === undefined) return null
+  const missing = BACKPLANE_METHODS.filter(
+    (name) => typeof (backplane as Partial<Backplane> | null)?.[name] !== 'function',
+  )
+  if (missing.length > 0) {
+    throw new LiveServerError(
+      INVALID,
+      `backplane must be a Backplane (redisBackplane() from @livedata/redis); it has no ${missing.join(', ')}`,
+    )
+  }
+  return backplane
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -179,7 +216,9 @@ const INVALID: LiveServerErrorCode = 'ERR_INVALID_OPTIONS'
  * resolveSettings({ path: '/live/', history: 50 }).path // '/live'
  * ```
  */
-export function resolveSettings(options: LiveServerOptions): ServerSettings {
+export function resolveSettings(
+  options: LiveServerOptions & Partial<BackplaneOptions>,
+): ServerSettings {
   const path = (options.path ?? '/live').replace(/\/+$/, '')
   if (!path.startsWith('/')) {
     throw new LiveServerError(INVALID, `path must start with "/", got "${path}"`)
@@ -207,9 +246,11 @@ export function resolveSettings(options: LiveServerOptions): ServerSettings {
   ) {
     throw new LiveServerError(INVALID, 'idempotencyStore must have claim(key) and release(key)')
   }
+  const backplane = checkBackplane(options.backplane)
   return {
     path,
     transports,
+    backplane,
     offered: new Set(transports),
     heartbeat,
     anyOrigin: options.origins === '*',
@@ -219,6 +260,7 @@ export function resolveSettings(options: LiveServerOptions): ServerSettings {
     report: safeReporter(options.onError),
     idempotency:
       store ??
+      backplane?.idempotency ??
       (window > 0 && maxKeys > 0 ? createMemoryIdempotencyStore({ window, maxKeys }) : null),
     hub: {
       retry: positive('retry', options.retry, 1000),

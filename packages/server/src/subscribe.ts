@@ -1,4 +1,5 @@
 import { originRefusal } from './admission'
+import { retryAfter } from './authorization'
 import { backlogSize } from './channel'
 import { resumeId } from './channel-set'
 import type { Headers } from './cors'
@@ -123,6 +124,18 @@ export async function subscribe(
     return answerError(exchange, status, code, message, { ...cors, ...extra })
   }
   starts = checked.starts
+  // With a backplane, each channel is loaded from the shared log (and has reached the id its
+  // client resumes from) before the transport subscribes to it in one synchronous step.
+  const loading = hub.prepare(starts.filter((start) => start.refused === undefined))
+  if (loading !== null) {
+    try {
+      await loading
+    } catch (error) {
+      const message = error instanceof Error ? error.message : 'The backplane failed'
+      const retry = { 'Retry-After': retryAfter(hub.settings.retry) }
+      return answerError(exchange, 503, 'ERR_BACKPLANE', message, { ...cors, ...retry })
+    }
+  }
   // The client may have gone while authorize ran: subscribing it now would leak it forever.
   if (exchange.closed.aborted) return
   const form: RequestForm = channel === null ? 'multi' : 'single'

@@ -305,16 +305,32 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null>,
       return this.outbox.push(`${frameStart('ack')},"ref":${frame.ref}}`)
     }
     if (refusal) return this.error(refusal.code, refusal.message, { channel })
+    const { lastEventId, replay: backlog } = frame
+    // With a backplane the channel is loaded from the shared log first (see subscribe.ts).
+    const loading = this.subscriptions.has(channel)
+      ? null
+      : this.hub.prepare([{ channel, lastEventId }])
+    if (loading !== null) {
+      try {
+        await loading
+      } catch (error) {
+        const message = error instanceof Error ? error.message : 'The backplane failed'
+        return this.error('ERR_BACKPLANE', message, { channel })
+      }
+    }
     if (this.subscriptions.has(channel) || this.ended) return
     if (this.subscriptions.size >= MAX_SUBSCRIPTIONS) {
       const message = `At most ${MAX_SUBSCRIPTIONS} channels per socket`
       this.report('ERR_TOO_MANY', message, { client: true, channel })
       return this.error('ERR_TOO_MANY', message, { channel })
     }
-    const subscriber: Subscriber = { deliver: (message) => this.outbox.push(message) }
+    const subscriber: Subscriber = {
+      deliver: (message) => this.outbox.push(message),
+      // The channel's log was lost: the client resumes every channel, and is told of the gap.
+      close: () => this.close(),
+    }
     const target = this.hub.channel(channel)
     this.subscriptions.set(channel, { channel: target, subscriber })
-    const { lastEventId, replay: backlog } = frame
     const replay = target.subscribe(subscriber, { lastEventId, replay: backlog })
     // A fresh subscriber learns where it stands; a resuming one (or one given a backlog) knows.
     const cursor = replay.tellCursor ? `,"cursor":"${replay.cursor}"` : ''

@@ -1,0 +1,221 @@
+import type { Backplane } from './backplane'
+import { Channel } from './channel'
+import { LiveServerError } from './errors'
+import type { StoredMessage } from './history'
+import { compareIds } from './ids'
+
+/** Where one channel of a request starts, as far as loading it is concerned. */
+export interface ReplicaStart {
+  channel: string
+  lastEventId: string | null
+}
+
+/** Options of {@link createReplicas}. */
+export interface ReplicaOptions {
+  /** The shared log the channels are replicas of. */
+  backplane: Backplane
+  /** Messages each replica keeps. */
+  history: number
+  /** How long a channel nobody follows stays loaded (and followed), in ms. */
+  linger: number
+  /**
+   * How long a client resuming from an id this node has not read yet waits for the log to reach
+   * it, in ms; past it, it is served what the node has (a gap, if the id is not there).
+   */
+  catchUp: number
+}
+
+/** The channels a node serves as replicas of a backplane; see {@link createReplicas}. */
+export interface Replicas {
+  /** The loaded channels, by name (with a backplane, the hub's channels). */
+  channels: ReadonlyMap<string, Channel>
+  /** The channel of that name, followed and loading from the first call. */
+  channel(name: string): Channel
+  /**
+   * Resolves once every channel of `starts` is loaded and has reached the id its client resumes
+   * from (when the log holds it); rejects with `ERR_BACKPLANE` when one cannot be loaded.
+   */
+  prepare(starts: readonly ReplicaStart[]): Promise<void>
+  /** Stops following every channel. */
+  close(): void
+}
+
+/** One channel fed by the backplane: loading, then live; lost and loading again after a loss. */
+class Replica {
+  readonly channel: Channel
+  /** Settles when the channel holds the log (again); rejected when the first load failed. */
+  ready: Promise<void>
+  private settle: { resolve: () => void; reject: (error: LiveServerError) => void }
+  /** Clients resuming from ids ahead of the channel, waiting for it to reach them. */
+  private readonly waiters = new Set<{ id: string; done: () => void }>()
+  /** When a client last asked for the channel (ms): a channel nobody asks for is dropped. */
+  usedAt = Date.now()
+  unfollow: () => void = () => {}
+
+  constructor(name: string, history: number) {
+    this.channel = new Channel(name, history)
+    this.settle = { resolve: () => {}, reject: () => {} }
+    this.ready = this.loading()
+  }
+
+  private loading(): Promise<void> {
+    const ready = new Promise<void>((resolve, reject) => {
+      this.settle = { resolve, reject }
+    })
+    // A load that fails with nobody waiting is not an unhandled rejection.
+    ready.catch(() => {})
+    return ready
+  }
+
+  load(messages: StoredMessage[], more: boolean): void {
+    this.channel.history.fill(messages, more)
+    this.settle.resolve()
+    this.release()
+  }
+
+  message(message: StoredMessage): void {
+    const newest = this.channel.history.newest()
+    // The log gives each message once; an id at or below the newest is never delivered twice.
+    if (newest !== undefined && compareIds(message.id, newest.id) <= 0) return
+    this.channel.publish(message)
+    this.release()
+  }
+
+  lost(): void {
+    this.ready = this.loading()
+    this.channel.lose()
+  }
+
+  failed(error: LiveServerError): void {
+    this.settle.reject(error)
+  }
+
+  /** Resolves once the channel holds `id` or newer, or after `timeout` ms. */
+  reach(id: string, timeout: number): Promise<void> {
+    return new Promise((resolve) => {
+      const waiter = {
+        id,
+        done: () => {
+          clearTimeout(timer)
+          this.waiters.delete(waiter)
+          resolve()
+        },
+      }
+      const timer = setTimeout(waiter.done, timeout)
+      this.waiters.add(waiter)
+      this.release()
+    })
+  }
+
+  private release(): void {
+    const cursor = this.channel.history.cursor()
+    for (const waiter of this.waiters) {
+      if (compareIds(waiter.id, cursor) <= 0) waiter.done()
+    }
+  }
+
+  /** Whether the client's `id` is ahead of what this node has read. */
+  behind(id: string): boolean {
+    return compareIds(id, this.channel.history.cursor()) > 0
+  }
+
+  drop(): void {
+    this.unfollow()
+    for (const waiter of this.waiters) waiter.done()
+  }
+}
+
+const ID = /^\d{1,20}-\d{1,20}$/
+
+/**
+ * The channels of a node that serves from a backplane: each one a replica of the channel's
+ * shared log, loaded when a client first asks for it (`prepare`), then fed by the backplane's
+ * follow in the log's order (a local publish included: it reaches this node's clients the same
+ * way as everyone else's), and dropped `linger` ms after its last client left. A lost log ends
+ * the channel's connections: their clients resume and are told of the gap.
+ *
+ * @example
+ * ```ts
+ * const replicas = createReplicas({ backplane, history: 1000, linger: 30_000, catchUp: 5_000 })
+ * await replicas.prepare([{ channel: 'prices', lastEventId: '1700000000000-3' }])
+ * replicas.channel('prices').subscribe(subscriber, { lastEventId: '1700000000000-3' })
+ * ```
+ */
+export function createReplicas(options: ReplicaOptions): Replicas {
+  const { backplane, history, linger, catchUp } = options
+  const replicas = new Map<string, Replica>()
+  const channels = new Map<string, Channel>()
+
+  function follow(name: string): Replica {
+    let replica = replicas.get(name)
+    if (replica !== undefined) {
+      replica.usedAt = Date.now()
+      return replica
+    }
+    const created = new Replica(name, history)
+    replica = created
+    replicas.set(name, created)
+    channels.set(name, created.channel)
+    created.unfollow = backplane.follow(name, {
+      load: (messages, more) => created.load(messages, more),
+      message: (message) => created.message(message),
+      lost: () => created.lost(),
+      failed: (error) => {
+        // Forgotten, so the next client asking follows it afresh.
+        forget(created)
+        created.failed(error)
+      },
+    })
+    return created
+  }
+
+  function forget(replica: Replica): void {
+    if (replicas.get(replica.channel.name) !== replica) return
+    replicas.delete(replica.channel.name)
+    channels.delete(replica.channel.name)
+    replica.drop()
+  }
+
+  // A channel nobody follows any more is dropped once it has lingered: its log is the backplane's.
+  const sweeper = setInterval(
+    () => {
+      const before = Date.now() - linger
+      for (const replica of replicas.values()) {
+        if (replica.channel.subscriberCount === 0 && replica.usedAt < before) forget(replica)
+      }
+    },
+    Math.max(1000, linger / 2),
+  )
+  sweeper.unref?.()
+
+  async function prepareOne(start: ReplicaStart): Promise<void> {
+    const replica = follow(start.channel)
+    try {
+      await replica.ready
+    } catch (cause) {
+      throw new LiveServerError(
+        'ERR_BACKPLANE',
+        `The channel "${start.channel}" could not be loaded from the backplane; try again later`,
+        { cause },
+      )
+    }
+    const { lastEventId } = start
+    if (lastEventId === null || !ID.test(lastEventId) || !replica.behind(lastEventId)) return
+    // Served before by a node further ahead: wait for the log to reach the id, if it holds it.
+    if (await backplane.has(start.channel, lastEventId).catch(() => false)) {
+      await replica.reach(lastEventId, catchUp)
+    }
+  }
+
+  return {
+    channels,
+    channel: (name) => follow(name).channel,
+    prepare: async (starts) => {
+      await Promise.all(starts.map(prepareOne))
+    },
+    close() {
+      clearInterval(sweeper)
+      for (const replica of [...replicas.values()]) forget(replica)
+    },
+  }
+}
