@@ -1,0 +1,122 @@
+import { createLiveClient } from '@livedata/core'
+import { createPublisher } from '@livedata/redis'
+import { describeWithRedis, startRedis, type TestRedis } from '@livedata/test-redis'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { type ClusterNode, startClusterNode } from '../src/node'
+import { type RoundRobinProxy, type Routed, startRoundRobinProxy } from '../src/proxy'
+import { sequence } from './cluster'
+
+/** The ids and payloads of an SSE stream's messages, as it goes. */
+async function sseIds(url: string) {
+  const controller = new AbortController()
+  const response = await fetch(url, { signal: controller.signal })
+  const ids: string[] = []
+  const data: unknown[] = []
+  const waiting: Array<() => void> = []
+  void (async () => {
+    const decoder = new TextDecoder()
+    let buffer = ''
+    try {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true })
+        let end = buffer.indexOf('\n\n')
+        while (end !== -1) {
+          const block = buffer.slice(0, end)
+          buffer = buffer.slice(end + 2)
+          const id = /^id: (.*)$/m.exec(block)?.[1]
+          const payload = /^data: (.*)$/m.exec(block)?.[1]
+          if (id !== undefined && payload !== undefined && !/^event: livedata\./m.test(block)) {
+            ids.push(id)
+            data.push(JSON.parse(payload))
+          }
+          end = buffer.indexOf('\n\n')
+        }
+        for (const wake of waiting.splice(0)) wake()
+      }
+    } catch {
+      // aborted
+    }
+  })()
+  return {
+    ids,
+    data,
+    async until(count: number) {
+      while (ids.length < count) await new Promise<void>((resolve) => waiting.push(resolve))
+    },
+    close: () => controller.abort(),
+  }
+}
+
+describeWithRedis('three nodes on one Redis', () => {
+  let redis: TestRedis
+  let nodes: ClusterNode[]
+
+  beforeAll(async () => {
+    redis = await startRedis()
+    nodes = await Promise.all(
+      ['a', 'b', 'c'].map((name) => startClusterNode({ name, redisUrl: redis.url })),
+    )
+  })
+
+  afterAll(async () => {
+    await Promise.all((nodes ?? []).map((node) => node.close()))
+    await redis?.close()
+  })
+
+  it('delivers a message published on A to the clients of B and C once each, in one order, with the same ids', async () => {
+    const [a, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode]
+    const onB = await sseIds(`http://127.0.0.1:${b.port}/live/prices`)
+    const onC = await sseIds(`http://127.0.0.1:${c.port}/live/prices`)
+    const onA = await sseIds(`http://127.0.0.1:${a.port}/live/prices`)
+    const ids: string[] = []
+    for (let n = 0; n < 200; n++) ids.push(await a.live.publish('prices', n))
+    // A publisher that serves nobody (a worker) reaches them the same way.
+    const worker = createPublisher({ url: redis.url })
+    ids.push(await worker.publish('prices', 200))
+    await worker.close()
+    await Promise.all([onA.until(201), onB.until(201), onC.until(201)])
+    const sequenceOf = Array.from({ length: 201 }, (_, n) => n)
+    for (const stream of [onA, onB, onC]) {
+      expect(stream.ids).toEqual(ids)
+      expect(stream.data).toEqual(sequenceOf)
+      stream.close()
+    }
+  })
+
+  it('serves long polls whose successive requests alternate between the nodes, losing nothing', async () => {
+    const routed: Routed[] = []
+    const proxy: RoundRobinProxy = await startRoundRobinProxy({
+      targets: nodes.map((node) => ({ name: node.name, origin: `http://127.0.0.1:${node.port}` })),
+      onRouted: (entry) => routed.push(entry),
+    })
+    const client = createLiveClient({
+      url: `${proxy.url}/live`,
+      transports: ['long-polling'],
+      reconnect: { minDelay: 10, maxDelay: 100 },
+      disconnectDelay: 0,
+    })
+    try {
+      const ticks = sequence(client, 'ticks')
+      await ticks.until(() => ticks.source.getSnapshot().status === 'open')
+      const [a, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode]
+      const TOTAL = 600
+      for (let n = 0; n < TOTAL; n++) {
+        // Published on every node in turn, while the polls go round the nodes too.
+        await [a, b, c][n % 3]?.live.publish('ticks', n)
+        if (n % 20 === 19) await ticks.until(() => ticks.received.length > n - 20)
+      }
+      await ticks.until(() => ticks.received.length >= TOTAL || ticks.gaps > 0)
+      expect(ticks.gaps).toBe(0)
+      expect(ticks.received).toEqual(Array.from({ length: TOTAL }, (_, n) => n))
+      // Each poll went to the next node: successive polls were served by different nodes.
+      const polls = routed.filter((entry) => entry.url.includes('transport=long-polling'))
+      const served = polls.map((entry) => entry.node)
+      expect(new Set(served)).toEqual(new Set(['a', 'b', 'c']))
+      expect(served.every((node, i) => i === 0 || node !== served[i - 1])).toBe(true)
+      expect(polls.length).toBeGreaterThan(30)
+    } finally {
+      client.close()
+      await proxy.close()
+    }
+  })
+})
