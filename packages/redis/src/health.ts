@@ -6,7 +6,10 @@ export interface RedisHealth {
   get(): BackplaneHealth
   /** A command or the connection failed to reach Redis: the first time, reports the outage. */
   down(cause: unknown): void
-  /** Redis answered: after an outage, reports that it is back. */
+  /**
+   * Redis answered: after an outage, reports that it is back, once every connection is (so that
+   * connections coming back one after the other do not report a second outage).
+   */
   up(): void
 }
 
@@ -14,7 +17,7 @@ export interface RedisHealth {
  * Tracks whether Redis is reachable and tells `report` once per outage (`ERR_BACKPLANE`,
  * "Redis is unreachable …") and once when it ends ("Redis is reachable again"). `report` is
  * looked up on each change, so the server's host can be given after creation; it must not throw
- * (errors it throws are ignored).
+ * (errors it throws are ignored). `ready` says whether every connection is back.
  *
  * @example
  * ```ts
@@ -24,6 +27,7 @@ export interface RedisHealth {
  */
 export function redisHealth(
   report: () => ((error: LiveServerError) => void) | undefined,
+  ready: () => boolean = () => true,
   now: () => number = Date.now,
 ): RedisHealth {
   let state: BackplaneHealth = { state: 'up', since: now() }
@@ -49,7 +53,7 @@ export function redisHealth(
       )
     },
     up() {
-      if (state.state === 'up') return
+      if (state.state === 'up' || !ready()) return
       state = { state: 'up', since: now() }
       tell(new LiveServerError('ERR_BACKPLANE', 'Redis is reachable again'))
     },

@@ -90,7 +90,18 @@ export function redisBackplane(options: RedisBackplaneOptions): Backplane {
 
   let host: BackplaneHost | undefined
   let closed = false
-  const health = redisHealth(() => host?.report)
+  // Up again once every open connection is ready: two clients reconnecting one after the other
+  // are one outage, not two.
+  const connections = (): unknown[] => [created, blockingClient, given]
+  const health = redisHealth(
+    () => host?.report,
+    () =>
+      connections().every((client) => {
+        if (typeof client !== 'object' || client === null) return true
+        const { isOpen, isReady } = client as { isOpen?: unknown; isReady?: unknown }
+        return isOpen !== true || isReady !== false
+      }),
+  )
   const report = (error: LiveServerError): void => {
     try {
       host?.report(error)
