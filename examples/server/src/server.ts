@@ -1,11 +1,12 @@
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import { createLiveServer } from '@livedata/server'
 import { Server as SocketIoServer } from 'socket.io'
-import { createStaticHandler } from './static'
+import { createAppsHandler, DEMO_APPS, type DemoApp } from './apps'
 import { createTicker } from './ticker'
+
+export { DEMO_APPS, type DemoApp }
 
 /** Options of {@link startDemoServer}. */
 export interface DemoServerOptions {
@@ -20,34 +21,6 @@ export interface DemoServerOptions {
   /** Where log lines go. Default `console.log`. */
   log?: (line: string) => void
 }
-
-/** One example app the demo serves. */
-export interface DemoApp {
-  /** The framework, for the start-up message. */
-  name: string
-  /** The URL path, with slashes on both ends; the app is built with the same `base`. */
-  prefix: string
-  /** The folder of the built app. */
-  dir: string
-  /** The workspace package that builds it. */
-  packageName: string
-}
-
-// Both src/ and dist/ sit one level below examples/server.
-const appDir = (name: string): string =>
-  fileURLToPath(new URL(`../../${name}/dist/`, import.meta.url))
-
-/** The apps of the demo, each a dashboard of the same ticker in another framework. */
-export const DEMO_APPS: readonly DemoApp[] = [
-  { name: 'React', prefix: '/', dir: appDir('react'), packageName: '@livedata/example-react' },
-  { name: 'Vue', prefix: '/vue/', dir: appDir('vue'), packageName: '@livedata/example-vue' },
-  {
-    name: 'Svelte',
-    prefix: '/svelte/',
-    dir: appDir('svelte'),
-    packageName: '@livedata/example-svelte',
-  },
-]
 
 /** A running demo. */
 export interface DemoServer {
@@ -83,38 +56,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   const { port = 3000, host = 'localhost', publishInterval = 250 } = options
   const log = options.log ?? ((line: string) => console.log(line))
   const apps = options.apps ?? DEMO_APPS
-  // Longest prefix first, so /vue/ wins over /.
-  const mounts = [...apps]
-    .sort((a, b) => b.prefix.length - a.prefix.length)
-    .map((app) => ({
-      prefix: app.prefix,
-      serve: createStaticHandler(app.dir, {
-        prefix: app.prefix,
-        buildHint: `pnpm --filter ${app.packageName} build`,
-      }),
-    }))
-
-  const server = createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0] as string
-    // /vue is /vue/: relative asset URLs need the trailing slash.
-    const bare = mounts.find((mount) => mount.prefix !== '/' && `${path}/` === mount.prefix)
-    if (bare) {
-      response.writeHead(308, { Location: bare.prefix })
-      response.end()
-      return
-    }
-    const mount = mounts.find((candidate) => path.startsWith(candidate.prefix))
-    if (!mount) {
-      response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' })
-      response.end('Not found')
-      return
-    }
-    mount.serve(request, response).catch((error: unknown) => {
-      log(`[demo] ${request.url} failed: ${error instanceof Error ? error.message : String(error)}`)
-      if (!response.headersSent) response.writeHead(500)
-      response.end()
-    })
-  })
+  const server = createServer(createAppsHandler(apps, log))
   const live = createLiveServer({ path: '/live' }).attach(server)
   live.on('message', (channel, data, context) => {
     const event = context.event === undefined ? '' : ` (${context.event})`

@@ -17,6 +17,12 @@ for (const { name, app, path } of APPS) {
       expect(pageErrors).toEqual([])
     })
 
+    it('shows no cluster panel: it is only under pnpm demo:cluster', async () => {
+      const { page } = context()
+      await expectMovingPrices(page)
+      expect(await page.locator('[data-testid="cluster-panel"]').count()).toBe(0)
+    })
+
     it('delivers a ping from the page to the server', async () => {
       const { page, serverLog, pageErrors } = context()
       await page.getByTestId('ping').click()
