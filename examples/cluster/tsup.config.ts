@@ -1,7 +1,13 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/node-process.ts', 'src/proxy.ts', 'src/node.ts'],
+  entry: [
+    'src/index.ts',
+    'src/node-process.ts',
+    'src/ticker-process.ts',
+    'src/proxy.ts',
+    'src/node.ts',
+  ],
   format: ['esm'],
   platform: 'node',
   target: 'node20',

@@ -1,5 +1,5 @@
 import { once } from 'node:events'
-import { createServer } from 'node:http'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { redisBackplane } from '@livedata/redis'
 import { createLiveServer, type LiveServer } from '@livedata/server'
@@ -16,6 +16,11 @@ export interface ClusterNodeOptions {
   host?: string
   /** Messages kept per channel, in Redis and on each node. Default 1000. */
   history?: number
+  /**
+   * Answers every request that is neither the live server's (`/live`) nor `/healthz`, e.g. the
+   * demo's apps. Default: a `404`.
+   */
+  handle?: (request: IncomingMessage, response: ServerResponse) => void
 }
 
 /** A running node; see {@link startClusterNode}. */
@@ -30,7 +35,7 @@ export interface ClusterNode {
 /**
  * One node of a cluster: a live server whose channels live in Redis Streams, on its own port,
  * with a health check at `/healthz` (`200` while Redis is reachable, `503` with the reason
- * otherwise) and its name on every answer.
+ * otherwise) and its name on every answer; anything else goes to `handle` (the demo's apps).
  *
  * @example
  * ```ts
@@ -50,6 +55,7 @@ export async function startClusterNode(options: ClusterNodeOptions): Promise<Clu
       response.writeHead(health.ok ? 200 : 503, { 'content-type': 'application/json' })
       return void response.end(JSON.stringify({ node: name, ...health }))
     }
+    if (options.handle) return options.handle(request, response)
     response.writeHead(404).end()
   })
   live.attach(http)

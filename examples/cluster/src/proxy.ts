@@ -39,6 +39,11 @@ export interface ProxyOptions {
   host?: string
   /** Told of every request routed. */
   onRouted?: (routed: Routed) => void
+  /**
+   * The proxy's own endpoints: called first with every HTTP request; one it answers (returns
+   * `true`) goes to no node and is not routed. Default: none.
+   */
+  handle?: (request: IncomingMessage, response: ServerResponse) => boolean
 }
 
 /** A running proxy; see {@link startRoundRobinProxy}. */
@@ -72,7 +77,8 @@ async function readBody(request: IncomingMessage): Promise<Buffer | null> {
  * (each long poll, each SSE reconnect, each send) and every WebSocket goes to the next node in
  * turn. A node that refuses the connection (stopped, killed) is skipped for that request, as
  * nginx's `proxy_next_upstream error` does; a node that dies mid-answer cuts that answer. Each
- * answer carries `X-Served-By: <node>`.
+ * answer carries `X-Served-By: <node>`, and `Server-Timing: node;desc="<node>"` for pages, which
+ * can read it (`performance.getEntries()`), unlike other headers of their own documents.
  *
  * @example
  * ```ts
@@ -112,7 +118,10 @@ export async function startRoundRobinProxy(options: ProxyOptions): Promise<Round
         { agent, host: hostname, port, method: request.method, path: request.url, headers },
         (answer) => {
           route(target.name, request, answer.statusCode ?? 502)
-          const out: Record<string, string | string[]> = { 'x-served-by': target.name }
+          const out: Record<string, string | string[]> = {
+            'x-served-by': target.name,
+            'server-timing': `node;desc="${target.name}"`,
+          }
           for (const [name, value] of Object.entries(answer.headers)) {
             if (value !== undefined && !HOP.has(name)) out[name] = value
           }
@@ -138,6 +147,7 @@ export async function startRoundRobinProxy(options: ProxyOptions): Promise<Round
   }
 
   const server = createServer((request, response) => {
+    if (options.handle?.(request, response)) return
     readBody(request).then(
       (body) => {
         if (body === null) return void response.writeHead(413).end()

@@ -30,6 +30,7 @@ import type {
 } from '@livedata/react'
 import { useLiveData } from '@livedata/react'
 import { useState } from 'react'
+import { ClusterPanel } from './ClusterPanel'
 
 // `satisfies`, not a type annotation: the type keeps `initialData`, so `data` is a Board.
 const options = {
@@ -125,6 +126,8 @@ export function App({
         </dl>
         <PingButton send={(ping) => send(ping, endpoint.ping)} />
       </footer>
+
+      <ClusterPanel />
     </main>
   )
 }
