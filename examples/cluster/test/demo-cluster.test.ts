@@ -132,8 +132,14 @@ describeWithRedis('pnpm demo:cluster', () => {
     await demo.line(/Ctrl-C stops everything/)
   })
 
-  afterAll(() => {
-    if (demo && demo.child.exitCode === null) demo.child.kill('SIGKILL')
+  // Stopped as a user would (Ctrl-C) if a test failed before the last one did: a SIGKILL would
+  // leave its redis-server and nodes running.
+  afterAll(async () => {
+    if (!demo || demo.child.exitCode !== null || demo.child.signalCode !== null) return
+    demo.child.kill('SIGINT')
+    const timer = setTimeout(() => demo.child.kill('SIGKILL'), 10_000)
+    await demo.exited
+    clearTimeout(timer)
   })
 
   it('prints the URL on the port asked for, and what runs where', () => {
