@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { createLiveClient, type LiveClient, type LiveClientOptions } from '@livedata/core'
 import { createPublisher, type LivePublisher } from '@livedata/redis'
 import { startRedis, type TestRedis } from '@livedata/test-redis'
+import { WebSocket } from 'ws'
 import { type RoundRobinProxy, type Routed, startRoundRobinProxy } from '../src/proxy'
 
 const NODE_PROCESS = fileURLToPath(new URL('../dist/node-process.js', import.meta.url))
@@ -41,6 +42,7 @@ export function nodeProcess(name: string, redisUrl: string, history: number): No
       return `http://127.0.0.1:${port}`
     },
     async start() {
+      if (child !== null && child.exitCode === null && child.signalCode === null) return
       const started = spawn(process.execPath, [NODE_PROCESS], {
         env: {
           ...process.env,
@@ -126,6 +128,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
     client(clientOptions = {}) {
       const client = createLiveClient({
         url: `${proxy.url}/live`,
+        WebSocket,
         reconnect: { minDelay: 10, maxDelay: 200 },
         disconnectDelay: 0,
         ...clientOptions,
