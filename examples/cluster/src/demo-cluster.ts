@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { DEMO_APPS } from '../../server/src/apps'
+import { DEMO_APPS } from '@livedata/example-server/apps'
 import { type JsonProcess, startJsonProcess } from './child-process'
 import { startRoundRobinProxy } from './proxy'
 import { type RedisServer, startRedisServer } from './redis-server'

@@ -4,7 +4,7 @@
 // `{"listening":<port>}` once it serves, and a JSON line `{"message":…}` for each message a
 // client sends (stdout carries JSON lines only); SIGTERM closes it gracefully (its clients
 // resume on another node); SIGKILL is a crash.
-import { createAppsHandler, DEMO_APPS } from '../../server/src/apps'
+import { createAppsHandler, DEMO_APPS } from '@livedata/example-server/apps'
 import { startClusterNode } from './node'
 
 const name = process.env.NODE_NAME ?? 'node'

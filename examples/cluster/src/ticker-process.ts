@@ -4,7 +4,7 @@
 // environment. It prints `{"publishing":"prices"}` once, then a JSON line each time publishing
 // starts or stops failing; SIGTERM stops it.
 import { createPublisher } from '@livedata/redis'
-import { createTicker } from '../../server/src/ticker'
+import { createTicker } from '@livedata/example-server/ticker'
 
 const interval = Number(process.env.INTERVAL ?? 250)
 const history = process.env.HISTORY

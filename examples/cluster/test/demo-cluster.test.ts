@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { describeWithRedis } from '@livedata/test-redis'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 // Relative: @livedata/test-chromium is no dependency of this package (see the report of issue 12).
-import { describeInChromium, launchChromium } from '../../../testing/chromium/src/index'
+import { describeInChromium, launchChromium } from '@livedata/test-chromium'
 
 const LAUNCHER = fileURLToPath(new URL('../dist/index.js', import.meta.url))
 const REACT_INDEX = fileURLToPath(new URL('../../react/dist/index.html', import.meta.url))
