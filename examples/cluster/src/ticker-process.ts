@@ -3,8 +3,9 @@
 // every node delivers them. REDIS_URL, HISTORY and INTERVAL (ms, default 250) from the
 // environment. It prints `{"publishing":"prices"}` once, then a JSON line each time publishing
 // starts or stops failing; SIGTERM stops it.
-import { createPublisher } from '@livedata/redis'
+
 import { createTicker } from '@livedata/example-server/ticker'
+import { createPublisher } from '@livedata/redis'
 
 const interval = Number(process.env.INTERVAL ?? 250)
 const history = process.env.HISTORY

@@ -4,10 +4,10 @@ import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { describeWithRedis } from '@livedata/test-redis'
-import { afterAll, beforeAll, expect, it } from 'vitest'
 // Relative: @livedata/test-chromium is no dependency of this package (see the report of issue 12).
 import { describeInChromium, launchChromium } from '@livedata/test-chromium'
+import { describeWithRedis } from '@livedata/test-redis'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 
 const LAUNCHER = fileURLToPath(new URL('../dist/index.js', import.meta.url))
 const REACT_INDEX = fileURLToPath(new URL('../../react/dist/index.html', import.meta.url))
