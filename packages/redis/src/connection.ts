@@ -1,6 +1,14 @@
 import { ErrorReply } from '@redis/client'
 
-/** What the backplane needs of a node-redis client it opened (or duplicated) itself. */
+/**
+ * What the backplane needs of a node-redis client it opened (or duplicated) itself: what
+ * `createClient()` and `client.duplicate()` of `@redis/client` return.
+ *
+ * @example
+ * ```ts
+ * const own: OwnedRedisClient = createClient({ url, disableOfflineQueue: true })
+ * ```
+ */
 export interface OwnedRedisClient {
   readonly isOpen: boolean
   readonly isReady: boolean
@@ -12,7 +20,14 @@ export interface OwnedRedisClient {
   off(event: 'error' | 'ready', listener: (error?: unknown) => void): unknown
 }
 
-/** A client the backplane sends commands on: its own, connected on first use, or the app's. */
+/**
+ * A client the backplane sends commands on: its own, connected on first use, or the app's.
+ *
+ * @example
+ * ```ts
+ * await connection.send(['XRANGE', 'livedata:ch:prices', id, id])
+ * ```
+ */
 export interface RedisConnection {
   /** Sends one command; rejects at once while Redis is unreachable (no offline queue). */
   send(args: string[]): Promise<unknown>

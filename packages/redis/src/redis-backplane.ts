@@ -14,13 +14,27 @@ import { isStreamId } from './stream-ids'
  * the backplane sends its commands on it, never closes it, and `duplicate()`s it for its
  * blocking connection. A single Redis (or one behind Sentinel), not a cluster: one `XREAD`
  * reads the streams of many channels.
+ *
+ * @example
+ * ```ts
+ * const client = createClient({ url: process.env.REDIS_URL })
+ * await client.connect()
+ * redisBackplane({ client }) // close() leaves `client` open
+ * ```
  */
 export interface RedisClientLike {
   sendCommand(args: string[]): Promise<unknown>
   duplicate(overrides?: { disableOfflineQueue?: boolean }): OwnedRedisClient
 }
 
-/** Options of {@link redisBackplane}. */
+/**
+ * Options of {@link redisBackplane}: `url` or `client`, the rest optional.
+ *
+ * @example
+ * ```ts
+ * const options: RedisBackplaneOptions = { url: 'redis://localhost:6379', prefix: 'app', history: 500 }
+ * ```
+ */
 export interface RedisBackplaneOptions {
   /** A Redis URL (`redis://host:6379`): the backplane opens (and closes) two clients of its own. */
   url?: string
