@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { createLiveClient, type LiveClient, type LiveClientOptions } from '@livedata/core'
@@ -86,6 +87,8 @@ export interface ClusterOptions {
   history?: number
   /** Redis with an append-only file. */
   persistence?: boolean
+  /** Requests the proxy answers itself (a test page), before routing any to a node. */
+  handle?: (request: IncomingMessage, response: ServerResponse) => boolean
 }
 
 /** A cluster under test: Redis, node processes, a round-robin proxy and a publisher. */
@@ -116,6 +119,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   const proxy = await startRoundRobinProxy({
     targets: nodes.map((node) => ({ name: node.name, origin: node.origin })),
     onRouted: (entry) => routed.push(entry),
+    handle: options.handle,
   })
   const publisher = createPublisher({ url: redis.url, history })
   const clients = new Set<LiveClient>()
