@@ -1,6 +1,8 @@
 import type { LiveServerError } from '@livedata/server/backplane'
 import { describeWithRedis, startRedis, type TestRedis } from '@livedata/test-redis'
+import { createClient } from '@redis/client'
 import { afterEach, expect, it, vi } from 'vitest'
+import { channelKeys } from '../src/index'
 import { backplanes, hear, prepared } from './backplane-helpers'
 
 const until = <T>(check: () => T | Promise<T>) =>
@@ -122,6 +124,32 @@ describeWithRedis('redisBackplane while Redis is down or restarted', () => {
       })
       await until(() => expect(heard.messages.map((m) => m.id)).toEqual([first, next]))
       expect(heard.calls).toEqual(['load', 'message', 'lost', 'load', 'message'])
+    },
+    TIMEOUT,
+  )
+
+  it(
+    'after a reconnection, a channel whose epoch changed is told lost() and loaded again, even though its last id is still there',
+    async () => {
+      const redis = await server(false)
+      const { backplane } = nodes.make({ url: redis.url })
+      const heard = hear()
+      backplane.follow('e', heard.listener)
+      await until(() => expect(heard.loads).toHaveLength(1))
+      const first = await backplane.publish(prepared('e', 1))
+      await until(() => expect(heard.messages.map((m) => m.id)).toEqual([first]))
+      const admin = createClient({ url: redis.url })
+      admin.on('error', () => {})
+      await admin.connect()
+      try {
+        await admin.set(channelKeys('livedata', 'e').epoch, 'another')
+        // Drops every other connection (the backplane's): its loop reconnects and checks.
+        await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'normal'])
+        await until(() => expect(heard.calls).toEqual(['load', 'message', 'lost', 'load']))
+        expect(heard.loads[1]?.ids).toEqual([first])
+      } finally {
+        await admin.close()
+      }
     },
     TIMEOUT,
   )

@@ -96,6 +96,49 @@ describeWithRedis('redisBackplane against a real redis-server', () => {
     expect(gone.messages.map((m) => m.id)).toEqual([before])
   })
 
+  it('a second follow of a channel that stands further back gets what it missed, and the first gets nothing twice', async () => {
+    const app = createClient({ url: redis.url })
+    app.on('error', () => {})
+    await app.connect()
+    const stream = channelKeys('n9', 'dup').stream
+    let loads = 0
+    // Right after the second load's XREVRANGE, on the same connection, an entry is appended:
+    // the loop reads it for the first follow while the second one loaded just before it.
+    const client = {
+      sendCommand(args: string[]) {
+        const reply = app.sendCommand(args)
+        if (args[0] === 'XREVRANGE' && args[1] === stream && ++loads === 2) {
+          void app.sendCommand(['XADD', stream, '*', 'd', '"between"'])
+        }
+        return reply
+      },
+      duplicate: (overrides?: { disableOfflineQueue?: boolean }) => app.duplicate(overrides),
+    }
+    try {
+      const backplane = redisBackplane({ client, prefix: 'n9' })
+      backplane.start(host())
+      const first = hear()
+      backplane.follow('dup', first.listener)
+      await until(() => expect(first.loads).toHaveLength(1))
+      const a = await backplane.publish(prepared('dup', 'a'))
+      await until(() => expect(first.messages.map((m) => m.id)).toEqual([a]))
+      const second = hear()
+      backplane.follow('dup', second.listener)
+      await until(() => expect(first.messages).toHaveLength(2))
+      const between = first.messages[1]?.id as string
+      expect(first.messages[1]?.json).toBe('"between"')
+      await until(() => expect(second.loads).toHaveLength(1))
+      expect(second.loads[0]?.ids).toEqual([a])
+      await until(() => expect(second.messages.map((m) => m.id)).toEqual([between]))
+      const c = await backplane.publish(prepared('dup', 'c'))
+      await until(() => expect(second.messages.map((m) => m.id)).toEqual([between, c]))
+      expect(first.messages.map((m) => m.id)).toEqual([a, between, c])
+      await backplane.close()
+    } finally {
+      await app.close()
+    }
+  })
+
   it("has() says whether the channel's stream holds an id", async () => {
     const { backplane } = nodes.make({ url: redis.url, prefix: 'n5' })
     const id = await backplane.publish(prepared('h', 1))
