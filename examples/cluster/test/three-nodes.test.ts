@@ -83,6 +83,26 @@ describeWithRedis('three nodes on one Redis', () => {
     }
   })
 
+  it('delivers a send retried with the same idempotency key on another node once in all', async () => {
+    const taken: string[] = []
+    for (const node of nodes) {
+      node.live.on('message', (channel, data, context) => {
+        if (channel === 'orders') taken.push(`${node.name}:${JSON.stringify(data)}:${context.key}`)
+      })
+    }
+    const key = `order-${Date.now()}`
+    // The first answer was lost, so the client sends again: this time the balancer picks b.
+    for (const node of nodes) {
+      const response = await fetch(`http://127.0.0.1:${node.port}/live/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify({ data: { item: 'AAPL', qty: 1 } }),
+      })
+      expect(response.status).toBe(204)
+    }
+    expect(taken).toEqual([`a:{"item":"AAPL","qty":1}:${key}`])
+  })
+
   it('serves long polls whose successive requests alternate between the nodes, losing nothing', async () => {
     const routed: Routed[] = []
     const proxy: RoundRobinProxy = await startRoundRobinProxy({
