@@ -35,6 +35,15 @@ async function publishAll(
   await seq.until(() => seq.received.at(-1) === TOTAL - 1)
 }
 
+/** A node's `/healthz` status, once it satisfies `wanted` (asked again every 20 ms). */
+async function healthOf(origin: string, wanted: (status: number) => boolean): Promise<number> {
+  for (;;) {
+    const { status } = await fetch(`${origin}/healthz`)
+    if (wanted(status)) return status
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
 const FAILOVER: TransportName[] = ['websocket', 'sse', 'long-polling']
 
 describeWithRedis('a node killed mid-stream (SIGKILL)', () => {
@@ -115,9 +124,24 @@ describe.each([true, false])('Redis restarted mid-stream (persistence: %s)', (pe
         const channel = `redis-restart-${transport}`
         const seq = sequence(cluster.client({ transports: [transport] }), channel)
         await seq.until(() => seq.source.getSnapshot().status === 'open')
-        await publishAll(cluster, channel, seq, async (n) => {
-          if (n === TOTAL / 2) await cluster.redis.restart()
+        const statuses: LiveStatus[] = []
+        seq.source.subscribe(() => {
+          const { status } = seq.source.getSnapshot()
+          if (statuses.at(-1) !== status) statuses.push(status)
         })
+        const healthDuringOutage: number[] = []
+        await publishAll(cluster, channel, seq, async (n) => {
+          if (n !== TOTAL / 2) return
+          await cluster.redis.stop()
+          // While Redis is down every node says so on its health check, and keeps its clients.
+          for (const node of cluster.nodes) {
+            healthDuringOutage.push(await healthOf(node.origin, (status) => status === 503))
+          }
+          expect(seq.source.getSnapshot().status).toBe('open')
+          await cluster.redis.restart()
+          for (const node of cluster.nodes) await healthOf(node.origin, (status) => status === 200)
+        })
+        expect(healthDuringOutage).toEqual([503, 503])
         const { received, gaps } = seq
         console.log(
           `Redis restart (persistence ${persistence}) over ${transport}: ${received.length}/${TOTAL} received, gap flag ${gaps > 0}`,
@@ -126,8 +150,9 @@ describe.each([true, false])('Redis restarted mid-stream (persistence: %s)', (pe
         expect(received).toEqual([...received].sort((x, y) => x - y))
         expect(new Set(received).size).toBe(received.length)
         if (persistence) {
-          // The log survived: nothing lost, no gap.
+          // The log survived: nothing lost, no gap, and the client's connection was never cut.
           expect(gaps).toBe(0)
+          expect(statuses).not.toContain('reconnecting')
           expect(received).toEqual(Array.from({ length: TOTAL }, (_, n) => n))
         } else {
           // The log was lost with Redis: the client is told.

@@ -174,6 +174,14 @@ export function redisBackplane(options: RedisBackplaneOptions): Backplane {
   return {
     start(given) {
       host = given
+      // Connected now, not on first use: a node with nothing to follow or publish yet must still
+      // notice (and its health check say) that Redis is unreachable.
+      command.send(['PING']).then(
+        () => health.up(),
+        (cause: unknown) => {
+          if (isUnreachable(cause)) health.down(cause)
+        },
+      )
     },
     async publish(message) {
       if (closed) {

@@ -31,6 +31,19 @@ describeWithRedis('redisBackplane while Redis is down or restarted', () => {
   })
 
   it(
+    'an idle node (nothing followed, nothing published) says so in health() when Redis goes down, and when it is back',
+    async () => {
+      const redis = await server(true)
+      const { backplane } = nodes.make({ url: redis.url })
+      await redis.stop()
+      await until(() => expect(backplane.health().state).toBe('down'))
+      await redis.restart()
+      await until(() => expect(backplane.health().state).toBe('up'))
+    },
+    TIMEOUT,
+  )
+
+  it(
     'while Redis is down: publish and has reject with ERR_BACKPLANE at once, a new follow fails, health is down, and the outage is reported once; its end once too',
     async () => {
       const redis = await server(false)
