@@ -4,6 +4,7 @@ import { type ClockSample, clockOffset, epochNow } from './clock'
 import type { NodeCommand, NodeReply } from './node-commands'
 
 const NODE_PROCESS = fileURLToPath(new URL('./node-process.js', import.meta.url))
+const WORKER_PROCESS = fileURLToPath(new URL('./worker-process.js', import.meta.url))
 
 /** Options of {@link startNodes}. */
 export interface NodesOptions {
@@ -12,6 +13,11 @@ export interface NodesOptions {
   redisUrl?: string
   /** Messages kept per channel, in Redis and on each node. */
   history: number
+  /**
+   * Who publishes: `live.publish` on the first node (default), or a worker process that serves
+   * no clients, with `createPublisher` (needs `redisUrl`).
+   */
+  publisher?: 'first node' | 'worker'
 }
 
 /** What one round of publishing did: see {@link BenchNodes.publish}. */
@@ -24,11 +30,11 @@ export interface Published {
 export interface BenchNodes {
   /** Each node's `http://127.0.0.1:<port>`. */
   origins: string[]
-  /** How far the first node's clock runs ahead of ours, in ms (its time − offset = ours). */
+  /** How far the publisher's clock runs ahead of ours, in ms (its time − offset = ours). */
   offset: number
   /** The error bound of `offset`, in ms. */
   offsetError: number
-  /** Has the first node publish (`live.publish`); resolves once every publish returned. */
+  /** Has the publisher publish; resolves once every publish returned. */
   publish(command: Unnumbered<Exclude<NodeCommand, { type: 'clock' }>>): Promise<Published>
   /** Ends the processes (they close their live server) and waits for them to exit. */
   close(): Promise<void>
@@ -38,8 +44,8 @@ export interface BenchNodes {
 type Unnumbered<T> = T extends unknown ? Omit<T, 'id'> : never
 
 /** One node process, talking over IPC. */
-function startNode(env: Record<string, string>) {
-  const child: ChildProcess = fork(NODE_PROCESS, [], {
+function startNode(script: string, env: Record<string, string>) {
+  const child: ChildProcess = fork(script, [], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
@@ -76,8 +82,9 @@ function startNode(env: Record<string, string>) {
 }
 
 /**
- * Forks `count` node processes (node-process.ts), on one Redis or in memory, and measures the
- * first one's clock against ours so that the bench can read the times it stamps.
+ * Forks `count` node processes (node-process.ts), on one Redis or in memory, and a worker
+ * (worker-process.ts) if it publishes, and measures the publisher's clock against ours so that
+ * the bench can read the times it stamps.
  *
  * @example
  * ```ts
@@ -87,18 +94,22 @@ function startNode(env: Record<string, string>) {
  * ```
  */
 export async function startNodes(options: NodesOptions): Promise<BenchNodes> {
-  if (!options.redisUrl && options.count !== 1) throw new Error('nodes in memory share nothing')
+  if (!options.redisUrl && (options.count !== 1 || options.publisher === 'worker'))
+    throw new Error('nodes in memory share nothing: several nodes and a worker need redisUrl')
   const env: Record<string, string> = { HISTORY: String(options.history) }
   if (options.redisUrl) env.REDIS_URL = options.redisUrl
-  const nodes = Array.from({ length: options.count }, () => startNode(env))
+  const nodes = Array.from({ length: options.count }, () => startNode(NODE_PROCESS, env))
+  const worker = options.publisher === 'worker' ? startNode(WORKER_PROCESS, env) : null
+  const all = worker ? [...nodes, worker] : nodes
   let ports: number[]
   try {
     ports = await Promise.all(nodes.map((node) => node.listening))
+    await worker?.listening
   } catch (error) {
-    await Promise.all(nodes.map((node) => node.close()))
+    await Promise.all(all.map((node) => node.close()))
     throw error
   }
-  const first = nodes[0] as (typeof nodes)[number]
+  const first = worker ?? (nodes[0] as (typeof nodes)[number])
   const samples: ClockSample[] = []
   for (let i = 0; i < 20; i++) {
     const sent = epochNow()
@@ -115,7 +126,7 @@ export async function startNodes(options: NodesOptions): Promise<BenchNodes> {
       return { failed, error }
     },
     async close() {
-      await Promise.all(nodes.map((node) => node.close()))
+      await Promise.all(all.map((node) => node.close()))
     },
   }
 }

@@ -1,8 +1,9 @@
 // The second section of `pnpm bench`: publish-to-delivery on one node in memory, one node on
 // Redis and three nodes on Redis. Every node is a process of its own (node-process.ts); the
 // clients run in the bench's process, spread round-robin over the nodes; the publisher is
-// `live.publish` on the first node, which the bench drives over IPC. With a backplane that
-// publish goes to Redis, and every node (the first one too) delivers what its follow reads back.
+// `live.publish` on the first node, or in the last setup a worker process with createPublisher
+// (worker-process.ts), which the bench drives over IPC. With a backplane a publish goes to
+// Redis, and every node (the first one too) delivers what its follow reads back.
 import { availableParallelism } from 'node:os'
 import type { TransportName } from '@livedata/core'
 import { type ClientFaults, startClients } from './bench-clients'
@@ -32,12 +33,14 @@ interface Setup {
   name: string
   nodes: number
   redis: boolean
+  publisher: 'first node' | 'worker'
 }
 
 const SETUPS: Setup[] = [
-  { name: '1 node, in memory', nodes: 1, redis: false },
-  { name: '1 node on Redis', nodes: 1, redis: true },
-  { name: '3 nodes on Redis', nodes: 3, redis: true },
+  { name: '1 node, in memory', nodes: 1, redis: false, publisher: 'first node' },
+  { name: '1 node on Redis', nodes: 1, redis: true, publisher: 'first node' },
+  { name: '3 nodes on Redis', nodes: 3, redis: true, publisher: 'first node' },
+  { name: '3 nodes on Redis, worker', nodes: 3, redis: true, publisher: 'worker' },
 ]
 
 /** Rejects if `promise` takes longer than `ms`. */
@@ -145,6 +148,7 @@ async function measure(setup: Setup, redis: BenchRedis | null): Promise<string[]
     redisUrl: setup.redis ? redis?.url : undefined,
     // History holds a whole burst: a slow client catches up instead of skipping (a gap).
     history: MESSAGES,
+    publisher: setup.publisher,
   })
   const measured = new Map<TransportName, Measured>(
     TRANSPORTS.map((transport) => [transport, { notes: [] }]),
@@ -207,7 +211,7 @@ export async function severalNodesSection(): Promise<void> {
         : `NO REDIS: redis-server did not start (${error instanceof Error ? error.message : String(error)}); the Redis rows are skipped.`
   }
   console.log(
-    `\nSeveral nodes, publish to delivery on loopback: ${CLIENTS} clients per row (each its own connection, in the bench's process; the nodes are processes), publisher live.publish on the first node; throughput: ${MESSAGES.toLocaleString('en')} messages in a burst, until every client has them all, best of ${ROUNDS}; latency: ${RATE.toLocaleString('en')} messages/s for ${SECONDS} s after ${WARMUP} s of warm-up, publish → the client's listener (${availableParallelism()} cores, Node ${process.version}, redis-server ${redis?.version ?? 'none'})\n`,
+    `\nSeveral nodes, publish to delivery on loopback: ${CLIENTS} clients per row (each its own connection, in the bench's process; the nodes are processes), publisher live.publish on the first node, or a worker process with createPublisher; throughput: ${MESSAGES.toLocaleString('en')} messages in a burst, until every client has them all, best of ${ROUNDS}; latency: ${RATE.toLocaleString('en')} messages/s for ${SECONDS} s after ${WARMUP} s of warm-up, publish → the client's listener (${availableParallelism()} cores, Node ${process.version}, redis-server ${redis?.version ?? 'none'})\n`,
   )
   if (missing) console.log(`!!! ${missing}\n`)
   const rows: string[][] = []
