@@ -43,6 +43,10 @@ const SETUPS: Setup[] = [
   { name: '3 nodes on Redis, worker', nodes: 3, redis: true, publisher: 'worker' },
 ]
 
+let channels = 0
+/** A channel no measurement used before, in this run (Redis keeps them all until the end). */
+const freshChannel = (name: string) => `${name}-${channels++}`
+
 /** Rejects if `promise` takes longer than `ms`. */
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
@@ -71,7 +75,7 @@ function faultsOf(faults: ClientFaults, published: { failed: number; error?: str
 async function throughput(nodes: BenchNodes, transport: TransportName, notes: string[]) {
   let best = Number.POSITIVE_INFINITY
   for (let round = 0; round < ROUNDS; round++) {
-    const channel = `burst-${transport}-${round}`
+    const channel = freshChannel(`burst-${transport}`)
     const clients = await startClients({
       origins: nodes.origins,
       count: CLIENTS,
@@ -101,14 +105,14 @@ async function latency(nodes: BenchNodes, transport: TransportName, notes: strin
   const samples = latencies()
   const counted = RATE * WARMUP
   const count = RATE * (WARMUP + SECONDS)
-  const channel = `steady-${transport}`
+  const channel = freshChannel(`steady-${transport}`)
   const clients = await startClients({
     origins: nodes.origins,
     count: CLIENTS,
     transport,
     channel,
     onArrival(payload, arrived) {
-      // The node stamped `t` on its clock; ours is `offset` behind it.
+      // The publisher stamped `t` on its clock; ours is `offset` behind it.
       if (payload.seq >= counted) samples.add(arrived - (payload.t - nodes.offset))
     },
   })
