@@ -133,10 +133,12 @@ export async function startRoundRobinProxy(options: ProxyOptions): Promise<Round
           answer.once('error', () => response.destroy())
         },
       )
-      upstream.once('error', () => {
+      upstream.once('error', (error: NodeJS.ErrnoException) => {
         if (response.headersSent) return response.destroy()
-        // Nothing reached the node: the next one takes the request.
-        if (++tries < targets.length && !response.destroyed) return attempt()
+        // Refused: nothing reached the node, the next one takes the request. (A reset may come
+        // after the request was written: retrying it elsewhere could deliver a send twice.)
+        const refused = error.code === 'ECONNREFUSED'
+        if (refused && ++tries < targets.length && !response.destroyed) return attempt()
         route(null, request, 502)
         response.writeHead(502, { 'content-type': 'text/plain' }).end('No node answered')
       })

@@ -33,9 +33,14 @@ export function nodeProcess(name: string, redisUrl: string, history: number): No
   let child: ChildProcess | null = null
   let exited: Promise<void> = Promise.resolve()
   const end = async (signal: NodeJS.Signals): Promise<void> => {
-    if (child === null || child.exitCode !== null || child.signalCode !== null) return
-    child.kill(signal)
+    const running = child
+    if (running === null || running.exitCode !== null || running.signalCode !== null) return
+    running.kill(signal)
+    // A node that does not close within 10 s is killed: the test fails on what it lost, not on
+    // a hang.
+    const timer = setTimeout(() => running.kill('SIGKILL'), 10_000)
     await exited
+    clearTimeout(timer)
   }
   const node = {
     name,
@@ -68,7 +73,12 @@ export function nodeProcess(name: string, redisUrl: string, history: number): No
           reject(new Error(`${name} exited (${code}) before listening`)),
         )
         lines.on('line', (line) => {
-          const said = JSON.parse(line) as { listening?: number }
+          let said: { listening?: unknown } = {}
+          try {
+            said = JSON.parse(line) as { listening?: unknown }
+          } catch {
+            // Not one of the node's JSON lines: not the one we wait for.
+          }
           if (typeof said.listening === 'number') resolve(said.listening)
         })
       })
@@ -150,6 +160,20 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   }
 }
 
+/**
+ * The holes in a sequence of numbers that should run 0, 1, 2, …: each place where the next number
+ * is not one more than the last (the start included).
+ */
+export function holesIn(received: readonly number[]): number {
+  let holes = 0
+  let expected = 0
+  for (const n of received) {
+    if (n !== expected) holes++
+    expected = n + 1
+  }
+  return holes
+}
+
 /** Resolves once `predicate` holds, checked on every notification of `subscribe`. */
 export function when(
   subscribe: (listener: () => void) => () => void,
@@ -176,9 +200,15 @@ export function sequence(client: LiveClient, channel: string) {
       return count + 1
     },
   })
+  // Each time the gap flag rises: the client was told that messages were lost.
+  let gapFlags = 0
+  let flagged = false
   // Kept subscribed: a gap flag, even a passing one, is counted.
   source.subscribe(() => {
-    if (source.getSnapshot().gap) gaps++
+    const { gap } = source.getSnapshot()
+    if (gap) gaps++
+    if (gap && !flagged) gapFlags++
+    flagged = gap
   })
   const subscribe = (listener: () => void) => source.subscribe(listener)
   return {
@@ -186,6 +216,10 @@ export function sequence(client: LiveClient, channel: string) {
     received,
     get gaps() {
       return gaps
+    },
+    /** How many times the gap flag rose. */
+    get gapFlags() {
+      return gapFlags
     },
     subscribe,
     until: (predicate: () => boolean) => when(subscribe, predicate),

@@ -163,7 +163,9 @@ describeWithRedis('a rolling restart of three nodes behind a round-robin proxy',
       }
     }
     // And the requests went round every node.
-    const served = new Set(cluster.routed.map((entry) => entry.node))
+    // (A request on a kept-alive connection that a stopping node reset is answered 502, not
+    // retried elsewhere: it may have reached the node. The client retries it.)
+    const served = new Set(cluster.routed.flatMap((entry) => entry.node ?? []))
     expect(served).toEqual(new Set(['node-1', 'node-2', 'node-3']))
   }, 120_000)
 })

@@ -74,8 +74,10 @@ describeWithRedis('three nodes on one Redis', () => {
     const worker = createPublisher({ url: redis.url })
     ids.push(await worker.publish('prices', 200))
     await worker.close()
-    await Promise.all([onA.until(201), onB.until(201), onC.until(201)])
-    const sequenceOf = Array.from({ length: 201 }, (_, n) => n)
+    // A last message after them all: anything delivered twice would come before it.
+    ids.push(await a.live.publish('prices', 'end'))
+    await Promise.all([onA.until(202), onB.until(202), onC.until(202)])
+    const sequenceOf = [...Array.from({ length: 201 }, (_, n) => n), 'end']
     for (const stream of [onA, onB, onC]) {
       expect(stream.ids).toEqual(ids)
       expect(stream.data).toEqual(sequenceOf)
