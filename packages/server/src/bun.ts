@@ -95,7 +95,7 @@ function socketOf(ws: BunSocketLike): ServerSocket {
  * Bun.serve({ port: 3000, ...bunHandlers(live) })
  * ```
  */
-export function bunHandlers(live: LiveServer): BunHandlers {
+export function bunHandlers(live: LiveServer<string | Promise<string>>): BunHandlers {
   const hooks = runtimeHooks(live)
   // Above the quietest a live request may be (Bun allows 255 s at most; 0 would be none at all).
   const idleSeconds = Math.min(255, Math.ceil(hooks.quietest / 1000) + 10)

@@ -70,7 +70,7 @@ function listen(socket: WebSocket, events: SocketEvents, maxFrame: number): void
  * ```
  */
 export function denoHandler(
-  live: LiveServer,
+  live: LiveServer<string | Promise<string>>,
   options: DenoHandlerOptions = {},
 ): (request: Request, info?: DenoServeInfo) => Promise<Response> | Response {
   const hooks = runtimeHooks(live)

@@ -70,8 +70,15 @@ export type LiveServerErrorCode =
   | 'ERR_AUTHORIZE'
   /** Something failed inside the server while serving one request or socket, which was ended. */
   | 'ERR_INTERNAL'
-  /** The backplane (Redis) could not be reached or refused a command: a publish through it failed. */
+  /**
+   * The backplane (Redis) could not be reached or refused a command: a publish through it
+   * failed; a channel could not be loaded (in 10 s), or the node follows `maxChannels` already
+   * (503, an error frame over WebSocket); a send's idempotency key could not be stored (503).
+   */
   | 'ERR_BACKPLANE'
+
+/** Marks every `LiveServerError`, whichever copy of the package made it. */
+const BRAND = Symbol.for('@livedata/server.LiveServerError')
 
 /**
  * An error of @livedata/server, with a stable `code` and a sentence that says what is wrong:
@@ -91,5 +98,14 @@ export class LiveServerError extends Error {
     super(message, options)
     this.name = 'LiveServerError'
     this.code = code
+    Object.defineProperty(this, BRAND, { value: true })
+  }
+
+  /**
+   * Whether `value` is a `LiveServerError` from any copy of this package (its ESM and CommonJS
+   * builds, or two installed versions): `instanceof` checks the brand, not the class object.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && BRAND in value
   }
 }

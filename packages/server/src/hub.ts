@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Verdict } from './authorization'
 import type { Channel } from './channel'
 import type { HeaderMap } from './headers'
-import type { ReplicaStart } from './replicas'
+import type { PreparedChannels, ReplicaStart } from './replicas'
 import type { ErrorHandler } from './report'
 
 /** The transports a server can offer. */
@@ -89,17 +89,22 @@ export interface Hub {
   channel(name: string): Channel
   /**
    * Makes the channels of `starts` ready to subscribe to synchronously: with a backplane, each
-   * is loaded from its log and has reached the id its client resumes from (rejects with
-   * `ERR_BACKPLANE` when one cannot be loaded); `null` when there is nothing to wait for.
+   * is loaded from its log and has reached the id its client resumes from, and the transport
+   * subscribes to the channels it resolves with, in the synchronous step that checks they are
+   * still `current` (rejects with `ERR_BACKPLANE` when one cannot be loaded, in time or at
+   * all); `null` when there is nothing to wait for (one node: `channel` gives them).
    */
-  prepare(starts: readonly ReplicaStart[]): Promise<void> | null
+  prepare(starts: readonly ReplicaStart[]): Promise<PreparedChannels> | null
   /** The channel of that name if it exists, else an empty one that is not kept. */
   peek(name: string): Channel
   /** Open connections, for heartbeats and `close()`. */
   connections: Set<LiveConnection>
   /** Asks the `authorize` hook; a hook that throws or rejects is `failed`, and is reported. */
   authorize(context: AuthorizeContext): Promise<Verdict>
-  /** Hands a client's message to every `message` listener; rejects if one of them failed. */
+  /**
+   * Hands a client's message to every `message` listener; rejects with `ERR_LISTENER` if one of
+   * them failed, with `ERR_BACKPLANE` if the idempotency store could not take its key.
+   */
   receive(channel: string, data: unknown, context: MessageContext): Promise<void>
   /** Reports what went wrong to `onError`; never throws. */
   report: ErrorHandler

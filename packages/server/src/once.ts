@@ -1,3 +1,4 @@
+import { LiveServerError } from './errors'
 import type { IdempotencyStore } from './idempotency-store'
 
 /** Hands one send to the `message` listeners; rejects when one of them failed. */
@@ -9,6 +10,9 @@ export type Delivery = () => Promise<void>
  * repeat that arrives while the first is still with the listeners waits for its outcome: it is
  * acknowledged when the first was, and delivered in its place when the first failed (a failed
  * send's key is released, so that the retry is not lost). A send without a key is delivered.
+ * A store that fails to take a key (Redis down) rejects the send with `ERR_BACKPLANE`, without
+ * delivering it (it is answered 503 and retried): `onStoreFailure` hears of the first failure,
+ * and of none after it until the store took a key again.
  *
  * @example
  * ```ts
@@ -16,7 +20,30 @@ export type Delivery = () => Promise<void>
  * await once('chat', frame.key, () => hub.receive('chat', frame.data, context))
  * ```
  */
-export function createOnce(store: IdempotencyStore | null) {
+export function createOnce(
+  store: IdempotencyStore | null,
+  onStoreFailure: (error: LiveServerError) => void = () => {},
+) {
+  /** Whether the store's last claim failed: its outage was reported already. */
+  let failing = false
+  async function claim(channel: string, scoped: string): Promise<boolean> {
+    try {
+      const claimed = await (store as IdempotencyStore).claim(scoped)
+      failing = false
+      return claimed
+    } catch (cause) {
+      const error = new LiveServerError(
+        'ERR_BACKPLANE',
+        `The idempotency store failed to take a send's key on "${channel}"; the send was not delivered, and its client retries`,
+        { cause },
+      )
+      if (!failing) {
+        failing = true
+        onStoreFailure(error)
+      }
+      throw error
+    }
+  }
   // Sends with the listeners now, by "<channel> <key>": a repeat waits for the first's outcome.
   const inFlight = new Map<string, Promise<void>>()
   return async function once(
@@ -37,7 +64,7 @@ export function createOnce(store: IdempotencyStore | null) {
         return
     }
     const run = (async () => {
-      if (!(await store.claim(scoped))) return
+      if (!(await claim(channel, scoped))) return
       try {
         await deliver()
       } catch (error) {

@@ -33,8 +33,9 @@ export function publish(
 /**
  * Checks one message and appends it to the backplane's log; resolves with its id, the log's.
  * Every node's clients, this one's included, get it from the log, in the log's order. Every
- * failure (a bad message, the log unreachable) rejects, and is also reported to `onError`: a
- * publish nobody awaits is never an unhandled rejection, and never silent.
+ * failure rejects, and a publish nobody awaits is never an unhandled rejection. A bad message,
+ * or one after `close()`, is also reported to `onError`; the log being unreachable
+ * (`ERR_BACKPLANE`) is not, publish by publish: the backplane reports the outage once.
  *
  * @example
  * ```ts
@@ -57,6 +58,8 @@ export function publishToBackplane(
     published = Promise.reject(error)
   }
   published.catch((error: unknown) => {
+    // The outage is the backplane's to report, once: not a thousand times a second.
+    if (error instanceof LiveServerError && error.code === 'ERR_BACKPLANE') return
     const reported =
       error instanceof LiveServerError
         ? error

@@ -24,6 +24,11 @@ export interface Registry {
 const LINGER = 30_000
 /** How long a client resuming from an id this node has not read yet waits for it, in ms. */
 const CATCH_UP = 5_000
+/**
+ * How long a request may wait for its channels to load from a backplane in all, in ms: the
+ * catch-up and a load's own time; past it, it is answered `503 ERR_BACKPLANE`.
+ */
+const PREPARE_TIMEOUT = 10_000
 
 /**
  * Creates the registry of a server: channels created on first use and dropped when idle, the
@@ -40,12 +45,21 @@ export function createRegistry(settings: ServerSettings): Registry {
   const { authorize, report } = settings
   const historySize = settings.hub.history
   const listeners = new Set<MessageListener>()
-  const once = createOnce(settings.idempotency)
+  // A store that fails (Redis down) is the server's trouble, said once per outage.
+  const once = createOnce(settings.idempotency, (error) => report(error, { client: false }))
   const { backplane } = settings
   const replicas =
     backplane === null
       ? null
-      : createReplicas({ backplane, history: historySize, linger: LINGER, catchUp: CATCH_UP })
+      : createReplicas({
+          backplane,
+          history: historySize,
+          linger: LINGER,
+          catchUp: CATCH_UP,
+          timeout: PREPARE_TIMEOUT,
+          maxChannels: settings.maxChannels,
+          report: (error) => report(error, { client: false }),
+        })
   // Without a backplane the channels are this node's own, kept while they hold anything.
   const own = new Map<string, Channel>()
   const channels = replicas?.channels ?? own
@@ -87,7 +101,7 @@ export function createRegistry(settings: ServerSettings): Registry {
   async function deliver(channel: string, data: unknown, context: MessageContext): Promise<void> {
     // Every listener runs, even after one failed; async ones are awaited, so a client's send is
     // acknowledged only once the app has taken it, and a rejection is never left unhandled.
-    let failure: unknown = null
+    let failure: LiveServerError | null = null
     await Promise.all(
       [...listeners].map(async (listener) => {
         try {
@@ -100,7 +114,7 @@ export function createRegistry(settings: ServerSettings): Registry {
             { cause },
           )
           report(error, { client: false, channel, transport, request })
-          failure ??= cause
+          failure ??= error
         }
       }),
     )

@@ -1,4 +1,4 @@
-import { refusalOf } from './authorization'
+import { refusalOf, retryAfter } from './authorization'
 import type { Headers } from './cors'
 import { LiveServerError } from './errors'
 import type { Exchange } from './exchange'
@@ -87,7 +87,12 @@ export async function acceptSend(
   const { data, event } = reading.send
   try {
     await hub.receive(channel, data, { event, transport: 'http', headers, request, key })
-  } catch {
+  } catch (error) {
+    // The idempotency store is down (Redis): passing, the client retries with the same key.
+    if (error instanceof LiveServerError && error.code === 'ERR_BACKPLANE') {
+      const retry = { 'Retry-After': retryAfter(hub.settings.retry) }
+      return answerError(exchange, 503, 'ERR_BACKPLANE', error.message, { ...cors, ...retry })
+    }
     return answerError(exchange, 500, 'ERR_LISTENER', 'The server failed to take the message', cors)
   }
   exchange.respond(204, cors).end()

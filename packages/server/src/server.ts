@@ -94,8 +94,10 @@ export interface LiveServer<Id extends string | Promise<string> = string> {
   /**
    * Publishes `data` (anything JSON can hold) on `channel`; returns the message id. With a
    * backplane it resolves the id once the shared log has the message, and rejects with
-   * `ERR_BACKPLANE` when the log is unreachable (also reported to `onError`, so a publish that
-   * is not awaited is never an unhandled rejection).
+   * `ERR_BACKPLANE` when the log is unreachable (the backplane reports the outage to `onError`
+   * once; a bad message is reported too), and a publish that is not awaited is never an
+   * unhandled rejection. A server whose options may or may not hold a backplane is a
+   * `LiveServer<string | Promise<string>>`: `await` what it returns.
    * @example
    * ```ts
    * const id = live.publish('prices', { AAPL: 191.2 }, { event: 'tick' })
@@ -142,12 +144,21 @@ export interface LiveServer<Id extends string | Promise<string> = string> {
  * live.attach(httpServer)
  * setInterval(() => live.publish('prices', { AAPL: 191.2 }), 250)
  * live.on('message', (channel, data) => console.log(channel, data))
+ *
+ * // A backplane only where Redis is configured: publish gives `string | Promise<string>`
+ * const either = createLiveServer({ backplane: url ? redisBackplane({ url }) : undefined })
+ * const id = await either.publish('prices', { AAPL: 191.2 })
  * ```
  */
 export function createLiveServer(
   options: LiveServerOptions & BackplaneOptions,
 ): LiveServer<Promise<string>>
-export function createLiveServer(options?: LiveServerOptions): LiveServer<string>
+export function createLiveServer(
+  options?: LiveServerOptions & { backplane?: undefined },
+): LiveServer<string>
+export function createLiveServer(
+  options: LiveServerOptions & Partial<BackplaneOptions>,
+): LiveServer<string | Promise<string>>
 export function createLiveServer(
   options: LiveServerOptions & Partial<BackplaneOptions> = {},
 ): LiveServer<string | Promise<string>> {

@@ -18,7 +18,7 @@ export interface LiveServerOptions {
   path?: string
   /** The transports offered. Default: all five. Clients fall back among what is offered. */
   transports?: readonly ServerTransport[]
-  /** Messages kept per channel for resume. Default 1000. */
+  /** Messages kept per channel for resume. Default 1000; at least 1 with a backplane. */
   history?: number
   /** Interval of heartbeats in ms; 0 turns them off. Default 15 000. */
   heartbeat?: number
@@ -130,6 +130,18 @@ export interface LiveServerOptions {
    * ```
    */
   onError?: (error: LiveServerError, context: ErrorContext) => void
+  /**
+   * With a backplane: most channels this node follows at once (each is a ring of `history`
+   * messages and a follow of its log). A request for one more is answered `503 ERR_BACKPLANE`
+   * (an error frame over WebSocket; clients retry), and reaching the limit is reported to
+   * `onError` once, until the node is below it again. A channel nobody follows is let go 30 s
+   * after its last client left. Without a backplane it is not used. Default 10 000.
+   * @example
+   * ```ts
+   * createLiveServer({ backplane, maxChannels: 50_000 }) // a node serving many small rooms
+   * ```
+   */
+  maxChannels?: number
 }
 
 /** The option that makes a server one node of several: see {@link BackplaneOptions.backplane}. */
@@ -173,6 +185,8 @@ export interface ServerSettings {
   idempotency: IdempotencyStore | null
   /** The shared log of the channels; `null` for one node in memory. */
   backplane: Backplane | null
+  /** With a backplane, most channels the node follows at once. */
+  maxChannels: number
   /** What the transports read. */
   hub: HubSettings
 }
@@ -247,7 +261,18 @@ export function resolveSettings(
     throw new LiveServerError(INVALID, 'idempotencyStore must have claim(key) and release(key)')
   }
   const backplane = checkBackplane(options.backplane)
+  if (backplane !== null && history === 0) {
+    throw new LiveServerError(
+      INVALID,
+      'history must be at least 1 with a backplane: a node knows how far it has read a channel from its ring, and a client resuming there needs it',
+    )
+  }
+  const maxChannels = positive('maxChannels', options.maxChannels, 10_000)
+  if (maxChannels === 0) {
+    throw new LiveServerError(INVALID, 'maxChannels must be at least 1, got 0')
+  }
   return {
+    maxChannels,
     path,
     transports,
     backplane,

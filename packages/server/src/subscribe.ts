@@ -8,9 +8,10 @@ import { answerError, refuseExchange } from './exchange-errors'
 import { headersOf } from './headers'
 import type { Hub, ServerTransport } from './hub'
 import { quote } from './quote'
+import type { PreparedChannels } from './replicas'
 import type { ServerSettings } from './settings'
 import { authorizeStarts, namedChannels } from './subscribe-request'
-import type { ChannelStart, RequestForm } from './transports/context'
+import type { ChannelStart, RequestForm, StreamContext } from './transports/context'
 import { iframePage, streamIframe } from './transports/iframe'
 import { answerLongPoll, answerPoll, type PollAnswer } from './transports/poll'
 import { SSE_HEADERS, streamSse } from './transports/sse'
@@ -127,19 +128,34 @@ export async function subscribe(
   // With a backplane, each channel is loaded from the shared log (and has reached the id its
   // client resumes from) before the transport subscribes to it in one synchronous step.
   const loading = hub.prepare(starts.filter((start) => start.refused === undefined))
+  let prepared: PreparedChannels | null = null
   if (loading !== null) {
+    const retry = { 'Retry-After': retryAfter(hub.settings.retry) }
     try {
-      await loading
+      prepared = await loading
     } catch (error) {
       const message = error instanceof Error ? error.message : 'The backplane failed'
-      const retry = { 'Retry-After': retryAfter(hub.settings.retry) }
+      return answerError(exchange, 503, 'ERR_BACKPLANE', message, { ...cors, ...retry })
+    }
+    // From here to the subscriptions is one synchronous step: what is current now stays so.
+    if (!prepared.current) {
+      const message = 'A channel was lost from the backplane as it loaded; try again'
       return answerError(exchange, 503, 'ERR_BACKPLANE', message, { ...cors, ...retry })
     }
   }
   // The client may have gone while authorize ran: subscribing it now would leak it forever.
   if (exchange.closed.aborted) return
   const form: RequestForm = channel === null ? 'multi' : 'single'
-  const context = { request, form, channels: starts, cors, hub }
+  const context: StreamContext = {
+    request,
+    form,
+    channels: starts,
+    cors,
+    hub,
+    // The very channels prepare loaded: never a replica made since (a dropped one's successor).
+    channel: (name) => prepared?.get(name) ?? hub.channel(name),
+    peek: (name) => prepared?.get(name) ?? hub.peek(name),
+  }
   const closed = (listener: () => void): void =>
     exchange.closed.addEventListener('abort', listener, { once: true })
   if (transport === 'iframe') {

@@ -11,7 +11,8 @@ import { createIdGenerator } from '../src/ids'
 /**
  * A shared log in this process that several servers use as their backplane, with the knobs a
  * test of the server's side needs: a node's follow can be held back (a node behind the others),
- * the log can go down, or be lost. The Redis one is tested against a real redis-server in
+ * a channel's first load held back (a slow or hung store), the log can go down, or be lost (and
+ * stay unreadable). The Redis one is tested against a real redis-server in
  * packages/redis; this one tests what the server does with any backplane.
  */
 export function createSharedLog() {
@@ -23,6 +24,16 @@ export function createSharedLog() {
   function node() {
     const follows = new Map<FollowListener, { channel: string; held: StoredMessage[] | null }>()
     let held = false
+    /** Channels whose first load is held back, and the loads waiting. */
+    const heldLoads = new Map<string, (() => void)[]>()
+    /** Waiting for a channel's next load to be given. */
+    const loadWaiters = new Map<string, (() => void)[]>()
+    const load = (channel: string, listener: FollowListener): void => {
+      const stream = streams.get(channel) ?? []
+      const history = hosts[0]?.history ?? 1000
+      listener.load(stream.slice(-history), stream.length > history)
+      for (const waiter of loadWaiters.get(channel)?.splice(0) ?? []) waiter()
+    }
     const hosts: BackplaneHost[] = []
     const backplane: Backplane = {
       start: (host) => void hosts.push(host),
@@ -43,9 +54,9 @@ export function createSharedLog() {
           return () => {}
         }
         follows.set(listener, { channel, held: null })
-        const stream = streams.get(channel) ?? []
-        const history = hosts[0]?.history ?? 1000
-        queueMicrotask(() => listener.load(stream.slice(-history), stream.length > history))
+        const waiting = heldLoads.get(channel)
+        if (waiting !== undefined) waiting.push(() => load(channel, listener))
+        else queueMicrotask(() => load(channel, listener))
         return () => void follows.delete(listener)
       },
       async has(channel, id) {
@@ -74,13 +85,42 @@ export function createSharedLog() {
         held = false
         for (const message of pending.splice(0)) api.deliver(message)
       },
-      /** Tells its follows of `channel` the log was lost, then loads them again. */
-      lose(channel: string) {
+      /**
+       * Tells its follows of `channel` the log was lost, then loads them again (unless `reload`
+       * is false: see {@link reload}).
+       */
+      lose(channel: string, reload = true) {
         for (const [listener, follow] of follows) {
           if (follow.channel !== channel) continue
           listener.lost()
-          listener.load(streams.get(channel) ?? [], false)
+          if (reload) load(channel, listener)
         }
+      },
+      /** Loads its follows of `channel` again (after `lose(channel, false)`). */
+      reload(channel: string) {
+        for (const [listener, follow] of follows) {
+          if (follow.channel === channel) load(channel, listener)
+        }
+      },
+      /** Holds back the loads of new follows of `channel` until {@link releaseLoads}. */
+      holdLoads(channel: string) {
+        heldLoads.set(channel, heldLoads.get(channel) ?? [])
+      },
+      /** Gives the loads held back for `channel`, and no longer holds them. */
+      releaseLoads(channel: string) {
+        const waiting = heldLoads.get(channel) ?? []
+        heldLoads.delete(channel)
+        for (const give of waiting) give()
+      },
+      /** Resolves once this node's next load of `channel` was given. */
+      loaded(channel: string): Promise<void> {
+        return new Promise((resolve) => {
+          loadWaiters.set(channel, [...(loadWaiters.get(channel) ?? []), resolve])
+        })
+      },
+      /** How many follows of `channel` this node has now. */
+      following(channel: string): number {
+        return [...follows.values()].filter((follow) => follow.channel === channel).length
       },
     }
     nodes.add(api)

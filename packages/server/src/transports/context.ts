@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import type { Channel } from '../channel'
 import type { Headers } from '../cors'
 import { LiveServerError } from '../errors'
 import type { Hub } from '../hub'
@@ -47,6 +48,13 @@ export interface StreamContext {
   cors: Headers
   /** The server's channels, connections and settings. */
   hub: Hub
+  /**
+   * The channel to subscribe to for a start of `channels`: the hub's, or with a backplane the
+   * one `hub.prepare` loaded for this request.
+   */
+  channel(name: string): Channel
+  /** The same, for a poll that only reads it: one not kept is not created (one node). */
+  peek(name: string): Channel
 }
 
 /**

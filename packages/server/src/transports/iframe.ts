@@ -176,7 +176,7 @@ export function streamIframe(
   )
   connections.add(connection)
   const opened = openChannels(context.channels, (start) => {
-    const channel = hub.channel(start.channel)
+    const channel = context.channel(start.channel)
     followed.push(channel)
     return { channel, subscription: channel.subscribe(connection, start) }
   })

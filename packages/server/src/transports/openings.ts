@@ -27,7 +27,7 @@ export type Opening =
  * @example
  * ```ts
  * const opened = openChannels(context.channels, (start) => {
- *   const channel = hub.channel(start.channel)
+ *   const channel = context.channel(start.channel)
  *   return { channel, subscription: channel.subscribe(connection, start) }
  * })
  * ```

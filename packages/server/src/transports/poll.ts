@@ -75,7 +75,10 @@ const JSON_HEADERS = {
 export type Respond = (status: number, headers: Record<string, string>, headNow?: boolean) => Sink
 
 /** What a poll needs of a request, whatever runtime carries it. */
-export type PollContext = Pick<StreamContext, 'form' | 'channels' | 'cors' | 'hub'>
+export type PollContext = Pick<
+  StreamContext,
+  'form' | 'channels' | 'cors' | 'hub' | 'channel' | 'peek'
+>
 
 /** How a poll answers on its runtime. */
 export interface PollAnswer {
@@ -112,7 +115,7 @@ function answer(
 export function answerPoll(context: PollContext, io: PollAnswer): void {
   const { cors: headers, hub, form } = context
   const opened = openChannels(context.channels, (start) => {
-    const channel = hub.peek(start.channel)
+    const channel = context.peek(start.channel)
     return { channel, subscription: channel.replay(start) }
   })
   const answers = answersOf(form, opened)
@@ -202,7 +205,7 @@ export function answerLongPoll(context: PollContext, io: PollAnswer): void {
   const { cors: headers, hub, form } = context
   const { settings, connections } = hub
   const opened = openChannels(context.channels, (start) => {
-    const channel = hub.peek(start.channel)
+    const channel = context.peek(start.channel)
     return { channel, subscription: channel.replay(start) }
   })
   if (opened.some(saysSomething)) {
@@ -215,7 +218,7 @@ export function answerLongPoll(context: PollContext, io: PollAnswer): void {
   const followed: Followed[] = []
   for (const opening of opened) {
     if (opening.refused) continue
-    followed.push({ channel: hub.channel(opening.channel), opening })
+    followed.push({ channel: context.channel(opening.channel), opening })
   }
   const held = new HeldPoll(sink, followed, form, settings, connections, io.closed)
   for (const { channel, opening } of followed) {

@@ -113,7 +113,7 @@ export function streamSse(context: StreamContext, sink: Sink): () => void {
   connections.add(connection)
   const followed: Channel[] = []
   const opened = openChannels(context.channels, (start) => {
-    const channel = hub.channel(start.channel)
+    const channel = context.channel(start.channel)
     followed.push(channel)
     return { channel, subscription: channel.subscribe(connection, start) }
   })

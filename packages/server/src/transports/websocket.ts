@@ -16,6 +16,7 @@ import { nodeSocket } from '../node-socket'
 import { Outbox } from '../outbox'
 import { frameStart, type WireErrorCode } from '../protocol'
 import { quote } from '../quote'
+import type { PreparedChannels } from '../replicas'
 import type { ServerSocket, SocketEvents } from '../server-socket'
 
 /** The WebSocket frame of a message, built once and shared by every socket. */
@@ -299,37 +300,53 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null>,
           request: this.request,
           key: frame.key,
         })
-      } catch {
+      } catch (error) {
+        // The idempotency store is down (Redis): passing, the client retries with the same key.
+        if (error instanceof LiveServerError && error.code === 'ERR_BACKPLANE') {
+          return this.error('ERR_BACKPLANE', error.message, ref)
+        }
         return this.error('ERR_LISTENER', 'The server failed to take the message', ref)
       }
       return this.outbox.push(`${frameStart('ack')},"ref":${frame.ref}}`)
     }
     if (refusal) return this.error(refusal.code, refusal.message, { channel })
-    const { lastEventId, replay: backlog } = frame
-    // With a backplane the channel is loaded from the shared log first (see subscribe.ts).
-    const loading = this.subscriptions.has(channel)
-      ? null
-      : this.hub.prepare([{ channel, lastEventId }])
-    if (loading !== null) {
-      try {
-        await loading
-      } catch (error) {
-        const message = error instanceof Error ? error.message : 'The backplane failed'
-        return this.error('ERR_BACKPLANE', message, { channel })
-      }
-    }
-    if (this.subscriptions.has(channel) || this.ended) return
+    if (this.subscriptions.has(channel)) return
+    // Frames are handled in order: the count is exact here, and a frame past the limit must
+    // not load (and follow) a channel from the backplane.
     if (this.subscriptions.size >= MAX_SUBSCRIPTIONS) {
       const message = `At most ${MAX_SUBSCRIPTIONS} channels per socket`
       this.report('ERR_TOO_MANY', message, { client: true, channel })
       return this.error('ERR_TOO_MANY', message, { channel })
     }
+    const { lastEventId, replay: backlog } = frame
+    // With a backplane the channel is loaded from the shared log first (see subscribe.ts), and
+    // the socket subscribes to the very channel that was loaded.
+    const loading = this.hub.prepare([{ channel, lastEventId }])
+    let target: Channel
+    if (loading === null) target = this.hub.channel(channel)
+    else {
+      let prepared: PreparedChannels
+      try {
+        prepared = await loading
+      } catch (error) {
+        const message = error instanceof Error ? error.message : 'The backplane failed'
+        return this.error('ERR_BACKPLANE', message, { channel })
+      }
+      if (this.ended) return
+      const loaded = prepared.get(channel)
+      // From here to the subscription is one synchronous step: what is current now stays so.
+      if (!prepared.current || loaded === undefined) {
+        const message = 'The channel was lost from the backplane as it loaded; try again'
+        return this.error('ERR_BACKPLANE', message, { channel })
+      }
+      target = loaded
+    }
+    if (this.ended) return
     const subscriber: Subscriber = {
       deliver: (message) => this.outbox.push(message),
       // The channel's log was lost: the client resumes every channel, and is told of the gap.
       close: () => this.close(),
     }
-    const target = this.hub.channel(channel)
     this.subscriptions.set(channel, { channel: target, subscriber })
     const replay = target.subscribe(subscriber, { lastEventId, replay: backlog })
     // A fresh subscriber learns where it stands; a resuming one (or one given a backlog) knows.
