@@ -14,9 +14,9 @@ type Send = (args: string[]) => Promise<unknown>
 export const newEpoch = (): string => `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`
 
 /**
- * The channel's epoch (`key` is its epoch key), set first (`SET NX`) if it has none: what a
- * follow remembers, to tell later whether the stream is still the one it loaded. `''` if the
- * key vanished between the two commands (it then never matches again: the stream was lost).
+ * The channel's epoch (`key` is its epoch key), read only (`GET`): what a follow remembers, to
+ * tell later whether the stream is still the one it loaded. `''` when the channel has none yet
+ * (nothing was ever published on it): following a channel writes nothing to Redis.
  *
  * @example
  * ```ts
@@ -24,17 +24,13 @@ export const newEpoch = (): string => `${Date.now().toString(36)}${randomBytes(4
  * ```
  */
 export async function readEpoch(send: Send, key: string): Promise<string> {
-  let epoch = await send(['GET', key])
-  if (epoch === null) {
-    await send(['SET', key, newEpoch(), 'NX'])
-    epoch = await send(['GET', key])
-  }
+  const epoch = await send(['GET', key])
   return epoch === null || epoch === undefined ? '' : String(epoch)
 }
 
 /** The epochs a publisher already made sure of: see {@link epochGuard}. */
 export interface EpochGuard {
-  /** Sets the channel's epoch (`SET NX`) unless this guard already did on this connection. */
+  /** Sets the channel's epoch (`SET NX`) unless this guard did lately on this connection. */
   ensure(channel: string, key: string): Promise<void>
   /** Forgets every channel: after an error or a reconnection (Redis may have lost the keys). */
   forget(): void
@@ -42,8 +38,10 @@ export interface EpochGuard {
 
 /**
  * Makes sure each channel a publisher writes has an epoch, with one `SET NX` per channel per
- * connection rather than one per publish. Call `forget()` on any error or reconnection: a Redis
- * restarted without persistence lost the keys.
+ * connection rather than one per publish. It remembers the `capacity` channels used last
+ * (10,000 by default; one published on after that costs one `SET NX` more), so its memory is
+ * bounded however many channels are published on. Call `forget()` on any error or
+ * reconnection: a Redis restarted without persistence lost the keys.
  *
  * @example
  * ```ts
@@ -51,13 +49,21 @@ export interface EpochGuard {
  * await epochs.ensure('prices', channelKeys(prefix, 'prices').epoch)
  * ```
  */
-export function epochGuard(send: Send): EpochGuard {
-  const done = new Set<string>()
+export function epochGuard(send: Send, capacity = 10_000): EpochGuard {
+  // A Map keeps insertion order: re-inserting on use makes its first key the least recent.
+  const done = new Map<string, true>()
   return {
     async ensure(channel, key) {
-      if (done.has(channel)) return
+      if (done.delete(channel)) {
+        done.set(channel, true)
+        return
+      }
       await send(['SET', key, newEpoch(), 'NX'])
-      done.add(channel)
+      done.set(channel, true)
+      if (done.size > capacity) {
+        const oldest = done.keys().next()
+        if (!oldest.done) done.delete(oldest.value)
+      }
     },
     forget() {
       done.clear()

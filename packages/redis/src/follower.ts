@@ -5,11 +5,11 @@ import {
 } from '@livedata/server/backplane'
 import { type Backoff, backoff } from './backoff'
 import { isUnreachable, type RedisConnection } from './connection'
-import { readEpoch } from './epochs'
 import type { RedisHealth } from './health'
 import { channelKeys } from './keys'
 import { streamsOf, toStoredMessages } from './stream-entries'
 import { compareStreamIds } from './stream-ids'
+import { toStreamInfo } from './stream-info'
 
 type Send = (args: string[]) => Promise<unknown>
 
@@ -24,13 +24,28 @@ interface Follow {
   readonly listener: FollowListener
   /** The newest id delivered (by the load or a message). */
   lastId: string
-  /** The channel's epoch when it was loaded. */
+  /** The channel's epoch when it was loaded (`''`: it had none, nothing was published yet). */
   epoch: string
+  /** Whether a read since the (re)load was checked for a trim past `lastId`. */
+  checked: boolean
+  /**
+   * How many entries the stream had ever been given up to `lastId` (its `entries-added` then),
+   * `null` when unknown (Redis before 7): entries removed beyond it were never read.
+   */
+  position: number | null
   /**
    * `loading`: its first load is under way; `following`: in the loop; `stale`: told `lost()`,
    * reloaded by the loop before it reads again; `closed`: unfollowed, or its first load failed.
    */
   state: 'loading' | 'following' | 'stale' | 'closed'
+}
+
+/** The follows of one stream in one read: from the id of the one furthest back. */
+interface Group {
+  from: string
+  /** The position (see `Follow`) of the follow furthest back. */
+  position: number | null
+  follows: Follow[]
 }
 
 /** What {@link createFollower} works with. */
@@ -40,10 +55,15 @@ export interface FollowerOptions {
   /** The loop's own connection: `XREAD BLOCK`, and the checks between reads. */
   blocking: RedisConnection
   prefix: string
-  /** Entries read per stream per `XREAD`: at most the streams' trim length (see `deliver`). */
+  /**
+   * Entries read per stream per `XREAD`: at least the streams' trim length, so that a follower
+   * reads in one go all that a stream holds (a full batch is read again at once, without BLOCK).
+   */
   count: number
   /** How long one `XREAD` blocks, in ms. */
   block: number
+  /** How long the loop waits for the answer of a blocking `XREAD`, in ms: `block` and a margin. */
+  readTimeout: number
   /** Messages a load gives (the host's `history`). */
   history: () => number
   health: RedisHealth
@@ -63,18 +83,39 @@ export interface Follower {
   stop(): Promise<void>
 }
 
-/** Reads a channel's tail: its epoch first (so a loss after it is seen), then its newest entries. */
-async function load(
-  send: Send,
-  follow: Follow,
-  history: number,
-): Promise<{ epoch: string; lastId: string; messages: StoredMessage[]; more: boolean }> {
-  const epoch = await readEpoch(send, follow.epochKey)
-  const reply = await send(['XREVRANGE', follow.stream, '+', '-', 'COUNT', String(history + 1)])
-  const newest = toStoredMessages(follow.channel, reply)
+/** What a load found: see {@link load}. */
+interface Loaded {
+  epoch: string
+  lastId: string
+  position: number | null
+  messages: StoredMessage[]
+  more: boolean
+}
+
+/**
+ * Reads a channel's tail at one instant (`MULTI`): its epoch, its newest entries and `XINFO
+ * STREAM`. The follow goes on from the newest entry; from an empty stream's last generated id
+ * (its trimmed or deleted entries are not news); from `0-0` when there is no stream.
+ */
+async function load(connection: RedisConnection, follow: Follow, history: number): Promise<Loaded> {
+  const [epoch, range, infoReply] = await connection.transaction([
+    ['GET', follow.epochKey],
+    ['XREVRANGE', follow.stream, '+', '-', 'COUNT', String(history + 1)],
+    ['XINFO', 'STREAM', follow.stream],
+  ])
+  for (const reply of [epoch, range]) if (reply instanceof Error) throw reply
+  const info = toStreamInfo(infoReply)
+  const newest = toStoredMessages(follow.channel, range)
+  const lastId = newest[0]?.id ?? info?.lastGeneratedId ?? ORIGIN
+  let position: number | null = null
+  if (info === null) position = 0
+  else if (info.entriesAdded !== undefined && lastId === info.lastGeneratedId) {
+    position = info.entriesAdded
+  }
   return {
-    epoch,
-    lastId: newest[0]?.id ?? ORIGIN,
+    epoch: epoch === null || epoch === undefined ? '' : String(epoch),
+    lastId,
+    position,
     messages: newest.slice(0, history).reverse(),
     more: newest.length > history,
   }
@@ -88,7 +129,10 @@ async function exists(send: Send, stream: string, id: string): Promise<boolean> 
 /**
  * The follower of a Redis backplane: ONE loop per backplane, on its own connection, running
  * `XREAD COUNT <count> BLOCK <block> STREAMS k1 k2 … id1 id2 …` over every followed channel from
- * the last id it delivered. When the set of channels changes while it is blocked, the command
+ * the last id it delivered (without BLOCK right after a full batch). A read that may have started
+ * below a stream's trimmed head (a full batch, or a follow's first read) is checked with `XINFO
+ * STREAM`: if entries after the follow's last id were removed, it is told `lost()` and loaded
+ * again, never left to skip them silently. When the set of channels changes while it is blocked, the command
  * connection sends `CLIENT UNBLOCK`, retried until the loop reads the new set (an unblock that
  * reached Redis before the `XREAD` did would otherwise leave a new channel waiting a whole block).
  *
@@ -99,8 +143,8 @@ async function exists(send: Send, stream: string, id: string): Promise<boolean> 
  *
  * @example
  * ```ts
- * const follower = createFollower({ command, blocking, prefix: 'livedata', count: 100, block: 5000,
- *   history: () => 1000, health, report })
+ * const follower = createFollower({ command, blocking, prefix: 'livedata', count: 1000,
+ *   block: 5000, readTimeout: 10_000, history: () => 1000, health, report })
  * const unfollow = follower.follow('prices', listener)
  * ```
  */
@@ -120,6 +164,8 @@ export function createFollower(options: FollowerOptions): Follower {
   let unblocking = false
   let wake: (() => void) | null = null
   let pause: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | null = null
+  /** The error reply last reported (the loop's refusals are reported once per cause). */
+  let refused: string | null = null
 
   const call = (follow: Follow, what: string, fn: () => void): void => {
     try {
@@ -161,10 +207,12 @@ export function createFollower(options: FollowerOptions): Follower {
   }
 
   async function reload(follow: Follow): Promise<void> {
-    const loaded = await load(blocking.send, follow, options.history())
+    const loaded = await load(blocking, follow, options.history())
     if (follow.state !== 'stale') return
     follow.epoch = loaded.epoch
     follow.lastId = loaded.lastId
+    follow.position = loaded.position
+    follow.checked = false
     follow.state = 'following'
     call(follow, 'load', () => follow.listener.load(loaded.messages, loaded.more))
   }
@@ -173,84 +221,136 @@ export function createFollower(options: FollowerOptions): Follower {
   async function recover(): Promise<void> {
     for (const follow of follows) {
       if (follow.state !== 'following') continue
-      const epoch = await blocking.send(['GET', follow.epochKey])
-      let intact = epoch !== null && String(epoch) === follow.epoch
+      const reply = await blocking.send(['GET', follow.epochKey])
+      const epoch = reply === null || reply === undefined ? '' : String(reply)
+      // A channel loaded before its first publish had no epoch: the one set since is its own if
+      // the entry it last read is still there.
+      let intact = epoch === follow.epoch || (follow.epoch === '' && epoch !== '')
       if (intact && follow.lastId !== ORIGIN) {
         intact = await exists(blocking.send, follow.stream, follow.lastId)
       }
       if (!intact && follow.state === 'following') lose(follow)
+      else if (follow.state === 'following') follow.epoch = epoch
     }
     outage = false
   }
 
+  /**
+   * Reads `stream` again from `from` at one instant with `XINFO STREAM` (and whether `from` is
+   * still there): the entries to deliver, or `null` if entries after `from` were removed before
+   * they were read. Trims remove the oldest entries first, so `entries-added - length` of them
+   * are gone: more than the follow's position means some after `from`; unless `from` itself is
+   * still there (then none after it was trimmed; a `XDEL` is the app's own). Before Redis 7
+   * (no `entries-added`), only a full batch read from an id that is gone says so. A stream gone,
+   * or whose epoch changed, is lost too (deleted, or deleted and written again). A follow
+   * loaded before the channel had an epoch takes the one it has now.
+   */
+  async function snapshot(group: Group, stream: string): Promise<StoredMessage[] | null> {
+    const first = group.follows[0] as Follow
+    const [read, infoReply, there, epochReply] = await blocking.transaction([
+      ['XREAD', 'COUNT', String(count), 'STREAMS', stream, group.from],
+      ['XINFO', 'STREAM', stream],
+      ['XRANGE', stream, group.from, group.from],
+      ['GET', first.epochKey],
+    ])
+    for (const reply of [read, there, epochReply]) if (reply instanceof Error) throw reply
+    const info = toStreamInfo(infoReply)
+    if (info === null) return null
+    const epoch = epochReply === null || epochReply === undefined ? '' : String(epochReply)
+    if (group.follows.some((follow) => follow.epoch !== '' && follow.epoch !== epoch)) return null
+    for (const follow of group.follows) follow.epoch = epoch
+    const messages = toStoredMessages(first.channel, streamsOf(read).get(stream))
+    const kept = group.from !== ORIGIN && Array.isArray(there) && there.length > 0
+    if (kept) return messages
+    const position = group.position
+    if (info.entriesAdded === undefined || position === null) {
+      return messages.length >= count && group.from !== ORIGIN ? null : messages
+    }
+    return info.entriesAdded - info.length > position ? null : messages
+  }
+
+  /** Delivers a read; whether a stream's batch came back full (there may be more at once). */
   async function deliver(
-    groups: Map<string, { from: string; follows: Follow[] }>,
+    groups: Map<string, Group>,
     reply: Map<string, unknown>,
-  ): Promise<void> {
+  ): Promise<boolean> {
+    let full = false
     for (const [stream, entries] of reply) {
       const group = groups.get(stream)
       const first = group?.follows[0]
       if (group === undefined || first === undefined) continue
-      const messages = toStoredMessages(first.channel, entries)
-      // A full batch may mean the read started below the stream's trimmed head: entries are
-      // only trimmed oldest first, so if the id it read from is still there, none after it were.
-      // (A stream trimmed to less than `count` entries could hide a skip; see the README.)
-      if (
-        messages.length >= count &&
-        group.from !== ORIGIN &&
-        !(await exists(blocking.send, stream, group.from))
-      ) {
-        for (const follow of group.follows) if (follow.state === 'following') lose(follow)
-        continue
+      let messages = toStoredMessages(first.channel, entries)
+      if (messages.length === 0) continue
+      // Checked when there is reason only: a full batch (the read may have started below the
+      // trimmed head), or a follow's first read since its load (a burst may have been trimmed
+      // before it).
+      if (messages.length >= count || group.follows.some((follow) => !follow.checked)) {
+        const checked = await snapshot(group, stream)
+        if (checked === null) {
+          for (const follow of group.follows) if (follow.state === 'following') lose(follow)
+          continue
+        }
+        for (const follow of group.follows) follow.checked = true
+        messages = checked
       }
+      if (messages.length >= count) full = true
       for (const follow of group.follows) {
         for (const message of messages) {
           if (follow.state !== 'following') break
           if (compareStreamIds(message.id, follow.lastId) <= 0) continue
           follow.lastId = message.id
+          if (follow.position !== null) follow.position++
           call(follow, 'message', () => follow.listener.message(message))
         }
       }
     }
+    return full
   }
+
+  /** A batch came back full: read again at once, without BLOCK. */
+  let hurry = false
 
   async function readOnce(): Promise<void> {
     if (outage) await recover()
     for (const follow of follows) if (follow.state === 'stale') await reload(follow)
-    const groups = new Map<string, { from: string; follows: Follow[] }>()
+    const groups = new Map<string, Group>()
     for (const follow of follows) {
       if (follow.state !== 'following') continue
       const group = groups.get(follow.stream)
-      if (group === undefined) groups.set(follow.stream, { from: follow.lastId, follows: [follow] })
-      else {
+      if (group === undefined) {
+        groups.set(follow.stream, {
+          from: follow.lastId,
+          position: follow.position,
+          follows: [follow],
+        })
+      } else {
         group.follows.push(follow)
-        if (compareStreamIds(follow.lastId, group.from) < 0) group.from = follow.lastId
+        if (compareStreamIds(follow.lastId, group.from) < 0) {
+          group.from = follow.lastId
+          group.position = follow.position
+        }
       }
     }
     if (groups.size === 0) return
     blockingId ??= String(await blocking.send(['CLIENT', 'ID']))
     const keys = [...groups.keys()]
     const ids = keys.map((key) => groups.get(key)?.from ?? ORIGIN)
+    const wait = hurry ? [] : ['BLOCK', String(block)]
     reading = generation
     let reply: unknown
     try {
-      reply = await blocking.send([
-        'XREAD',
-        'COUNT',
-        String(count),
-        'BLOCK',
-        String(block),
-        'STREAMS',
-        ...keys,
-        ...ids,
-      ])
+      reply = await blocking.send(
+        ['XREAD', 'COUNT', String(count), ...wait, 'STREAMS', ...keys, ...ids],
+        options.readTimeout,
+      )
     } finally {
       reading = null
     }
     health.up()
     delays.reset()
     // Only the follows this read was issued for: one added since may stand further back.
-    await deliver(groups, streamsOf(reply))
+    hurry = await deliver(groups, streamsOf(reply))
+    refused = null
   }
 
   async function run(): Promise<void> {
@@ -270,13 +370,20 @@ export function createFollower(options: FollowerOptions): Follower {
         if (stopped) break
         blockingId = null
         outage = true
+        hurry = false
         if (isUnreachable(error)) health.down(error)
         else {
-          report(
-            new LiveServerError('ERR_BACKPLANE', 'Redis refused a read of the follower', {
-              cause: error,
-            }),
-          )
+          // Once per cause (a key of the wrong type fails every retry the same way), and again
+          // only after a read went through.
+          const cause = error instanceof Error ? error.message : String(error)
+          if (cause !== refused) {
+            refused = cause
+            report(
+              new LiveServerError('ERR_BACKPLANE', 'Redis refused a read of the follower', {
+                cause: error,
+              }),
+            )
+          }
         }
         await new Promise<void>((resolve) => {
           pause = { timer: setTimeout(resolve, delays.next()), resolve }
@@ -298,6 +405,8 @@ export function createFollower(options: FollowerOptions): Follower {
         listener,
         lastId: ORIGIN,
         epoch: '',
+        checked: false,
+        position: null,
         state: 'loading',
       }
       if (stopped) {
@@ -315,11 +424,13 @@ export function createFollower(options: FollowerOptions): Follower {
         return () => {}
       }
       follows.add(follow)
-      load(command.send, follow, options.history()).then(
+      load(command, follow, options.history()).then(
         (loaded) => {
           if (follow.state !== 'loading') return
           follow.epoch = loaded.epoch
           follow.lastId = loaded.lastId
+          follow.position = loaded.position
+          follow.checked = false
           follow.state = 'following'
           health.up()
           call(follow, 'load', () => listener.load(loaded.messages, loaded.more))

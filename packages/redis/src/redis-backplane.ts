@@ -10,20 +10,19 @@ import { redisIdempotencyStore } from './redis-idempotency'
 import { isStreamId } from './stream-ids'
 
 /**
- * A node-redis client of the app's (`createClient()` of `redis` or `@redis/client`, connected):
- * the backplane sends its commands on it, never closes it, and `duplicate()`s it for its
- * blocking connection. A single Redis (or one behind Sentinel), not a cluster: one `XREAD`
- * reads the streams of many channels.
+ * A node-redis client of the app's (`createClient()` of `redis` or `@redis/client`): the
+ * backplane only `duplicate({ disableOfflineQueue: true })`s it, twice (one connection for its
+ * commands, one for its blocking read), and closes those duplicates on `close()`. The app's
+ * client itself sends nothing for the backplane and is never closed by it. A single Redis (or
+ * one behind Sentinel), not a cluster: one `XREAD` reads the streams of many channels.
  *
  * @example
  * ```ts
- * const client = createClient({ url: process.env.REDIS_URL })
- * await client.connect()
- * redisBackplane({ client }) // close() leaves `client` open
+ * const client = createClient({ url: process.env.REDIS_URL, password: process.env.REDIS_PASSWORD })
+ * redisBackplane({ client }) // its connection options, its own two connections
  * ```
  */
 export interface RedisClientLike {
-  sendCommand(args: string[]): Promise<unknown>
   duplicate(overrides?: { disableOfflineQueue?: boolean }): OwnedRedisClient
 }
 
@@ -38,7 +37,10 @@ export interface RedisClientLike {
 export interface RedisBackplaneOptions {
   /** A Redis URL (`redis://host:6379`): the backplane opens (and closes) two clients of its own. */
   url?: string
-  /** A connected client of the app's: used for commands, duplicated for the blocking read. */
+  /**
+   * A client of the app's, whose options (url, credentials, TLS, RESP) the backplane's own two
+   * connections copy (`duplicate()`); it is never used nor closed by the backplane.
+   */
   client?: RedisClientLike
   /** The key prefix, the same on every node and publisher. Default `'livedata'`. */
   prefix?: string
@@ -51,6 +53,12 @@ export interface RedisBackplaneOptions {
   idempotencyWindow?: number
   /** How long the follower's `XREAD` blocks before it is issued again, in ms. Default 5000. */
   block?: number
+  /**
+   * How long a command may wait for Redis's answer, in ms (the blocking `XREAD`: `block` and
+   * this much). On expiry it rejects with `ERR_BACKPLANE`, `health()` turns `down`, and every
+   * command on that connection fails at once until Redis answers the late one. Default 5000.
+   */
+  commandTimeout?: number
 }
 
 /**
@@ -59,8 +67,9 @@ export interface RedisBackplaneOptions {
  * them with one id, and any request may land on any node.
  *
  * - `publish` appends to the channel's stream (`XADD <prefix>:ch:<channel> MAXLEN ~ <history>`)
- *   and resolves its id; while Redis is unreachable it rejects at once with `ERR_BACKPLANE`
- *   (nothing waits in memory).
+ *   and resolves its id; while Redis is unreachable (not connected, or a command went
+ *   unanswered for `commandTimeout`) it rejects at once with `ERR_BACKPLANE` (nothing waits in
+ *   memory).
  * - `follow` loads the channel's newest messages, then one loop per backplane (one blocking
  *   connection) delivers every new entry once, in order. A follow whose first load fails (Redis
  *   unreachable) gets `failed()` and is over: the server follows again on the next subscribe.
@@ -94,6 +103,7 @@ export function redisBackplane(options: RedisBackplaneOptions): Backplane {
   const prefix = prefixOption(options.prefix)
   const history = positiveOption('history', options.history, 1000)
   const block = positiveOption('block', options.block, 5000)
+  const commandTimeout = positiveOption('commandTimeout', options.commandTimeout, 5000)
   const window = options.idempotencyWindow ?? 600_000
   if (!Number.isSafeInteger(window) || window < 0) {
     throw new LiveServerError(
@@ -104,17 +114,11 @@ export function redisBackplane(options: RedisBackplaneOptions): Backplane {
 
   let host: BackplaneHost | undefined
   let closed = false
-  // Up again once every open connection is ready: two clients reconnecting one after the other
-  // are one outage, not two.
-  const connections = (): unknown[] => [created, blockingClient, given]
+  // Up again once every connection is ready: two clients reconnecting one after the other are
+  // one outage, not two.
   const health = redisHealth(
     () => host?.report,
-    () =>
-      connections().every((client) => {
-        if (typeof client !== 'object' || client === null) return true
-        const { isOpen, isReady } = client as { isOpen?: unknown; isReady?: unknown }
-        return isOpen !== true || isReady !== false
-      }),
+    () => command.ready() && blocking.ready(),
   )
   const report = (error: LiveServerError): void => {
     try {
@@ -123,28 +127,36 @@ export function redisBackplane(options: RedisBackplaneOptions): Backplane {
       // report never throws; if it does, the backplane goes on.
     }
   }
-  // Errors the clients emit (each failed reconnection) must never crash the process: they
-  // only mark Redis unreachable; commands fail on their own and say why.
+  // Errors the clients emit (each failed reconnection) and commands that timed out must never
+  // crash the process: they only mark Redis unreachable; commands fail on their own and say why.
   const onError = (error: unknown): void => health.down(error)
+  const onResponsive = (): void => health.up()
 
+  // Two connections of the backplane's own, without offline queue, even with the app's client
+  // (its offline queue would hold commands while Redis is down): never the app's client itself.
   const created = url === undefined ? null : createClient({ url, disableOfflineQueue: true })
-  const ownCommand: OwnedRedisClient | null = created
-  const blockingClient: OwnedRedisClient =
-    created?.duplicate() ?? (given as RedisClientLike).duplicate({ disableOfflineQueue: true })
-  const command = redisConnection(
-    ownCommand ?? (given as RedisClientLike),
-    ownCommand !== null,
+  const source: RedisClientLike = created ?? (given as RedisClientLike)
+  const commandClient: OwnedRedisClient = created ?? source.duplicate({ disableOfflineQueue: true })
+  const blockingClient: OwnedRedisClient = source.duplicate({ disableOfflineQueue: true })
+  const command = redisConnection(commandClient, {
+    timeout: commandTimeout,
     onError,
-  )
-  const blocking = redisConnection(blockingClient, true, onError)
+    onResponsive,
+  })
+  const blocking = redisConnection(blockingClient, {
+    timeout: commandTimeout,
+    onError,
+    onResponsive,
+  })
   const epochs = epochGuard(command.send)
   const follower = createFollower({
     command,
     blocking,
     prefix,
-    // At most the trim length, so that a full batch is how a skip past the head shows.
-    count: Math.min(100, history),
+    // The trim length: a read gets all a stream holds, so a node keeps up with a burst.
+    count: history,
     block,
+    readTimeout: block + commandTimeout,
     history: () => host?.history ?? history,
     health,
     report,
@@ -160,7 +172,7 @@ export function redisBackplane(options: RedisBackplaneOptions): Backplane {
     health.up()
   }
   blockingClient.on('ready', reconnected)
-  ownCommand?.on('ready', commandReady)
+  commandClient.on('ready', commandReady)
 
   const failure = (what: string, cause: unknown): LiveServerError => {
     if (isUnreachable(cause)) health.down(cause)
@@ -228,7 +240,7 @@ export function redisBackplane(options: RedisBackplaneOptions): Backplane {
       closed = true
       const stopped = follower.stop()
       blockingClient.off('ready', reconnected)
-      ownCommand?.off('ready', commandReady)
+      commandClient.off('ready', commandReady)
       // The loop's XREAD may be blocked: end its connection at once.
       await blocking.close(true)
       await stopped

@@ -5,7 +5,7 @@ import type {
   LiveServerError,
   StoredMessage,
 } from '@livedata/server/backplane'
-import { redisBackplane } from '../src/index'
+import { type OwnedRedisClient, redisBackplane } from '../src/index'
 
 /** What one follow heard, in order. */
 export interface Heard {
@@ -75,3 +75,24 @@ export const prepared = (channel: string, data: unknown, event?: string) => ({
   event,
   json: JSON.stringify(data),
 })
+
+type Send = (args: string[]) => Promise<unknown>
+
+/**
+ * A client for `redisBackplane({ client })` whose duplicates (the backplane's own connections)
+ * pass each command through `around(args, send)`, `send` being that same connection: what it
+ * sends before or after the command goes before or after it on the wire, deterministically.
+ */
+export function hooked(
+  app: { duplicate(overrides?: { disableOfflineQueue?: boolean }): OwnedRedisClient },
+  around: (args: string[], send: Send) => Promise<unknown>,
+) {
+  return {
+    duplicate(overrides?: { disableOfflineQueue?: boolean }): OwnedRedisClient {
+      const copy = app.duplicate(overrides)
+      const send = copy.sendCommand.bind(copy) as Send
+      ;(copy as { sendCommand: Send }).sendCommand = (args) => around(args, send)
+      return copy
+    },
+  }
+}

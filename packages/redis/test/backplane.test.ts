@@ -3,7 +3,7 @@ import { describeWithRedis, startRedis, type TestRedis } from '@livedata/test-re
 import { createClient } from '@redis/client'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import { channelKeys, redisBackplane } from '../src/index'
-import { backplanes, hear, host, prepared } from './backplane-helpers'
+import { backplanes, hear, hooked, host, prepared } from './backplane-helpers'
 
 const until = (check: () => void) => vi.waitFor(check, { timeout: 10_000, interval: 10 })
 
@@ -104,16 +104,13 @@ describeWithRedis('redisBackplane against a real redis-server', () => {
     let loads = 0
     // Right after the second load's XREVRANGE, on the same connection, an entry is appended:
     // the loop reads it for the first follow while the second one loaded just before it.
-    const client = {
-      sendCommand(args: string[]) {
-        const reply = app.sendCommand(args)
-        if (args[0] === 'XREVRANGE' && args[1] === stream && ++loads === 2) {
-          void app.sendCommand(['XADD', stream, '*', 'd', '"between"'])
-        }
-        return reply
-      },
-      duplicate: (overrides?: { disableOfflineQueue?: boolean }) => app.duplicate(overrides),
-    }
+    const client = hooked(app, (args, send) => {
+      const reply = send(args)
+      if (args[0] === 'XREVRANGE' && args[1] === stream && ++loads === 2) {
+        void send(['XADD', stream, '*', 'd', '"between"'])
+      }
+      return reply
+    })
     try {
       const backplane = redisBackplane({ client, prefix: 'n9' })
       backplane.start(host())
@@ -192,7 +189,14 @@ describeWithRedis('redisBackplane against a real redis-server', () => {
       await until(() => expect(heard.loads).toHaveLength(1))
       const id = await backplane.publish(prepared('own', 1))
       await until(() => expect(heard.messages.map((m) => m.id)).toEqual([id]))
+      // Its own connections are two duplicates of the app's client, closed by close().
+      const clients = async () =>
+        String(await reader.sendCommand(['CLIENT', 'LIST']))
+          .trim()
+          .split('\n').length
+      const open = await clients()
       await backplane.close()
+      await until(async () => expect(await clients()).toBe(open - 2))
       expect(app.isOpen).toBe(true)
       expect(await app.ping()).toBe('PONG')
       const error = await backplane.publish(prepared('own', 2)).catch((caught: unknown) => caught)
@@ -200,6 +204,52 @@ describeWithRedis('redisBackplane against a real redis-server', () => {
     } finally {
       await app.close()
     }
+  })
+
+  it('following a channel writes nothing to Redis: a stream that does not exist leaves no key behind, and an existing epoch is only read', async () => {
+    const { backplane } = nodes.make({ url: redis.url, prefix: 'c1' })
+    const ghost = hear()
+    backplane.follow('ghost', ghost.listener)
+    await until(() => expect(ghost.loads).toHaveLength(1))
+    // A round of the loop over it: a message on another channel it follows arrives.
+    const other = hear()
+    backplane.follow('other', other.listener)
+    await until(() => expect(other.loads).toHaveLength(1))
+    expect(await reader.keys('c1:*')).toEqual([])
+    const publisher = nodes.make({ url: redis.url, prefix: 'c1' }).backplane
+    const id = await publisher.publish(prepared('other', 1))
+    await until(() => expect(other.messages.map((m) => m.id)).toEqual([id]))
+    expect((await reader.keys('c1:*')).sort()).toEqual(['c1:ch:other', 'c1:epoch:other'])
+    const epoch = await reader.get('c1:epoch:other')
+    const late = hear()
+    backplane.follow('other', late.listener)
+    await until(() => expect(late.loads).toHaveLength(1))
+    expect(await reader.get('c1:epoch:other')).toBe(epoch)
+    expect(await reader.keys('c1:*ghost*')).toEqual([])
+  })
+
+  it('a key of the wrong type in the loop is reported once, not at every retry', async () => {
+    const { backplane, host } = nodes.make({ url: redis.url, prefix: 'd1' })
+    const bad = hear()
+    backplane.follow('bad', bad.listener)
+    await until(() => expect(bad.loads).toHaveLength(1))
+    const failedCalls = async () => {
+      const info = String(await reader.sendCommand(['INFO', 'commandstats']))
+      let total = 0
+      for (const match of info.matchAll(/failed_calls=(\d+)/g)) total += Number(match[1])
+      return total
+    }
+    const before = await failedCalls()
+    await reader.set(channelKeys('d1', 'bad').stream, 'not a stream')
+    // Reading the set again (a new channel) makes the loop read the bad key.
+    backplane.follow('trigger', hear().listener)
+    // Four refusals in a row (100, 200, 400 ms of backoff between them).
+    await until(async () => expect((await failedCalls()) - before).toBeGreaterThanOrEqual(4))
+    const refused = host.reports.filter((error) => error.message.includes('refused a read'))
+    expect(refused).toHaveLength(1)
+    expect(refused[0]?.code).toBe('ERR_BACKPLANE')
+    expect(String((refused[0]?.cause as Error | undefined)?.message)).toMatch('WRONGTYPE')
+    await reader.del(channelKeys('d1', 'bad').stream)
   })
 
   it('refuses options that cannot work, with a sentence', () => {
