@@ -73,9 +73,13 @@ export interface RedisBackplaneOptions {
  * - `follow` loads the channel's newest messages, then one loop per backplane (one blocking
  *   connection) delivers every new entry once, in order. A follow whose first load fails (Redis
  *   unreachable) gets `failed()` and is over: the server follows again on the next subscribe.
- *   After an outage, a channel whose stream was lost (Redis restarted without persistence, or
- *   trimmed past what was read) gets `lost()` and a new `load()`; the others go on where they
- *   were, missing nothing.
+ *   A read takes up to `history` entries per channel (a full batch is read again at once); a
+ *   full batch or a follow's first read is checked (`XINFO STREAM`): if entries were trimmed
+ *   before it read them, or the channel's epoch changed, it gets `lost()` and a new `load()`.
+ *   After an outage, a channel whose stream was lost (Redis restarted without persistence) gets
+ *   the same; the others go on where they were, missing nothing. Following writes nothing.
+ * - Every command rejects with `ERR_BACKPLANE` at once while its connection is not ready, and
+ *   after `commandTimeout` ms without an answer; `close()` never hangs.
  * - `health()` is `down` while Redis is unreachable; the host's `report` hears once when it goes
  *   and once when it is back.
  * - `idempotency` keeps the sends' keys in Redis (`SET … NX PX`), shared by every node.

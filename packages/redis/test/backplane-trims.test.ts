@@ -76,6 +76,34 @@ describeWithRedis('redisBackplane when streams are trimmed under a follow', () =
     }
   })
 
+  it('a stream deleted and written again while Redis stays up (FLUSHALL) is noticed on its next full batch: its epoch changed, so lost() and a reload', async () => {
+    const backplane = redisBackplane({ url: redis.url, prefix: 'd4', history: 10 })
+    backplane.start(host(10))
+    try {
+      const heard = hear()
+      backplane.follow('gone', heard.listener)
+      await until(() => expect(heard.loads).toHaveLength(1))
+      const first = await backplane.publish(prepared('gone', 'first'))
+      await until(() => expect(heard.messages.map((m) => m.id)).toEqual([first]))
+      await app.sendCommand(['FLUSHALL'])
+      // Another node publishes a burst of 10 (the history) on the new stream, with a new epoch.
+      const stream = channelKeys('d4', 'gone').stream
+      await app.sendCommand([
+        'EVAL',
+        `redis.call('SET', KEYS[2], 'new-epoch') ${BURST}`,
+        '2',
+        stream,
+        channelKeys('d4', 'gone').epoch,
+        '10',
+        '10',
+      ])
+      await until(() => expect(heard.calls).toEqual(['load', 'message', 'lost', 'load']))
+      expect(heard.loads[1]?.json).toEqual(Array.from({ length: 10 }, (_, n) => `${n + 1}`))
+    } finally {
+      await backplane.close()
+    }
+  })
+
   it('keeps up with bursts of history messages: a read takes all a stream holds, so a trim right after it loses nothing', async () => {
     const stream = channelKeys('c4', 'hot').stream
     let armed = false
