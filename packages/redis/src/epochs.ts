@@ -52,18 +52,35 @@ export interface EpochGuard {
 export function epochGuard(send: Send, capacity = 10_000): EpochGuard {
   // A Map keeps insertion order: re-inserting on use makes its first key the least recent.
   const done = new Map<string, true>()
+  // One SET NX in flight per channel, which every publish of the channel meanwhile awaits: they
+  // then go on in the order they were called (a publish called later, once the epoch is known,
+  // can never overtake one still waiting for it), so the log's order is the order of the calls.
+  const pending = new Map<string, Promise<void>>()
   return {
     async ensure(channel, key) {
       if (done.delete(channel)) {
         done.set(channel, true)
         return
       }
-      await send(['SET', key, newEpoch(), 'NX'])
-      done.set(channel, true)
-      if (done.size > capacity) {
-        const oldest = done.keys().next()
-        if (!oldest.done) done.delete(oldest.value)
+      let setting = pending.get(channel)
+      if (setting === undefined) {
+        setting = send(['SET', key, newEpoch(), 'NX']).then(
+          () => {
+            pending.delete(channel)
+            done.set(channel, true)
+            if (done.size > capacity) {
+              const oldest = done.keys().next()
+              if (!oldest.done) done.delete(oldest.value)
+            }
+          },
+          (error: unknown) => {
+            pending.delete(channel)
+            throw error
+          },
+        )
+        pending.set(channel, setting)
       }
+      await setting
     },
     forget() {
       done.clear()

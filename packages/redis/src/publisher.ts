@@ -1,5 +1,6 @@
 import { LiveServerError, type PublishOptions, prepareMessage } from '@livedata/server/backplane'
 import { createClient } from '@redis/client'
+import { type OwnedRedisClient, redisConnection } from './connection'
 import { epochGuard } from './epochs'
 import { channelKeys, FIELDS } from './keys'
 import { positiveOption, prefixOption, sourceOption } from './options'
@@ -21,6 +22,11 @@ export interface PublisherOptions {
   history?: number
   /** The largest payload in bytes, as the servers hold their own publishes. Default 64 KiB. */
   maxPayload?: number
+  /**
+   * With `url`: how long a command may wait for Redis, in ms; past it the publish rejects
+   * `ERR_BACKPLANE` (a Redis that stopped answering never leaves publishes pending). Default 5000.
+   */
+  commandTimeout?: number
 }
 
 /** A publisher: see {@link createPublisher}. */
@@ -56,21 +62,21 @@ export function createPublisher(options: PublisherOptions): LivePublisher {
   const prefix = prefixOption(options.prefix)
   const history = positiveOption('history', options.history, 1000)
   const maxPayload = positiveOption('maxPayload', options.maxPayload, 64 * 1024)
+  const commandTimeout = positiveOption('commandTimeout', options.commandTimeout, 5000)
   // No offline queue: while Redis is unreachable a publish fails at once (ERR_BACKPLANE) rather
-  // than waiting in memory without bound.
-  const owned = url === undefined ? null : createClient({ url, disableOfflineQueue: true })
-  // A client that cannot connect must not crash the process: its errors end up in publish().
-  owned?.on('error', () => {})
-  let connecting: Promise<unknown> | null = null
-  const client: RedisCommander = given ?? (owned as unknown as RedisCommander)
+  // than waiting in memory without bound; a client that cannot connect never crashes the
+  // process (its errors end up in publish()), and a Redis that stops answering times out.
+  const owned =
+    url === undefined
+      ? null
+      : redisConnection(
+          createClient({ url, disableOfflineQueue: true }) as unknown as OwnedRedisClient,
+          { timeout: commandTimeout, onError: () => {} },
+        )
+  const send = (args: string[]): Promise<unknown> =>
+    owned === null ? (given as RedisCommander).sendCommand(args) : owned.send(args)
   const epochs = epochGuard(send)
   let closed = false
-
-  async function send(args: string[]): Promise<unknown> {
-    if (owned !== null && !owned.isOpen) connecting ??= owned.connect()
-    if (connecting !== null) await connecting
-    return client.sendCommand(args)
-  }
 
   return {
     async publish(channel, data, publishOptions = {}) {
@@ -84,7 +90,6 @@ export function createPublisher(options: PublisherOptions): LivePublisher {
         const id = await send(['XADD', keys.stream, 'MAXLEN', '~', String(history), '*', ...fields])
         return String(id)
       } catch (cause) {
-        connecting = null
         epochs.forget()
         throw new LiveServerError('ERR_BACKPLANE', `Publishing on "${channel}" to Redis failed`, {
           cause,
@@ -94,7 +99,7 @@ export function createPublisher(options: PublisherOptions): LivePublisher {
     async close() {
       if (closed) return
       closed = true
-      if (owned?.isOpen) await owned.close()
+      await owned?.close()
     },
   }
 }

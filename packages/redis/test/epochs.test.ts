@@ -37,6 +37,29 @@ describeWithRedis('epochGuard', () => {
     expect(await client.get('e:b')).toMatch(/^\w+$/)
   })
 
+  it('keeps the order of the calls: publishes on a new channel made before its epoch is known never fall behind later ones', async () => {
+    const sent: string[] = []
+    const send = (args: string[]) => {
+      if (args[0] === 'RPUSH') sent.push(args[2] as string)
+      return client.sendCommand(args)
+    }
+    const epochs = epochGuard(send)
+    // 1,000 appends on a new channel, 200 per tick, none awaited: each after ensure(), as a
+    // publish is; the list in Redis must be in the order of the calls.
+    const calls: Array<Promise<unknown>> = []
+    for (let n = 0; n < 1000; n++) {
+      calls.push(
+        epochs.ensure('ordered', 'e:ordered').then(() => send(['RPUSH', 'l:ordered', String(n)])),
+      )
+      if (n % 200 === 199) await new Promise((resolve) => setImmediate(resolve))
+    }
+    await Promise.all(calls)
+    const stored = (await client.sendCommand(['LRANGE', 'l:ordered', '0', '-1'])) as string[]
+    expect(stored).toEqual(Array.from({ length: 1000 }, (_, n) => String(n)))
+    // One SET NX for them all.
+    expect(await client.get('e:ordered')).toMatch(/^\w+$/)
+  })
+
   it('holds 10,000 channels by default', async () => {
     const sets: string[] = []
     const epochs = epochGuard(async (args) => {

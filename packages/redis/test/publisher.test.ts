@@ -94,6 +94,30 @@ describeWithRedis('createPublisher against a real redis-server', () => {
     }
   })
 
+  it('rejects with ERR_BACKPLANE, never hangs, when Redis is down from the start', async () => {
+    const down = await startRedis()
+    await down.stop()
+    const early = createPublisher({ url: down.url, commandTimeout: 1000 })
+    try {
+      const failed = await early.publish('prices', 1).then(
+        () => null,
+        (error: LiveServerError) => error.code,
+      )
+      expect(failed).toBe('ERR_BACKPLANE')
+      await down.restart()
+      // node-redis reconnects in the background: publishing works again once it has.
+      let id: string | null = null
+      while (id === null) {
+        id = await early.publish('prices', 2).catch(() => null)
+        if (id === null) await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      expect(id).toMatch(/^\d+-\d+$/)
+    } finally {
+      await early.close()
+      await down.close()
+    }
+  })
+
   it('refuses options that cannot work, with a sentence', () => {
     expect(() => createPublisher({})).toThrow('createPublisher takes a url or a client')
     expect(() => createPublisher({ url: 'redis://x', history: 0 })).toThrow(
