@@ -51,6 +51,19 @@ export interface RedisBackplaneOptions {
    * server then uses its own store). Default 600,000 (10 minutes).
    */
   idempotencyWindow?: number
+  /**
+   * How long a send's idempotency key stays taken while its send is not yet delivered, in ms:
+   * a retry meanwhile (on any node) is answered 503 `ERR_BACKPLANE` and comes back later. Past
+   * it the key is free again, so a claim whose answer was lost (Redis stalled past
+   * `commandTimeout`, then ran it) or a node that died mid-delivery blocks its send no longer.
+   * Make it longer than your `message` listeners take. Default 30,000.
+   *
+   * @example
+   * ```ts
+   * redisBackplane({ url, idempotencyLease: 60_000 }) // listeners that may take up to a minute
+   * ```
+   */
+  idempotencyLease?: number
   /** How long the follower's `XREAD` blocks before it is issued again, in ms. Default 5000. */
   block?: number
   /**
@@ -82,7 +95,10 @@ export interface RedisBackplaneOptions {
  *   after `commandTimeout` ms without an answer; `close()` never hangs.
  * - `health()` is `down` while Redis is unreachable; the host's `report` hears once when it goes
  *   and once when it is back.
- * - `idempotency` keeps the sends' keys in Redis (`SET … NX PX`), shared by every node.
+ * - `idempotency` keeps the sends' keys in Redis, shared by every node: a key is taken for
+ *   `idempotencyLease` ms (`SET … p NX PX`), then marked delivered for `idempotencyWindow` ms
+ *   (`SET … d PX`); a retry while it is taken is answered 503 `ERR_BACKPLANE`, never
+ *   acknowledged without being delivered.
  *
  * Throws `LiveServerError('ERR_INVALID_OPTIONS')` for options that cannot work.
  *
@@ -115,6 +131,7 @@ export function redisBackplane(options: RedisBackplaneOptions): Backplane {
       `idempotencyWindow must be 0 or a positive integer (ms), got ${window}`,
     )
   }
+  const lease = positiveOption('idempotencyLease', options.idempotencyLease, 30_000)
 
   let host: BackplaneHost | undefined
   let closed = false
@@ -178,8 +195,30 @@ export function redisBackplane(options: RedisBackplaneOptions): Backplane {
   blockingClient.on('ready', reconnected)
   commandClient.on('ready', commandReady)
 
+  /**
+   * The refusals (Redis answered with an error: out of memory, READONLY after a failover,
+   * NOPERM) reported since the last command that went through: each kind is told once, not
+   * once per publish, and again after Redis accepted a command in between.
+   */
+  const refusals = new Set<string>()
+  const accepted = (): void => {
+    refusals.clear()
+    health.up()
+  }
   const failure = (what: string, cause: unknown): LiveServerError => {
     if (isUnreachable(cause)) health.down(cause)
+    else {
+      // The first word of a Redis error is its kind: OOM, READONLY, NOPERM, WRONGTYPE…
+      const kind = (cause instanceof Error ? cause.message : String(cause)).split(' ')[0] ?? ''
+      if (!refusals.has(kind)) {
+        refusals.add(kind)
+        report(
+          new LiveServerError('ERR_BACKPLANE', `${what} failed: Redis refused the command`, {
+            cause,
+          }),
+        )
+      }
+    }
     return new LiveServerError(
       'ERR_BACKPLANE',
       `${what} failed: Redis ${isUnreachable(cause) ? 'is unreachable' : 'refused the command'}`,
@@ -217,7 +256,7 @@ export function redisBackplane(options: RedisBackplaneOptions): Backplane {
           '*',
           ...fields,
         ])
-        health.up()
+        accepted()
         return String(id)
       } catch (cause) {
         epochs.forget()
@@ -237,7 +276,9 @@ export function redisBackplane(options: RedisBackplaneOptions): Backplane {
         throw failure(`Looking up ${id} in "${channel}"`, cause)
       }
     },
-    ...(window > 0 ? { idempotency: redisIdempotencyStore(command.send, prefix, window) } : {}),
+    ...(window > 0
+      ? { idempotency: redisIdempotencyStore(command.send, prefix, { window, lease }) }
+      : {}),
     health: () => health.get(),
     async close() {
       if (closed) return
