@@ -31,8 +31,9 @@ export interface OwnedRedisClient {
 export interface RedisConnection {
   /**
    * Sends one command. Rejects at once while the client is not connected (no offline queue,
-   * no waiting for a reconnection) or while an earlier command is overdue, and after `timeout`
-   * ms (the connection's command timeout unless given) if Redis has not answered.
+   * no waiting for node-redis's reconnections), and after `timeout` ms (the connection's
+   * command timeout unless given) if Redis has not answered: then the socket is dropped and a
+   * new one opened; commands fail at once until it is ready.
    */
   send(args: string[], timeout?: number): Promise<unknown>
   /**
@@ -41,7 +42,11 @@ export interface RedisConnection {
    * refused is its error (an `Error`). Fails as `send` does.
    */
   transaction(commands: string[][]): Promise<unknown[]>
-  /** Connected (or never asked to connect), and no command overdue. */
+  /**
+   * Connected and ready, or never asked to connect (or closed). A connection that was started
+   * and is not ready — reconnecting, opened again after a timeout, or given up on by the
+   * client's `reconnectStrategy` — is not.
+   */
   ready(): boolean
   /** Closes the client: gracefully if it is ready, at once otherwise (or with `now`). Never hangs. */
   close(now?: boolean): Promise<void>
@@ -53,7 +58,7 @@ export interface RedisConnectionOptions {
   timeout: number
   /** Told every error the client emits, and each command that timed out: Redis is unreachable. */
   onError(error: unknown): void
-  /** Every overdue command has been answered (or failed): the connection may be ready again. */
+  /** The socket opened again (after a timeout, or after the client gave up) is ready. */
   onResponsive?(): void
 }
 
@@ -70,11 +75,16 @@ export const isUnreachable = (error: unknown): boolean => !(error instanceof Err
 
 /**
  * Wraps a node-redis client of the backplane's own (created with `disableOfflineQueue`): it is
- * connected on first use; a command waits for that first attempt only (never for node-redis's
- * reconnections, which go on in the background), fails at once while the client is not ready,
- * and fails after `timeout` ms without an answer, which also marks the connection overdue (every
- * command fails at once) until Redis answers the late one. Errors the client emits never crash
- * the process: they reach `onError`.
+ * connected on first use, and a command waits for that attempt only (never for node-redis's
+ * reconnections, which go on in the background); it fails at once while the client is not
+ * ready.
+ *
+ * A command unanswered after `timeout` ms fails, and the socket is destroyed and a new one
+ * opened (and so is one whose connection attempt got no answer within `timeout`): a socket that
+ * stopped carrying anything (a NAT or load-balancer flow gone, a peer vanished without a reset)
+ * is never waited on until the kernel gives up on it. A client that stopped reconnecting (its
+ * `reconnectStrategy` gave up) is connected again on the next use, which waits for that attempt.
+ * Errors the client emits never crash the process: they reach `onError`.
  *
  * @example
  * ```ts
@@ -91,26 +101,43 @@ export function redisConnection(
 ): RedisConnection {
   let closed = false
   let started = false
-  /** The first connection attempt, until it settles; `abandon` rejects it (on close). */
-  let first: { attempt: Promise<void>; abandon: (error: Error) => void } | null = null
-  /** Commands that timed out and are still unanswered. */
-  let overdue = 0
+  /**
+   * The attempt to connect the wrapper made, until it settles: `awaited` by commands when it is
+   * a first use's (or one after the client gave up); `abandon` rejects it.
+   */
+  let attempt: { done: Promise<void>; awaited: boolean; abandon: (error: Error) => void } | null =
+    null
+  /** Which socket: bumped each time the wrapper opens one, so a late timeout reopens once. */
+  let socket = 0
 
   const onError = (error: unknown): void => {
     if (!closed) options.onError(error)
   }
   client.on('error', onError)
 
-  const connect = (): void => {
+  /**
+   * Drops the client's socket if it has one and connects again. An attempt that neither
+   * succeeds nor fails within `timeout` (a handshake nobody answers) is made again.
+   */
+  const open = (awaited: boolean): void => {
+    const reopened = started
     started = true
+    const on = ++socket
+    attempt?.abandon(new Error('Redis did not answer: the connection is being opened again'))
+    // node-redis clients connect() again after destroy(): destroy rejects what is in flight.
+    if (client.isOpen) client.destroy()
     let abandon: (error: Error) => void = () => {}
-    const attempt = new Promise<void>((resolve, reject) => {
+    let watchdog: ReturnType<typeof setTimeout> | undefined
+    const done = new Promise<void>((resolve, reject) => {
       const settle = (error?: unknown): void => {
+        clearTimeout(watchdog)
         client.off('ready', ready)
         client.off('error', failed)
-        first = null
-        if (error === undefined) resolve()
-        else reject(error)
+        if (attempt?.done === done) attempt = null
+        if (error === undefined) {
+          resolve()
+          if (reopened && !closed) options.onResponsive?.()
+        } else reject(error)
       }
       const ready = (): void => settle()
       const failed = (error?: unknown): void =>
@@ -119,21 +146,30 @@ export function redisConnection(
       client.on('ready', ready)
       client.on('error', failed)
     })
-    attempt.catch(() => {})
-    first = { attempt, abandon }
+    done.catch(() => {})
+    attempt = { done, awaited, abandon }
+    watchdog = setTimeout(() => {
+      if (on !== socket || closed) return
+      onError(new Error(`Redis did not complete the connection within ${options.timeout} ms`))
+      open(false)
+    }, options.timeout)
     // node-redis's connect() stays pending while it retries: the events above say how it went.
     client.connect().catch(() => {})
   }
 
   const within = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
     new Promise<T>((resolve, reject) => {
+      const on = socket
       let late = false
       const timer = setTimeout(() => {
         late = true
-        overdue++
         const error = new Error(`Redis did not answer ${what} within ${ms} ms`)
         onError(error)
         reject(error)
+        // The socket may carry nothing any more while a new one would work (a NAT or
+        // load-balancer flow gone): never wait on it again. Commands fail at once until the new
+        // one is ready.
+        if (on === socket && !closed) open(false)
       }, ms)
       promise.then(
         (value) => {
@@ -145,28 +181,20 @@ export function redisConnection(
           if (!late) reject(error)
         },
       )
-      promise
-        .catch(() => {})
-        .finally(() => {
-          if (!late) return
-          overdue--
-          if (overdue === 0 && !closed) options.onResponsive?.()
-        })
     })
 
-  /** Connects on first use, waits for the first attempt only; then whether a command may go. */
+  /**
+   * Connects on first use, and again when the client gave up reconnecting (waiting for that
+   * attempt only); then whether a command may go.
+   */
   const usable = async (): Promise<void> => {
     if (closed) throw new Error('The connection is closed')
-    if (!started) connect()
-    const pending = first
-    if (pending !== null) {
-      await within(pending.attempt, options.timeout, 'the connection')
-    }
+    // Not open and not connecting: never used, or its reconnectStrategy gave up.
+    if (!started || (!client.isOpen && attempt === null)) open(true)
+    const pending = attempt
+    if (pending?.awaited) await within(pending.done, options.timeout, 'the connection')
     if (closed) throw new Error('The connection is closed')
     if (!client.isReady) throw new Error('Redis is not connected (reconnecting)')
-    if (overdue > 0) {
-      throw new Error('Redis has not answered an earlier command yet (timed out)')
-    }
   }
 
   return {
@@ -187,13 +215,13 @@ export function redisConnection(
       if (!Array.isArray(result)) throw new Error('The transaction was aborted')
       return result
     },
-    ready: () => !client.isOpen || (client.isReady && overdue === 0),
+    ready: () => closed || !started || client.isReady,
     async close(now = false) {
       if (closed) return
       closed = true
-      first?.abandon(new Error('The connection is closed'))
+      attempt?.abandon(new Error('The connection is closed'))
       if (!client.isOpen) return
-      if (now || !client.isReady || overdue > 0) {
+      if (now || !client.isReady) {
         client.destroy()
         return
       }

@@ -9,7 +9,7 @@ import type { RedisHealth } from './health'
 import { channelKeys } from './keys'
 import { streamsOf, toStoredMessages } from './stream-entries'
 import { compareStreamIds } from './stream-ids'
-import { toStreamInfo } from './stream-info'
+import { type StreamInfo, toStreamInfo } from './stream-info'
 
 type Send = (args: string[]) => Promise<unknown>
 
@@ -237,15 +237,21 @@ export function createFollower(options: FollowerOptions): Follower {
 
   /**
    * Reads `stream` again from `from` at one instant with `XINFO STREAM` (and whether `from` is
-   * still there): the entries to deliver, or `null` if entries after `from` were removed before
-   * they were read. Trims remove the oldest entries first, so `entries-added - length` of them
-   * are gone: more than the follow's position means some after `from`; unless `from` itself is
-   * still there (then none after it was trimmed; a `XDEL` is the app's own). Before Redis 7
-   * (no `entries-added`), only a full batch read from an id that is gone says so. A stream gone,
-   * or whose epoch changed, is lost too (deleted, or deleted and written again). A follow
-   * loaded before the channel had an epoch takes the one it has now.
+   * still there): the entries to deliver (and the stream's info), or `null` if entries after
+   * `from` were removed before they were read. Trims remove the oldest entries first, so
+   * `entries-added - length` of them are gone: more than the follow's position means some after
+   * `from`; unless `from` itself is still there (then none after it was trimmed; a `XDEL` is the
+   * app's own). Before Redis 7 (no `entries-added`), only a full batch read from an id that is
+   * gone says so. A stream gone, or whose epoch changed, is lost too (deleted, or deleted and
+   * written again), and so is one that is not the stream the follow counted in: its newest id
+   * is older than `from`, or it has had fewer entries than the follow's position (the stream key
+   * alone was deleted, by an admin or an eviction, and written again). A follow loaded before
+   * the channel had an epoch takes the one it has now.
    */
-  async function snapshot(group: Group, stream: string): Promise<StoredMessage[] | null> {
+  async function snapshot(
+    group: Group,
+    stream: string,
+  ): Promise<{ messages: StoredMessage[]; info: StreamInfo } | null> {
     const first = group.follows[0] as Follow
     const [read, infoReply, there, epochReply] = await blocking.transaction([
       ['XREAD', 'COUNT', String(count), 'STREAMS', stream, group.from],
@@ -260,13 +266,15 @@ export function createFollower(options: FollowerOptions): Follower {
     if (group.follows.some((follow) => follow.epoch !== '' && follow.epoch !== epoch)) return null
     for (const follow of group.follows) follow.epoch = epoch
     const messages = toStoredMessages(first.channel, streamsOf(read).get(stream))
+    if (compareStreamIds(group.from, info.lastGeneratedId) > 0) return null
     const kept = group.from !== ORIGIN && Array.isArray(there) && there.length > 0
-    if (kept) return messages
+    if (kept) return { messages, info }
     const position = group.position
     if (info.entriesAdded === undefined || position === null) {
-      return messages.length >= count && group.from !== ORIGIN ? null : messages
+      return messages.length >= count && group.from !== ORIGIN ? null : { messages, info }
     }
-    return info.entriesAdded - info.length > position ? null : messages
+    if (info.entriesAdded < position) return null
+    return info.entriesAdded - info.length > position ? null : { messages, info }
   }
 
   /** Delivers a read; whether a stream's batch came back full (there may be more at once). */
@@ -281,6 +289,7 @@ export function createFollower(options: FollowerOptions): Follower {
       if (group === undefined || first === undefined) continue
       let messages = toStoredMessages(first.channel, entries)
       if (messages.length === 0) continue
+      let info: StreamInfo | undefined
       // Checked when there is reason only: a full batch (the read may have started below the
       // trimmed head), or a follow's first read since its load (a burst may have been trimmed
       // before it).
@@ -291,7 +300,8 @@ export function createFollower(options: FollowerOptions): Follower {
           continue
         }
         for (const follow of group.follows) follow.checked = true
-        messages = checked
+        messages = checked.messages
+        info = checked.info
       }
       if (messages.length >= count) full = true
       for (const follow of group.follows) {
@@ -301,6 +311,15 @@ export function createFollower(options: FollowerOptions): Follower {
           follow.lastId = message.id
           if (follow.position !== null) follow.position++
           call(follow, 'message', () => follow.listener.message(message))
+        }
+        // Read up to the stream's newest entry at the instant checked: its count is exact again
+        // (entries the app deleted with XDEL, never delivered, are counted too).
+        if (
+          info?.entriesAdded !== undefined &&
+          follow.state === 'following' &&
+          follow.lastId === info.lastGeneratedId
+        ) {
+          follow.position = info.entriesAdded
         }
       }
     }

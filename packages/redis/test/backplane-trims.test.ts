@@ -104,6 +104,37 @@ describeWithRedis('redisBackplane when streams are trimmed under a follow', () =
     }
   })
 
+  it('the stream key alone deleted (its epoch kept) and written again past a full batch: lost(), not a silent skip counted in the old stream', async () => {
+    const keys = channelKeys('d5', 'cleared')
+    const backplane = redisBackplane({ url: redis.url, prefix: 'd5', history: 10 })
+    backplane.start(host(10))
+    try {
+      // The old stream has had 50 entries (10 kept): the follow's position counts them.
+      await backplane.publish(prepared('cleared', 'epoch')) // sets the epoch
+      await app.sendCommand(['EVAL', BURST, '1', keys.stream, '49', '10'])
+      const heard = hear()
+      backplane.follow('cleared', heard.listener)
+      await until(() => expect(heard.loads).toHaveLength(1))
+      const checked = await backplane.publish(prepared('cleared', 'checked')) // its first read
+      await until(() => expect(heard.messages.map((m) => m.id)).toEqual([checked]))
+      // An admin clears the stream (or allkeys-lru evicts it); the epoch key stays.
+      await app.sendCommand(['DEL', keys.stream])
+      const fresh = await backplane.publish(prepared('cleared', 'fresh'))
+      await until(() => expect(heard.messages.map((m) => m.id)).toEqual([checked, fresh]))
+      // 30 more in one step, trimmed to 10: 20 of them (after the follow's last id) are gone.
+      await app.sendCommand(['EVAL', BURST, '1', keys.stream, '30', '10'])
+      await until(() =>
+        expect(heard.calls.includes('lost') || heard.messages.some((m) => m.json === '30')).toBe(
+          true,
+        ),
+      )
+      await until(() => expect(heard.calls).toEqual(['load', 'message', 'message', 'lost', 'load']))
+      expect(heard.loads[1]?.json).toEqual(Array.from({ length: 10 }, (_, n) => `${n + 21}`))
+    } finally {
+      await backplane.close()
+    }
+  })
+
   it('keeps up with bursts of history messages: a read takes all a stream holds, so a trim right after it loses nothing', async () => {
     const stream = channelKeys('c4', 'hot').stream
     let armed = false
