@@ -83,7 +83,8 @@ export const isUnreachable = (error: unknown): boolean => !(error instanceof Err
  * opened (and so is one whose connection attempt got no answer within `timeout`): a socket that
  * stopped carrying anything (a NAT or load-balancer flow gone, a peer vanished without a reset)
  * is never waited on until the kernel gives up on it. A client that stopped reconnecting (its
- * `reconnectStrategy` gave up) is connected again on the next use, which waits for that attempt.
+ * `reconnectStrategy` gave up) is connected again on the next use, which waits for that attempt,
+ * or after `timeout` ms if it is not used (and again after each failed attempt).
  * Errors the client emits never crash the process: they reach `onError`.
  *
  * @example
@@ -110,10 +111,22 @@ export function redisConnection(
   /** Which socket: bumped each time the wrapper opens one, so a late timeout reopens once. */
   let socket = 0
 
+  /** Set while a connection given up on by its `reconnectStrategy` waits to be opened again. */
+  let revival: ReturnType<typeof setTimeout> | undefined
+
   const onError = (error: unknown): void => {
     if (!closed) options.onError(error)
   }
-  client.on('error', onError)
+  client.on('error', (error?: unknown) => {
+    onError(error)
+    // Its reconnectStrategy gave up: nothing would connect it again before its next use (an idle
+    // node would say "down" for good). Try again after `timeout`, and after each failure.
+    if (closed || !started || client.isOpen || revival !== undefined) return
+    revival = setTimeout(() => {
+      revival = undefined
+      if (!closed && !client.isOpen && attempt === null) open(false)
+    }, options.timeout)
+  })
 
   /**
    * Drops the client's socket if it has one and connects again. An attempt that neither
@@ -219,6 +232,7 @@ export function redisConnection(
     async close(now = false) {
       if (closed) return
       closed = true
+      clearTimeout(revival)
       attempt?.abandon(new Error('The connection is closed'))
       if (!client.isOpen) return
       if (now || !client.isReady) {

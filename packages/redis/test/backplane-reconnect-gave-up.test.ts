@@ -63,5 +63,23 @@ describeWithRedis(
       },
       TIMEOUT,
     )
+
+    it(
+      'an idle node (nothing followed, nothing published): its connection is opened again after commandTimeout, so health comes back up once Redis does',
+      async () => {
+        redis = await startRedis()
+        const app = createClient({ url: redis.url, socket: { reconnectStrategy: false } })
+        app.on('error', () => {})
+        const { backplane, host } = nodes.make({ client: app, commandTimeout: 300 })
+        // start() connects (and PINGs): the node is up without any use.
+        expect(await backplane.has('idle', '1-0')).toBe(false)
+        await redis.kill()
+        await vi.waitFor(() => expect(backplane.health().state).toBe('down'), { timeout: 5000 })
+        await redis.restart()
+        await vi.waitFor(() => expect(backplane.health().state).toBe('up'), { timeout: 5000 })
+        expect(host.reports.at(-1)?.message).toBe('Redis is reachable again')
+      },
+      TIMEOUT,
+    )
   },
 )
