@@ -96,7 +96,8 @@ describeWithRedis('redisBackplane while Redis cannot be reached or does not answ
       expect(await settled(backplane.publish(prepared('s', 'lost')), 3000)).toBe('ERR_BACKPLANE')
       expect(Date.now() - started).toBeGreaterThanOrEqual(250)
       expect(backplane.health().state).toBe('down')
-      // The connection is overdue: the next commands fail at once, nothing piles up.
+      // Its socket was dropped and a new one is opening: the next commands fail at once, nothing
+      // piles up.
       expect(await settled(backplane.publish(prepared('s', 'again')), 100)).toBe('ERR_BACKPLANE')
       expect(await settled(backplane.has('s', before), 100)).toBe('ERR_BACKPLANE')
       const late = hear()
