@@ -4,13 +4,20 @@ import { createHash } from 'node:crypto'
  * Where the server remembers the idempotency keys it accepted, so that a send retried with the
  * same key (after a lost acknowledgement, or flushed again after a reload) is acknowledged
  * without reaching the `message` listeners twice. The in-memory one is
- * {@link createMemoryIdempotencyStore}; a backplane (Redis: `SET key 1 NX PX window`) implements
- * the same two calls so that every node shares the keys.
+ * {@link createMemoryIdempotencyStore}; a backplane implements the same calls so that every node
+ * shares the keys. A shared store should take a key for a lease first and mark it delivered on
+ * `complete` (the Redis one: `SET key p NX PX lease`, then `SET key d PX window`): a claim whose
+ * answer was lost must not turn the client's retry into a "repeat" that is never delivered.
  *
  * @example
  * ```ts
  * const store: IdempotencyStore = {
- *   claim: async (key) => (await redis.set(`idem:${key}`, '1', 'PX', 600_000, 'NX')) === 'OK',
+ *   claim: async (key) => {
+ *     if ((await redis.set(`idem:${key}`, 'p', { NX: true, PX: 30_000 })) === 'OK') return true
+ *     if ((await redis.get(`idem:${key}`)) === 'd') return false
+ *     throw new LiveServerError('ERR_BACKPLANE', 'A send with this key is in progress; try again later')
+ *   },
+ *   complete: async (key) => void (await redis.set(`idem:${key}`, 'd', { PX: 600_000 })),
  *   release: async (key) => void (await redis.del(`idem:${key}`)),
  * }
  * createLiveServer({ idempotencyStore: store })
@@ -19,9 +26,22 @@ import { createHash } from 'node:crypto'
 export interface IdempotencyStore {
   /**
    * Takes `key` (the channel and the client's key, `"<channel> <key>"`): `true` the first time
-   * within the window, `false` for a repeat.
+   * within the window (deliver it), `false` for a repeat of a delivered send (acknowledge it
+   * without delivering). Rejecting answers the send 503 `ERR_BACKPLANE` without delivering it,
+   * and the client retries later: when the store failed, or when the key's send is still in
+   * progress (on another node) so that it is neither free nor a repeat yet. The rejection's
+   * message is the answer's when it is a `LiveServerError('ERR_BACKPLANE')`; `onError` hears of
+   * the first rejection, and of none after it until a claim resolved again.
    */
   claim(key: string): boolean | Promise<boolean>
+  /**
+   * Marks `key` delivered: its send's listeners took it (awaited before the send is
+   * acknowledged). Optional: a store whose `claim` already remembers the key for the whole
+   * window (the in-memory one) needs none. Its failure is swallowed and reported nowhere (the
+   * send was delivered): a leasing store then lets the key go at the end of its lease, and a
+   * retry after that is delivered again (at least once, only then).
+   */
+  complete?(key: string): void | Promise<void>
   /** Forgets `key`: its send failed (a listener threw), so a retry must be delivered. */
   release(key: string): void | Promise<void>
 }

@@ -10,9 +10,12 @@ export type Delivery = () => Promise<void>
  * repeat that arrives while the first is still with the listeners waits for its outcome: it is
  * acknowledged when the first was, and delivered in its place when the first failed (a failed
  * send's key is released, so that the retry is not lost). A send without a key is delivered.
- * A store that fails to take a key (Redis down) rejects the send with `ERR_BACKPLANE`, without
- * delivering it (it is answered 503 and retried): `onStoreFailure` hears of the first failure,
- * and of none after it until the store took a key again.
+ * A delivered send's key is then marked so in the store (`complete`, when it has one), before
+ * the send is acknowledged; a failure to mark it is swallowed (the send was delivered).
+ * A store that fails to take a key (Redis down), or says that its send is still in progress on
+ * another node, rejects the send with `ERR_BACKPLANE`, without delivering it (it is answered 503
+ * and retried): `onStoreFailure` hears of the first failure, and of none after it until the
+ * store took a key again.
  *
  * @example
  * ```ts
@@ -32,9 +35,14 @@ export function createOnce(
       failing = false
       return claimed
     } catch (cause) {
+      // A store's own ERR_BACKPLANE says why (a send in progress elsewhere, Redis unreachable).
+      const why =
+        cause instanceof LiveServerError && cause.code === 'ERR_BACKPLANE'
+          ? cause.message
+          : 'the idempotency store failed to take its key'
       const error = new LiveServerError(
         'ERR_BACKPLANE',
-        `The idempotency store failed to take a send's key on "${channel}"; the send was not delivered, and its client retries`,
+        `A send on "${channel}" was not delivered, and its client retries: ${why}`,
         { cause },
       )
       if (!failing) {
@@ -73,6 +81,10 @@ export function createOnce(
           .catch(() => {})
         throw error
       }
+      // Delivered: a repeat from now on (in a leasing store, until now "in progress").
+      await Promise.resolve()
+        .then(() => store.complete?.(scoped))
+        .catch(() => {})
     })()
     inFlight.set(scoped, run)
     try {
