@@ -68,8 +68,10 @@ export interface RedisBackplaneOptions {
   block?: number
   /**
    * How long a command may wait for Redis's answer, in ms (the blocking `XREAD`: `block` and
-   * this much). On expiry it rejects with `ERR_BACKPLANE`, `health()` turns `down`, and every
-   * command on that connection fails at once until Redis answers the late one. Default 5000.
+   * this much). On expiry it rejects with `ERR_BACKPLANE`, `health()` turns `down`, the
+   * connection's socket is dropped and a new one opened, and commands fail at once until it is
+   * ready (a stalled socket never wedges the node). A command that timed out may still have run
+   * in Redis. Default 5000.
    */
   commandTimeout?: number
 }
