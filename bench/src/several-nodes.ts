@@ -6,10 +6,14 @@
 // Redis, and every node (the first one too) delivers what its follow reads back.
 import { availableParallelism } from 'node:os'
 import type { TransportName } from '@livedata/core'
+import {
+  type RedisServer,
+  RedisServerMissingError,
+  startRedisServer,
+} from '@livedata/example-cluster/redis-server'
 import { type ClientFaults, startClients } from './bench-clients'
 import { latencies } from './latency'
 import { type BenchNodes, startNodes } from './nodes'
-import { type BenchRedis, RedisServerMissingError, startRedisServer } from './redis-server'
 import { printTable } from './table'
 
 const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
@@ -146,7 +150,7 @@ interface Measured {
  * that have not yet taken a burst: the bursts leave large rings and garbage behind that would
  * show in the next measurement's p99 (a 4 ms p99 became 20 ms on one node on Redis).
  */
-async function measure(setup: Setup, redis: BenchRedis | null): Promise<string[][]> {
+async function measure(setup: Setup, redis: RedisServer | null): Promise<string[][]> {
   const nodes = await startNodes({
     count: setup.nodes,
     redisUrl: setup.redis ? redis?.url : undefined,
@@ -204,14 +208,26 @@ async function measure(setup: Setup, redis: BenchRedis | null): Promise<string[]
  * (none installed: one loud line, and only the in-memory rows), then each setup's rows.
  */
 export async function severalNodesSection(): Promise<void> {
-  let redis: BenchRedis | null = null
+  let redis: RedisServer | null = null
   let missing = ''
   try {
-    redis = await startRedisServer()
+    redis = await startRedisServer({
+      who: 'The several-nodes section of pnpm bench',
+      dirPrefix: 'livedata-bench-',
+    })
+    // Should the bench die, its redis-server goes with it.
+    const { pid } = redis
+    process.once('exit', () => {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // Already gone.
+      }
+    })
   } catch (error) {
     missing =
       error instanceof RedisServerMissingError
-        ? error.message
+        ? `NO REDIS: ${error.message} Its Redis rows are skipped.`
         : `NO REDIS: redis-server did not start (${error instanceof Error ? error.message : String(error)}); the Redis rows are skipped.`
   }
   console.log(

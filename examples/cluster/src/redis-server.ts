@@ -14,6 +14,8 @@ export interface RedisServer {
   dir: string
   /** The process id. */
   pid: number
+  /** Its version, as it printed it (`7.0.15`), or `''`. */
+  version: string
   /** Stops it (SIGTERM, SIGKILL after 5 s) and removes its directory. */
   stop(): Promise<void>
 }
@@ -21,11 +23,19 @@ export interface RedisServer {
 /** Thrown by {@link startRedisServer} when there is no `redis-server` to run. */
 export class RedisServerMissingError extends Error {
   override readonly name = 'RedisServerMissingError'
-  constructor(binary: string) {
+  constructor(binary: string, who: string) {
     super(
-      `pnpm demo:cluster needs redis-server and there is none (${binary}): install it with apt-get install -y redis-server (Debian, Ubuntu) or brew install redis (macOS), or set REDIS_SERVER_PATH.`,
+      `${who} needs redis-server and there is none (${binary}): install it with apt-get install -y redis-server (Debian, Ubuntu) or brew install redis (macOS), or set REDIS_SERVER_PATH.`,
     )
   }
+}
+
+/** Options of {@link startRedisServer}. */
+export interface RedisServerOptions {
+  /** Who needs it, for the message when there is none. Default `'pnpm demo:cluster'`. */
+  who?: string
+  /** The start of its temporary directory's name. Default `'livedata-cluster-'`. */
+  dirPrefix?: string
 }
 
 /** A port nothing listens on now, on the loopback interface. */
@@ -41,7 +51,12 @@ function freePort(): Promise<number> {
 }
 
 /** Runs redis-server on `port`; resolves once it accepts connections, rejects if it exits first. */
-function launch(binary: string, port: number, dir: string): Promise<ChildProcess> {
+function launch(
+  binary: string,
+  port: number,
+  dir: string,
+  who: string,
+): Promise<{ child: ChildProcess; version: string }> {
   const child = spawn(
     binary,
     // No persistence: the demo's streams live as long as the demo.
@@ -60,9 +75,10 @@ function launch(binary: string, port: number, dir: string): Promise<ChildProcess
     { stdio: ['ignore', 'pipe', 'pipe'] },
   )
   const said: string[] = []
+  let version = ''
   return new Promise((resolve, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'ENOENT' ? new RedisServerMissingError(binary) : error),
+      reject(error.code === 'ENOENT' ? new RedisServerMissingError(binary, who) : error),
     )
     child.once('exit', (code, signal) =>
       reject(new Error(`redis-server exited (${signal ?? code}): ${said.slice(-3).join(' | ')}`)),
@@ -71,7 +87,8 @@ function launch(binary: string, port: number, dir: string): Promise<ChildProcess
       createInterface({ input: stream as NodeJS.ReadableStream }).on('line', (line) => {
         said.push(line)
         if (said.length > 20) said.shift()
-        if (/Ready to accept connections/.test(line)) resolve(child)
+        version ||= /version=([\d.]+)/.exec(line)?.[1] ?? ''
+        if (/Ready to accept connections/.test(line)) resolve({ child, version })
       })
     }
   })
@@ -89,20 +106,22 @@ function launch(binary: string, port: number, dir: string): Promise<ChildProcess
  * await redis.stop()
  * ```
  */
-export async function startRedisServer(): Promise<RedisServer> {
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const { who = 'pnpm demo:cluster', dirPrefix = 'livedata-cluster-' } = options
   const binary = process.env.REDIS_SERVER_PATH ?? 'redis-server'
-  const dir = mkdtempSync(join(tmpdir(), 'livedata-cluster-'))
+  const dir = mkdtempSync(join(tmpdir(), dirPrefix))
   // A free port may be taken between the probe and redis-server's bind: try another.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort()
-    let child: ChildProcess
+    let started: { child: ChildProcess; version: string }
     try {
-      child = await launch(binary, port, dir)
+      started = await launch(binary, port, dir, who)
     } catch (error) {
       if (attempt < 3 && !(error instanceof RedisServerMissingError)) continue
       rmSync(dir, { recursive: true, force: true })
       throw error
     }
+    const { child, version } = started
     const exited = new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve()
       child.once('exit', () => resolve())
@@ -115,6 +134,7 @@ export async function startRedisServer(): Promise<RedisServer> {
       port,
       dir,
       pid: child.pid as number,
+      version,
       async stop() {
         child.kill('SIGTERM')
         const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
