@@ -5,4 +5,6 @@ export default defineConfig({
   format: ['esm'],
   clean: true,
   target: 'es2022',
+  // A devDependency (tsup would bundle it): esbuild runs its own binary, so it stays a package.
+  external: ['esbuild'],
 })
