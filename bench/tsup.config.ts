@@ -1,7 +1,13 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/node-process.ts', 'src/worker-process.ts'],
+  entry: [
+    'src/index.ts',
+    'src/node-process.ts',
+    'src/worker-process.ts',
+    'src/fan-out-server.ts',
+    'src/fan-out-clients.ts',
+  ],
   format: ['esm'],
   clean: true,
   target: 'es2022',
