@@ -92,6 +92,15 @@ interface Loaded {
   more: boolean
 }
 
+/** A follow goes on from what its (re)load found: the stream's epoch, last id and count. */
+function adopt(follow: Follow, loaded: Loaded): void {
+  follow.epoch = loaded.epoch
+  follow.lastId = loaded.lastId
+  follow.position = loaded.position
+  follow.checked = false
+  follow.state = 'following'
+}
+
 /**
  * Reads a channel's tail at one instant (`MULTI`): its epoch, its newest entries and `XINFO
  * STREAM`. The follow goes on from the newest entry; from an empty stream's last generated id
@@ -209,11 +218,7 @@ export function createFollower(options: FollowerOptions): Follower {
   async function reload(follow: Follow): Promise<void> {
     const loaded = await load(blocking, follow, options.history())
     if (follow.state !== 'stale') return
-    follow.epoch = loaded.epoch
-    follow.lastId = loaded.lastId
-    follow.position = loaded.position
-    follow.checked = false
-    follow.state = 'following'
+    adopt(follow, loaded)
     call(follow, 'load', () => follow.listener.load(loaded.messages, loaded.more))
   }
 
@@ -446,14 +451,11 @@ export function createFollower(options: FollowerOptions): Follower {
       load(command, follow, options.history()).then(
         (loaded) => {
           if (follow.state !== 'loading') return
-          follow.epoch = loaded.epoch
-          follow.lastId = loaded.lastId
-          follow.position = loaded.position
-          follow.checked = false
-          follow.state = 'following'
+          adopt(follow, loaded)
           health.up()
           call(follow, 'load', () => listener.load(loaded.messages, loaded.more))
-          if (follow.state === 'following') changed()
+          // The listener may have unfollowed meanwhile (TypeScript still sees 'loading' here).
+          if ((follow.state as Follow['state']) === 'following') changed()
         },
         (cause: unknown) => {
           if (follow.state !== 'loading') return
