@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { describeInChromium, launchChromium } from '@livedata/test-chromium'
 import { describeWithRedis } from '@livedata/test-redis'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { readSse } from './sse-reader'
 
 const LAUNCHER = fileURLToPath(new URL('../dist/index.js', import.meta.url))
 const REACT_INDEX = fileURLToPath(new URL('../../react/dist/index.html', import.meta.url))
@@ -67,51 +68,6 @@ function launch(env: Record<string, string>) {
   }
 }
 
-/** Reads an SSE stream's `data:` lines as JSON, as they come. */
-async function readEvents(url: string) {
-  const controller = new AbortController()
-  const response = await fetch(url, { signal: controller.signal })
-  const events: Array<Record<string, unknown>> = []
-  const waiting = new Set<() => void>()
-  void (async () => {
-    const decoder = new TextDecoder()
-    let buffer = ''
-    try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true })
-        let end = buffer.indexOf('\n\n')
-        while (end !== -1) {
-          const data = /^data: (.*)$/m.exec(buffer.slice(0, end))?.[1]
-          if (data !== undefined) events.push(JSON.parse(data) as Record<string, unknown>)
-          buffer = buffer.slice(end + 2)
-          end = buffer.indexOf('\n\n')
-        }
-        for (const wake of waiting) wake()
-      }
-    } catch {
-      // aborted
-    }
-  })()
-  return {
-    response,
-    events,
-    until(predicate: (event: Record<string, unknown>) => boolean) {
-      return new Promise<Record<string, unknown>>((resolve) => {
-        const check = (): void => {
-          const found = events.find(predicate)
-          if (found) {
-            waiting.delete(check)
-            resolve(found)
-          }
-        }
-        waiting.add(check)
-        check()
-      })
-    },
-    close: () => controller.abort(),
-  }
-}
-
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0)
@@ -166,13 +122,15 @@ describeWithRedis('pnpm demo:cluster', () => {
   })
 
   it('the routing log (/cluster/routed) streams each routed request with its node and kind', async () => {
-    const log = await readEvents(new URL('/cluster/routed', url).href)
+    const log = await readSse(new URL('/cluster/routed', url).href)
     expect(log.response.headers.get('content-type')).toMatch(/^text\/event-stream/)
     const response = await fetch(new URL('/live/prices?transport=polling', url))
     expect(response.status).toBe(200)
     const node = response.headers.get('x-served-by')
     expect(node).toMatch(/^node-\d$/)
-    const entry = await log.until((event) => event.kind === 'polling')
+    const { data: entry } = await log.find(
+      (event) => (event.data as { kind?: unknown }).kind === 'polling',
+    )
     expect(entry).toMatchObject({ node, path: '/live/prices', status: 200, method: 'GET' })
     log.close()
   })

@@ -5,45 +5,19 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type ClusterNode, startClusterNode } from '../src/node'
 import { type RoundRobinProxy, type Routed, startRoundRobinProxy } from '../src/proxy'
 import { sequence } from './cluster'
+import { readSse } from './sse-reader'
 
-/** The ids and payloads of an SSE stream's messages, as it goes. */
-async function sseIds(url: string) {
-  const controller = new AbortController()
-  const response = await fetch(url, { signal: controller.signal })
-  const ids: string[] = []
-  const data: unknown[] = []
-  const waiting: Array<() => void> = []
-  void (async () => {
-    const decoder = new TextDecoder()
-    let buffer = ''
-    try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true })
-        let end = buffer.indexOf('\n\n')
-        while (end !== -1) {
-          const block = buffer.slice(0, end)
-          buffer = buffer.slice(end + 2)
-          const id = /^id: (.*)$/m.exec(block)?.[1]
-          const payload = /^data: (.*)$/m.exec(block)?.[1]
-          if (id !== undefined && payload !== undefined && !/^event: livedata\./m.test(block)) {
-            ids.push(id)
-            data.push(JSON.parse(payload))
-          }
-          end = buffer.indexOf('\n\n')
-        }
-        for (const wake of waiting.splice(0)) wake()
-      }
-    } catch {
-      // aborted
-    }
-  })()
+/** The messages of a channel's stream (its own control events left out), as they come. */
+async function messagesOn(url: string) {
+  const stream = await readSse(url)
+  const messages = () =>
+    stream.events.filter((event) => event.id !== undefined && !event.event?.startsWith('livedata.'))
   return {
-    ids,
-    data,
-    async until(count: number) {
-      while (ids.length < count) await new Promise<void>((resolve) => waiting.push(resolve))
-    },
-    close: () => controller.abort(),
+    ids: () => messages().map((event) => event.id),
+    data: () => messages().map((event) => event.data),
+    /** Resolves once `count` messages came. */
+    until: (count: number) => stream.until(() => messages().length >= count),
+    close: stream.close,
   }
 }
 
@@ -65,9 +39,9 @@ describeWithRedis('three nodes on one Redis', () => {
 
   it('delivers a message published on A to the clients of B and C once each, in one order, with the same ids', async () => {
     const [a, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode]
-    const onB = await sseIds(`http://127.0.0.1:${b.port}/live/prices`)
-    const onC = await sseIds(`http://127.0.0.1:${c.port}/live/prices`)
-    const onA = await sseIds(`http://127.0.0.1:${a.port}/live/prices`)
+    const onB = await messagesOn(`http://127.0.0.1:${b.port}/live/prices`)
+    const onC = await messagesOn(`http://127.0.0.1:${c.port}/live/prices`)
+    const onA = await messagesOn(`http://127.0.0.1:${a.port}/live/prices`)
     const ids: string[] = []
     for (let n = 0; n < 200; n++) ids.push(await a.live.publish('prices', n))
     // A publisher that serves nobody (a worker) reaches them the same way.
@@ -79,8 +53,8 @@ describeWithRedis('three nodes on one Redis', () => {
     await Promise.all([onA.until(202), onB.until(202), onC.until(202)])
     const sequenceOf = [...Array.from({ length: 201 }, (_, n) => n), 'end']
     for (const stream of [onA, onB, onC]) {
-      expect(stream.ids).toEqual(ids)
-      expect(stream.data).toEqual(sequenceOf)
+      expect(stream.ids()).toEqual(ids)
+      expect(stream.data()).toEqual(sequenceOf)
       stream.close()
     }
   })
