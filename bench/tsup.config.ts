@@ -11,6 +11,7 @@ export default defineConfig({
   format: ['esm'],
   clean: true,
   target: 'es2022',
-  // A devDependency (tsup would bundle it): esbuild runs its own binary, so it stays a package.
-  external: ['esbuild'],
+  // devDependencies (tsup would bundle them): esbuild runs its own binary, playwright-core its
+  // own driver files, so they stay packages.
+  external: ['esbuild', 'playwright-core'],
 })

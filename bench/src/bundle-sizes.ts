@@ -14,7 +14,7 @@ import { printTable } from './table'
 const bench = fileURLToPath(new URL('..', import.meta.url))
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
-interface Entry {
+export interface Entry {
   library: string
   /** The named imports (or `default`), as an app would write them. */
   imports: string
@@ -85,7 +85,7 @@ const entries: Entry[] = [
   },
 ]
 
-interface Measured {
+export interface Measured {
   entry: Entry
   min: number
   gzip: number

@@ -7,6 +7,7 @@ export type FanOutServerKind = 'livedata' | 'socket.io' | 'ws'
 /** How a fan-out client process connects each of its connections. */
 export type FanOutClientKind =
   | 'ws'
+  | 'sse'
   | 'livedata websocket'
   | 'livedata sse'
   | 'livedata long-polling'

@@ -1,7 +1,8 @@
-// One connection of the fan-out section's client process, per kind of client, each as little as
-// a client of that protocol can be: raw `ws` sockets (plain, or speaking @livedata's WebSocket
-// protocol), a raw HTTP stream for @livedata SSE, a long-poll loop for @livedata long polling,
-// and socket.io-client for socket.io.
+// One connection of the fan-out section's client process (and of the latency section's raw
+// contenders), per kind of client, each as little as a client of that protocol can be: raw `ws`
+// sockets (plain, or speaking @livedata's WebSocket protocol), raw HTTP streams for a raw SSE
+// server and for @livedata SSE, a long-poll loop for @livedata long polling, and
+// socket.io-client for socket.io.
 import { Agent, type ClientRequest, get, type IncomingMessage } from 'node:http'
 import { io } from 'socket.io-client'
 import { WebSocket } from 'ws'
@@ -27,6 +28,30 @@ const rawWs: Connect = (origin, onMessage) =>
     socket.on('message', (data) => onMessage(JSON.parse(String(data)) as FanOutPayload))
     socket.once('open', () => resolve({ close: () => socket.terminate() }))
     socket.once('error', reject)
+  })
+
+/** A raw HTTP stream of a raw SSE server: split events, take the data line, parse it. */
+const rawSse: Connect = (origin, onMessage) =>
+  new Promise((resolve, reject) => {
+    const request = get(`${origin}/`, { agent: false, headers: { accept: 'text/event-stream' } })
+    request.once('error', reject)
+    request.once('response', (response: IncomingMessage) => {
+      if (response.statusCode !== 200) return reject(new Error(`SSE: ${response.statusCode}`))
+      response.setEncoding('utf8')
+      let buffer = ''
+      response.on('data', (chunk: string) => {
+        buffer += chunk
+        let end = buffer.indexOf('\n\n')
+        while (end !== -1) {
+          const event = buffer.slice(0, end)
+          buffer = buffer.slice(end + 2)
+          if (event.startsWith('data: ')) onMessage(JSON.parse(event.slice(6)) as FanOutPayload)
+          end = buffer.indexOf('\n\n')
+        }
+      })
+      // The server added the stream before it answered: it is in the broadcast from here.
+      resolve({ close: () => request.destroy() })
+    })
   })
 
 /** A `ws` client speaking @livedata's WebSocket protocol: one subscribe frame. */
@@ -155,6 +180,7 @@ const socketIo =
 /** How each kind of client connects. */
 export const connectors: Record<FanOutClientKind, Connect> = {
   ws: rawWs,
+  sse: rawSse,
   'livedata websocket': livedataWebSocket,
   'livedata sse': livedataSse,
   'livedata long-polling': livedataLongPolling,

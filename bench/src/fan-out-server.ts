@@ -6,8 +6,6 @@ import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createLiveServer } from '@livedata/server'
-import { Server as SocketIoServer } from 'socket.io'
-import { WebSocketServer } from 'ws'
 import { epochNow } from './clock'
 import type {
   FanOutCommand,
@@ -15,6 +13,7 @@ import type {
   FanOutReply,
   FanOutServerKind,
 } from './fan-out-commands'
+import { rawBroadcast } from './raw-broadcasts'
 
 const kind = process.env.FANOUT_SERVER as FanOutServerKind
 const http = createServer()
@@ -26,16 +25,7 @@ function publisherOf(kind: FanOutServerKind): (payload: FanOutPayload) => void {
     live.attach(http)
     return (payload) => void live.publish('fanout', payload)
   }
-  if (kind === 'socket.io') {
-    const io = new SocketIoServer(http, { serveClient: false })
-    return (payload) => void io.emit('m', payload)
-  }
-  // A raw broadcast: serialize once, send the same text to every socket.
-  const wss = new WebSocketServer({ server: http, perMessageDeflate: false })
-  return (payload) => {
-    const text = JSON.stringify(payload)
-    for (const socket of wss.clients) socket.send(text)
-  }
+  return rawBroadcast(kind, http)
 }
 
 const publish = publisherOf(kind)

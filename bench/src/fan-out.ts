@@ -63,8 +63,17 @@ async function within<T>(promise: Promise<T>, what: string): Promise<T> {
   }
 }
 
-interface Measured {
+/** What the section measured for one contender at one connection count. */
+export interface FanOutRow extends Measured {
+  name: string
+  /** Connections. */
+  count: number
+}
+
+export interface Measured {
+  /** Bytes of heap per idle connection. */
   heapPerConnection: number
+  /** Bytes of RSS per idle connection. */
   rssPerConnection: number
   /** ms from the publish call until the last client had it, median of PUBLISHES. */
   fanOut: number
@@ -136,7 +145,7 @@ const ratio = (value: number, base: number | undefined) =>
  * The fan-out section: every contender at each connection count, in one table with ratios to
  * the raw `ws` broadcast at the same count. `BENCH_FANOUT_COUNTS=2000` measures one count.
  */
-export async function fanOutSection(): Promise<void> {
+export async function fanOutSection(): Promise<FanOutRow[]> {
   const limit = fileLimit()
   const sizes = counts(limit)
   console.log(
@@ -145,6 +154,7 @@ export async function fanOutSection(): Promise<void> {
       `median of ${PUBLISHES} (ulimit -n ${limit}: N = ${sizes.map((n) => n.toLocaleString('en')).join(', ')})\n`,
   )
   const rows: string[][] = []
+  const measured: FanOutRow[] = []
   for (const count of sizes) {
     let base: Measured | undefined
     for (const contender of CONTENDERS) {
@@ -152,6 +162,7 @@ export async function fanOutSection(): Promise<void> {
       const started = performance.now()
       try {
         const result = await measure(contender, count)
+        measured.push({ name: contender.name, count, ...result })
         base ??= result
         rows.push([
           contender.name,
@@ -174,4 +185,5 @@ export async function fanOutSection(): Promise<void> {
     rows,
     new Set([1, 2, 3, 4, 5, 6, 7]),
   )
+  return measured
 }

@@ -1,4 +1,8 @@
 // What the bench and a node process (node-process.ts) say to each other over the IPC channel.
+import type { RawServerKind } from './raw-broadcasts'
+
+/** What a node process serves: an @livedata server, or a raw one to compare it with. */
+export type NodeServerKind = 'livedata' | RawServerKind
 
 /** The payload of every message the nodes publish. */
 export interface BenchPayload {

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { type ClockSample, clockOffset, epochNow } from './clock'
-import type { NodeCommand, NodeReply } from './node-commands'
+import type { NodeCommand, NodeReply, NodeServerKind } from './node-commands'
 
 const NODE_PROCESS = fileURLToPath(new URL('./node-process.js', import.meta.url))
 const WORKER_PROCESS = fileURLToPath(new URL('./worker-process.js', import.meta.url))
@@ -18,6 +18,8 @@ export interface NodesOptions {
    * no clients, with `createPublisher` (needs `redisUrl`).
    */
   publisher?: 'first node' | 'worker'
+  /** What each node serves: @livedata (default), or a raw `ws`, SSE or socket.io server. */
+  server?: NodeServerKind
 }
 
 /** What one round of publishing did: see {@link BenchNodes.publish}. */
@@ -96,7 +98,10 @@ function startNode(script: string, env: Record<string, string>) {
 export async function startNodes(options: NodesOptions): Promise<BenchNodes> {
   if (!options.redisUrl && (options.count !== 1 || options.publisher === 'worker'))
     throw new Error('nodes in memory share nothing: several nodes and a worker need redisUrl')
-  const env: Record<string, string> = { HISTORY: String(options.history) }
+  const server = options.server ?? 'livedata'
+  if (server !== 'livedata' && (options.redisUrl || options.publisher === 'worker'))
+    throw new Error('a raw server has no backplane: it is one node, publishing itself')
+  const env: Record<string, string> = { HISTORY: String(options.history), NODE_SERVER: server }
   if (options.redisUrl) env.REDIS_URL = options.redisUrl
   const nodes = Array.from({ length: options.count }, () => startNode(NODE_PROCESS, env))
   const worker = options.publisher === 'worker' ? startNode(WORKER_PROCESS, env) : null

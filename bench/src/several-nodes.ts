@@ -15,6 +15,7 @@ import { type ClientFaults, startClients } from './bench-clients'
 import { latencies } from './latency'
 import { type BenchNodes, startNodes } from './nodes'
 import { printTable } from './table'
+import { within } from './within'
 
 const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 /** Messages of a throughput burst. */
@@ -50,19 +51,6 @@ const SETUPS: Setup[] = [
 let channels = 0
 /** A channel no measurement used before, in this run (Redis keeps them all until the end). */
 const freshChannel = (name: string) => `${name}-${channels++}`
-
-/** Rejects if `promise` takes longer than `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not done after ${ms} ms`)), ms)
-  })
-  try {
-    return await Promise.race([promise, late])
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 /** What went wrong in a measurement, for the notes column. */
 function faultsOf(faults: ClientFaults, published: { failed: number; error?: string }) {
