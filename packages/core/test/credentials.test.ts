@@ -207,7 +207,7 @@ describe('the hello frame', () => {
     await until(() => ws.frames.length >= 6)
     await waitForSnapshot(a, (x) => x.status === 'open')
     await waitForSnapshot(b, (x) => x.status === 'open')
-    expect(ws.urls).toEqual(['/live?v=a', '/live?v=b'])
+    expect(ws.urls).toEqual(['/live?v=a&batch=1048576', '/live?v=b&batch=1048576'])
     expect(ws.frames.filter((frame) => (frame as { type: string }).type === 'hello')).toEqual([
       { type: 'hello', headers: { authorization: 'a' } },
       { type: 'hello', headers: { authorization: 'b' } },

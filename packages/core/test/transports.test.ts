@@ -304,9 +304,38 @@ describe('one WebSocket per client', () => {
     s.live.publish('b', 2)
     await waitForSnapshot(a, (x) => x.data === 1)
     await waitForSnapshot(b, (x) => x.data === 2)
-    expect(upgrades).toEqual(['/live'])
+    expect(upgrades).toEqual(['/live?batch=1048576'])
     stopA()
     stopB()
     await Promise.all(closed)
+  })
+})
+
+describe('a burst of one tick', () => {
+  it('comes over the WebSocket in one batch frame, and is delivered whole, in order, in one notification', async () => {
+    const s = await server()
+    // The client's real socket, counting the frames it receives.
+    let frames = 0
+    class CountingWebSocket extends NodeWebSocket {
+      constructor(url: string) {
+        super(url)
+        this.on('message', () => frames++)
+      }
+    }
+    const c = client({ url: s.url, transports: ['websocket'], WebSocket: CountingWebSocket })
+    const seq = c.source<number[], number>('seq', {
+      initialData: [],
+      reduce: (list = [], n) => [...list, n],
+    })
+    let notifications = 0
+    seq.subscribe(() => notifications++)
+    await waitForSnapshot(seq, (x) => x.status === 'open')
+    const before = { frames, notifications }
+    for (const n of range(1, 1000)) s.live.publish('seq', n)
+    const snap = await waitForSnapshot(seq, (x) => (x.data?.length ?? 0) >= 1000)
+    expect(snap.data).toEqual(range(1, 1000))
+    // 1,000 short messages fit one 1 MiB batch frame; the store tells its listeners once.
+    expect(frames - before.frames).toBe(1)
+    expect(notifications - before.notifications).toBe(1)
   })
 })

@@ -1,7 +1,14 @@
+import { flushAtEndOfTick, type TickWriter } from './tick-flush'
+
 /** How one connection writes, and how it tells how much is still waiting in its socket. */
 export interface OutboxTarget<T> {
-  /** Writes one item (a message, or a ready frame). */
-  send(item: T): void
+  /** The text of one item: a message's frame in the connection's form, or a ready frame. */
+  text(item: T): string
+  /**
+   * Writes the texts of one tick, in order: one write (a stream), one frame holding them all (a
+   * WebSocket whose client reads batches), or one frame each. Must not throw.
+   */
+  write(texts: string[]): void
   /** Bytes written but not yet handed to the network. */
   buffered(): number
   /** The client is too far behind: end the connection (it resumes from history later). */
@@ -14,17 +21,24 @@ export interface OutboxTarget<T> {
 }
 
 /**
- * Flow control for one connection. Items are written while the socket's buffer stays under
- * `highWater`; past that they wait, as references to the shared stored messages, and go out as
- * the socket drains (`pump`). A long replay therefore never sits in memory as one huge string,
- * and a client that falls more than `maxBacklog` items behind is cut off rather than buffered
- * without end.
+ * Flow control and coalescing for one connection. Items are written while the socket's buffer,
+ * with what this tick already gathered, stays under `highWater`; past that they wait, as
+ * references to the shared stored messages, and go out as the socket drains (`pump`). A long
+ * replay therefore never sits in memory as one huge string, and a client that falls more than
+ * `maxBacklog` items behind is cut off rather than buffered without end.
+ *
+ * What is written within one tick is gathered and handed to the target once at its end, so a
+ * burst of messages costs one write (and one frame, one parse, one render on the client) rather
+ * than one each; ids and order are those of the items.
  */
-export class Outbox<T> {
+export class Outbox<T> implements TickWriter {
   private backlog: T[] = []
   private head = 0
   // Items allowed to wait beyond `maxBacklog` until as many were written (see `prepay`).
   private credit = 0
+  /** Texts gathered this tick, `null` when none (idle connections hold no array). */
+  private gathered: string[] | null = null
+  private gatheredSize = 0
 
   constructor(
     private readonly target: OutboxTarget<T>,
@@ -39,7 +53,7 @@ export class Outbox<T> {
 
   /** Whether the socket holds more than `highWater` or items wait: a writer over its budget. */
   get full(): boolean {
-    return this.waiting > 0 || this.target.buffered() > this.highWater
+    return this.waiting > 0 || !this.hasRoom()
   }
 
   /**
@@ -52,7 +66,7 @@ export class Outbox<T> {
   }
 
   push(item: T): void {
-    if (this.waiting === 0 && this.target.buffered() <= this.highWater) {
+    if (this.waiting === 0 && this.hasRoom()) {
       this.write(item)
       return
     }
@@ -66,7 +80,7 @@ export class Outbox<T> {
 
   /** Writes what waits, as far as the socket takes it; call it when the socket drained. */
   pump(): void {
-    while (this.head < this.backlog.length && this.target.buffered() <= this.highWater) {
+    while (this.head < this.backlog.length && this.hasRoom()) {
       this.write(this.backlog[this.head++] as T)
     }
     if (this.head === this.backlog.length) {
@@ -75,8 +89,30 @@ export class Outbox<T> {
     }
   }
 
+  /** Hands what this tick gathered to the target; the end of the tick calls it. */
+  flush(): void {
+    const texts = this.gathered
+    if (texts === null) return
+    this.gathered = null
+    this.gatheredSize = 0
+    this.target.write(texts)
+    // Items held back only by this tick's texts: the socket may have taken them all without
+    // ever filling (no drain event would come), so carry on now.
+    if (this.waiting > 0) this.pump()
+  }
+
+  /** Room in the byte budget: the socket's buffer and this tick's gathered texts together. */
+  private hasRoom(): boolean {
+    return this.target.buffered() + this.gatheredSize <= this.highWater
+  }
+
   private write(item: T): void {
     if (this.credit > 0) this.credit--
-    this.target.send(item)
+    const text = this.target.text(item)
+    this.gatheredSize += text.length
+    if (this.gathered === null) {
+      this.gathered = [text]
+      flushAtEndOfTick(this)
+    } else this.gathered.push(text)
   }
 }

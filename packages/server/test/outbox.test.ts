@@ -1,16 +1,21 @@
 import { describe, expect, it } from 'vitest'
 import { Outbox } from '../src/outbox'
 
-/** A socket that takes nothing until `drained` is set, and counts what it was given. */
+/** A socket that takes nothing until `drained` is set, and records each write it was given. */
 function socket() {
-  const state = { drained: false, sent: [] as number[], overflows: 0 }
+  const state = { drained: false, writes: [] as number[][], overflows: 0 }
   const target = {
-    send: (item: number) => void state.sent.push(item),
+    text: (item: number) => String(item),
+    write: (texts: string[]) => void state.writes.push(texts.map(Number)),
     buffered: () => (state.drained ? 0 : Number.POSITIVE_INFINITY),
     overflow: () => void state.overflows++,
   }
-  return { state, target }
+  const sent = () => state.writes.flat()
+  return { state, target, sent }
 }
+
+/** Lets the end-of-tick flush run. */
+const endOfTick = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 describe('Outbox', () => {
   it('cuts a reader that stopped once maxBacklog items wait', () => {
@@ -22,9 +27,9 @@ describe('Outbox', () => {
     expect(state.overflows).toBe(1)
   })
 
-  it('lets a prepaid opening wait beyond it, and only until that opening is written', () => {
-    const { state, target } = socket()
-    const outbox = new Outbox(target, 0, 10)
+  it('lets a prepaid opening wait beyond it, and only until that opening is written', async () => {
+    const { state, target, sent } = socket()
+    const outbox = new Outbox(target, 1 << 20, 10)
     // A replay of 100 (a whole history of several channels) is no sign of a slow reader...
     outbox.prepay(100)
     for (let i = 0; i < 110; i++) outbox.push(i)
@@ -32,9 +37,36 @@ describe('Outbox', () => {
     // ...but once it is out, a reader that stops again is held to maxBacklog, not 110.
     state.drained = true
     outbox.pump()
-    expect(state.sent).toHaveLength(110)
+    await endOfTick()
+    expect(sent()).toHaveLength(110)
     state.drained = false
     for (let i = 0; i < 11; i++) outbox.push(i)
     expect(state.overflows).toBe(1)
+  })
+
+  it('hands the items of one tick to the target in one write, in order, at the end of the tick', async () => {
+    const { state, target } = socket()
+    state.drained = true
+    const outbox = new Outbox(target, 1 << 20, 1000)
+    for (let i = 0; i < 200; i++) outbox.push(i)
+    expect(state.writes).toEqual([])
+    await endOfTick()
+    expect(state.writes).toEqual([Array.from({ length: 200 }, (_, i) => i)])
+    outbox.push(200)
+    await endOfTick()
+    expect(state.writes[1]).toEqual([200])
+  })
+
+  it('holds a tick to the byte budget, and writes what it held back without waiting for a drain', async () => {
+    const { state, target, sent } = socket()
+    state.drained = true
+    // Room for about ten 3-character items per write; the socket takes everything at once, so
+    // no drain event would ever come for the rest.
+    const outbox = new Outbox(target, 30, 1000)
+    for (let i = 100; i < 200; i++) outbox.push(i)
+    await endOfTick()
+    expect(sent()).toEqual(Array.from({ length: 100 }, (_, i) => 100 + i))
+    expect(state.writes.length).toBeGreaterThan(5)
+    for (const write of state.writes) expect(write.length).toBeLessThanOrEqual(11)
   })
 })

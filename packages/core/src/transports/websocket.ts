@@ -44,12 +44,16 @@ function openSocket(context: TransportContext, url: string): WebSocketLike {
   }
 }
 
-/** The ws:// or wss:// URL of a base URL, resolved against the page for a relative one. */
-function socketUrl(base: string): string {
+/**
+ * The ws:// or wss:// URL of a base URL, resolved against the page for a relative one; `batch`
+ * (for @livedata/server) tells the server the longest frame holding several that we read.
+ */
+function socketUrl(base: string, batch?: number): string {
   const page = (globalThis as { location?: { href: string } }).location?.href
   const url = new URL(base, page)
   url.protocol =
     url.protocol === 'https:' ? 'wss:' : url.protocol === 'http:' ? 'ws:' : url.protocol
+  if (batch) url.searchParams.set('batch', String(batch))
   return url.href
 }
 
@@ -74,7 +78,7 @@ class SocketLink extends Link {
 
   constructor(private readonly context: TransportContext) {
     super()
-    const socket = openSocket(context, socketUrl(context.baseUrl))
+    const socket = openSocket(context, socketUrl(context.baseUrl, context.maxMessageSize))
     this.socket = socket
     socket.onopen = () => {
       this.connected = true
@@ -84,7 +88,7 @@ class SocketLink extends Link {
       }
       for (const member of this.members.values()) this.subscribe(member)
     }
-    socket.onmessage = ({ data }) => this.frame(String(data))
+    socket.onmessage = ({ data }) => this.read(String(data))
     socket.onclose = ({ code }) => this.fail(lost(code, this.wasOpen))
     socket.onerror = () => {}
   }
@@ -125,15 +129,21 @@ class SocketLink extends Link {
     this.socket.send(JSON.stringify(frame))
   }
 
-  private frame(text: string): void {
-    let frame: ServerFrame
+  /** A text frame: one server frame, or an array of them (the messages of one tick). */
+  private read(text: string): void {
+    let frames: ServerFrame | ServerFrame[]
     try {
       if (text.length > this.context.maxMessageSize) throw new Error('too large')
-      frame = JSON.parse(text) ?? {}
+      frames = JSON.parse(text) ?? {}
     } catch {
       return this.error(new LiveDataError('ERR_PARSE', 'A frame from the server was skipped'))
     }
     this.activity()
+    if (!Array.isArray(frames)) return this.frame(frames)
+    for (const frame of frames) this.frame(frame ?? {})
+  }
+
+  private frame(frame: ServerFrame): void {
     const channel = typeof frame.channel === 'string' ? frame.channel : ''
     switch (frame.type) {
       case ServerFrameType.Subscribed:

@@ -70,7 +70,8 @@ class IframeConnection implements Subscriber, LiveConnection {
     this.open = `<script nonce="${cspNonce}">p(`
     this.outbox = new Outbox(
       {
-        send: (argument) => this.post(argument),
+        text: (argument) => this.script(argument),
+        write: (scripts) => this.emit(scripts.join('')),
         buffered: () => sink.buffered(),
         overflow: () => {
           if (this.closed) return
@@ -84,10 +85,14 @@ class IframeConnection implements Subscriber, LiveConnection {
     sink.drained(() => this.outbox.pump())
   }
 
-  /** Calls the page's `p` with a script-safe JSON argument. */
-  post(json: string): void {
+  /** The script that calls the page's `p` with a script-safe JSON argument. */
+  private script(json: string): string {
+    return `${this.open}${json})</script>\n`
+  }
+
+  /** Writes scripts to the document, and ends it once it is long enough. */
+  private emit(chunk: string): void {
     if (this.closed) return
-    const chunk = `${this.open}${json})</script>\n`
     this.written += chunk.length
     this.sink.write(chunk)
     // The document ends; the client sees the frame load and resumes in a fresh one.
@@ -110,7 +115,7 @@ class IframeConnection implements Subscriber, LiveConnection {
   }
 
   heartbeat(): void {
-    this.post(`{"t":"${IFRAME_TYPES.heartbeat}"}`)
+    this.emit(this.script(`{"t":"${IFRAME_TYPES.heartbeat}"}`))
   }
 
   private end(): void {

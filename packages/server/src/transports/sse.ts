@@ -3,9 +3,13 @@ import type { Sink } from '../exchange'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
 import { Outbox } from '../outbox'
+import { sharedJoin } from '../shared-join'
 import { reportSlow, type StreamContext } from './context'
 import { SSE_FRAMES, type StreamFrames } from './forms'
 import { openChannels } from './openings'
+
+/** The events of one tick, as one write. */
+const joinEvents = sharedJoin('', '', '')
 
 /**
  * The most frames a stream of `channels` channels may have waiting once its opening is out:
@@ -37,7 +41,12 @@ export class SseConnection implements Subscriber, LiveConnection {
   ) {
     this.outbox = new Outbox(
       {
-        send: (text) => sink.write(text),
+        text: (frame) => frame,
+        // One tick's events leave in one write; a stream cut meanwhile takes nothing.
+        write: (texts) => {
+          if (!this.closed)
+            sink.write(texts.length === 1 ? (texts[0] as string) : joinEvents(texts))
+        },
         buffered: () => sink.buffered(),
         // The client resumes from its last ids on reconnect, so dropping it loses nothing.
         overflow: () => {

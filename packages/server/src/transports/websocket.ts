@@ -18,11 +18,65 @@ import { frameStart, type WireErrorCode } from '../protocol'
 import { quote } from '../quote'
 import type { PreparedChannels } from '../replicas'
 import type { ServerSocket, SocketEvents } from '../server-socket'
+import { sharedJoin } from '../shared-join'
 
 /** The WebSocket frame of a message, built once and shared by every socket. */
 function wsFrame(message: StoredMessage): string {
   message.wsFrame ??= `${frameStart('message')},"channel":${JSON.stringify(message.channel)},${jsonFrame(message).slice(1)}`
   return message.wsFrame
+}
+
+/** The longest batch frame a server writes, whatever a client says it reads: 1 MiB. */
+const MAX_BATCH = 1024 * 1024
+/** A client's `batch` upgrade parameter: digits only. */
+const BATCH_PARAMETER = /[?&]batch=(\d{1,16})(?:&|$)/
+
+/**
+ * The longest batch frame the client of an upgrade reads, from its URL's `batch` parameter (in
+ * characters, capped at 1 MiB); 0 when it names none (a client that reads only single frames).
+ *
+ * @example
+ * ```ts
+ * batchLimitOf('/live?batch=65536') // 65536
+ * ```
+ */
+export function batchLimitOf(url: string | undefined): number {
+  const digits = url === undefined ? undefined : BATCH_PARAMETER.exec(url)?.[1]
+  return digits === undefined ? 0 : Math.min(Number(digits), MAX_BATCH)
+}
+
+const joinFrames = sharedJoin('[', ',', ']')
+
+/**
+ * Sends the frames of one tick: to a client that reads batches, as JSON arrays of frames each at
+ * most `limit` characters long (a frame longer than that goes alone, as it is); otherwise one
+ * frame each.
+ */
+function sendFrames(socket: ServerSocket, frames: string[], limit: number): void {
+  if (frames.length === 1 || limit === 0) {
+    for (const frame of frames) socket.send(frame)
+    return
+  }
+  let start = 0
+  let size = 2
+  for (let index = 0; index < frames.length; index++) {
+    const length = (frames[index] as string).length + 1
+    if (size + length > limit && index > start) {
+      sendBatch(socket, frames, start, index)
+      start = index
+      size = 2
+    }
+    size += length
+  }
+  sendBatch(socket, frames, start, frames.length)
+}
+
+function sendBatch(socket: ServerSocket, frames: string[], start: number, end: number): void {
+  if (end - start === 1) socket.send(frames[start] as string)
+  else
+    socket.send(
+      joinFrames(start === 0 && end === frames.length ? frames : frames.slice(start, end)),
+    )
 }
 
 /** Frames waiting to be handled at which the peer is paused (it resumes at half). */
@@ -91,6 +145,8 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null>,
    */
   private hello: HeaderMap | null = null
   private readonly hub: Hub
+  /** The longest batch frame the client reads (its upgrade's `batch`), 0 if it reads none. */
+  private readonly batchLimit: number
   // Frames are handled one after the other: authorize is async, and an unsubscribe must not
   // overtake the subscribe before it, nor a subscribe the hello before it.
   private readonly inbox: Inbox<string | null>
@@ -107,6 +163,7 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null>,
   ) {
     const hub = shared.hub
     this.hub = hub
+    this.batchLimit = batchLimitOf(request.url)
     this.inbox = new Inbox<string | null>(this, shared.limits)
     // Not every runtime has a drain event: while frames wait, look again every few
     // milliseconds. A callback on every send would cost each message a closure, which is what
@@ -120,8 +177,9 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null>,
     }
     this.outbox = new Outbox<StoredMessage | string>(
       {
-        send: (item) => {
-          if (socket.isOpen()) socket.send(typeof item === 'string' ? item : wsFrame(item))
+        text: (item) => (typeof item === 'string' ? item : wsFrame(item)),
+        write: (frames) => {
+          if (socket.isOpen()) sendFrames(socket, frames, this.batchLimit)
         },
         buffered: () => socket.bufferedAmount(),
         // A client that cannot keep up is cut off; it resumes from its last id later.
@@ -200,6 +258,8 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null>,
       this.report(code, `WebSocket closed: ${reason}`, { client: true })
     }
     this.cleanup()
+    // What this tick gathered (the error frame saying why) goes out before the close frame.
+    this.outbox.flush()
     this.socket.close(status, closeReason(reason))
     setTimeout(() => this.socket.terminate(), CLOSE_GRACE).unref()
   }

@@ -1,0 +1,32 @@
+/** Something that gathers writes during a tick and puts them out at its end. */
+export interface TickWriter {
+  /** Writes what was gathered. Must not throw. */
+  flush(): void
+}
+
+let due: TickWriter[] = []
+let scheduled = false
+
+function flushDue(): void {
+  scheduled = false
+  const writers = due
+  due = []
+  for (const writer of writers) writer.flush()
+}
+
+/**
+ * Has `writer.flush()` called once the current tick's synchronous work is done (a microtask), in
+ * the order writers asked. Every publish of one synchronous burst, on every connection, is
+ * written by one pass: one microtask per tick for the whole server, not one per connection.
+ *
+ * @example
+ * ```ts
+ * flushAtEndOfTick({ flush: () => socket.write(gathered.join('')) })
+ * ```
+ */
+export function flushAtEndOfTick(writer: TickWriter): void {
+  due.push(writer)
+  if (scheduled) return
+  scheduled = true
+  queueMicrotask(flushDue)
+}
