@@ -7,7 +7,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { TransportName } from '@livedata/core'
 import { createLiveServer } from '@livedata/server'
-import type { Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { chromiumPath, hasChromium, launchChromium } from './chromium'
 import { bundleRendersPage } from './renders-bundle'
 import { printTable } from './table'
@@ -62,6 +62,16 @@ export async function rendersSection(): Promise<RendersRow[] | null> {
     )
     return null
   }
+  let browser: Browser
+  try {
+    browser = await launchChromium()
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error)
+    console.log(
+      `!!! NO CHROMIUM: ${chromiumPath} did not start (${reason}); the renders section is skipped. Reinstall it with: apt-get install -y chromium (or set CHROMIUM_PATH).`,
+    )
+    return null
+  }
   const script = await bundleRendersPage()
   const http = createServer((request, response) => {
     if (request.url === '/page.js') {
@@ -78,7 +88,6 @@ export async function rendersSection(): Promise<RendersRow[] | null> {
   http.listen(0, '127.0.0.1')
   await once(http, 'listening')
   const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
-  const browser = await launchChromium()
   const rows: RendersRow[] = []
   try {
     for (const transport of TRANSPORTS) {
