@@ -36,7 +36,7 @@ describe('seenCheck', () => {
     expect(seen('1-1', 'abc')).toBe(false)
   })
 
-  it('follows a new last id (the split it keeps is not stale)', () => {
+  it('follows a new last id', () => {
     const seen = seenCheck()
     expect(seen('1-5', '1-9')).toBe(true)
     expect(seen('1-5', '1-1')).toBe(false)
@@ -50,5 +50,15 @@ describe('seenCheck', () => {
       const [a, b] = [id(), id()]
       expect(seen(a, b)).toBe((compareIds(a, b) as number) <= 0)
     }
+  })
+})
+
+describe('compareIds on digits', () => {
+  it('reads only plain decimal digits, as the server writes them', () => {
+    for (const foreign of [' 1-1', '1- 1', '0x1-0', '1e3-0', '1-+1', '1-1-1', '１-1']) {
+      expect(compareIds(foreign, '1-1')).toBeNull()
+    }
+    expect(compareIds('9007199254740991-0', '9007199254740990-5')).toBeGreaterThan(0)
+    expect(compareIds('0-0', '0-0')).toBe(0)
   })
 })

@@ -26,7 +26,8 @@ export function publish(
 ): string {
   const message = prepareMessage(channel, data, options, hub.settings.maxPayload)
   const id = nextId()
-  hub.channel(channel).publish({ id, ...message })
+  const { event, json } = message
+  hub.channel(channel).publish({ id, channel, event, json })
   return id
 }
 
