@@ -1,14 +1,27 @@
 // The README's examples, checked by `pnpm typecheck` (tsc) and never run: keep them in step. ../src/index stands for @livedata/react.
 import { createLiveClient, type StandardSchemaLike } from '@livedata/core'
+import { type ReactNode, Suspense } from 'react'
 import {
   isLiveDataError,
   LiveDataProvider,
   type SourceOptions,
   useLiveClient,
   useLiveData,
+  useSuspenseLiveData,
 } from '../src/index'
 
 declare function logIn(): Promise<void>
+/** react-error-boundary's, reduced to what the README uses. */
+declare function ErrorBoundary(props: {
+  fallback: ReactNode
+  onReset?: () => void
+  children: ReactNode
+}): ReactNode
+
+interface Quote {
+  symbol: string
+  price: number
+}
 
 interface Price {
   symbol: string
@@ -96,6 +109,27 @@ export function Refused() {
   )
 }
 
+// ## Suspense
+
+function Price() {
+  const { data } = useSuspenseLiveData<Quote>('price') // a Quote, never undefined
+  return (
+    <p>
+      {data.symbol} {data.price}
+    </p>
+  )
+}
+
+export function Page() {
+  return (
+    <ErrorBoundary fallback={<p>Not for you</p>}>
+      <Suspense fallback={<p>Loading…</p>}>
+        <Price />
+      </Suspense>
+    </ErrorBoundary>
+  )
+}
+
 // ## Types
 
 export function Types() {
@@ -111,5 +145,6 @@ export function Types() {
   const reduce = (lines: Line[], line: Line) => [...lines, line]
   const options = { initialData: [], reduce } satisfies SourceOptions<Line[], Line>
   const lines: Line[] = useLiveData('chat', options).data
-  return [prices, price, checked, send, lines]
+  const suspended: Price = useSuspenseLiveData<Price>('price').data
+  return [prices, price, checked, send, lines, suspended]
 }

@@ -7,6 +7,7 @@ import {
   type TransportName,
   useLiveClient,
   useLiveData,
+  useSuspenseLiveData,
 } from '../src/index'
 
 interface Price {
@@ -91,5 +92,42 @@ describe('public types', () => {
   it('useLiveClient returns the client', () => {
     const client = createLiveClient({ url: '/live' })
     expectTypeOf(useLiveClient()).toEqualTypeOf(client)
+  })
+
+  it('useSuspenseLiveData: data is T, never undefined, whatever the options', () => {
+    const result = useSuspenseLiveData<Price>('prices')
+    expectTypeOf(result).toEqualTypeOf<LiveDataResult<Price>>()
+    expectTypeOf(result.data).toEqualTypeOf<Price>()
+    expectTypeOf(result.status).toEqualTypeOf<LiveStatus>()
+    expectTypeOf(result.error).toEqualTypeOf<LiveDataError | null>()
+    expectTypeOf(useSuspenseLiveData('prices', { schema: PriceSchema }).data).toEqualTypeOf<Price>()
+    expectTypeOf(useSuspenseLiveData('prices', { initialData: [] as Price[] }).data).toEqualTypeOf<
+      Price[]
+    >()
+    expectTypeOf(
+      useSuspenseLiveData('prices', { schema: PriceSchema, initialData: null }).data,
+    ).toEqualTypeOf<Price | null>()
+    // Asked for `T | undefined`, it still never gives `undefined`: it suspends instead.
+    expectTypeOf(useSuspenseLiveData<Price | undefined>('prices').data).toEqualTypeOf<Price>()
+  })
+
+  it('useSuspenseLiveData: reduce folds M into T, send is typed by Send and Ack', () => {
+    const { data, send } = useSuspenseLiveData<Price[], Price, Draft, { id: string }>('feed', {
+      reduce: (list, price) => {
+        // Before the first message there is nothing yet: `previous` may be undefined.
+        expectTypeOf(list).toEqualTypeOf<Price[] | undefined>()
+        return [...(list ?? []), price]
+      },
+    })
+    expectTypeOf(data).toEqualTypeOf<Price[]>()
+    expectTypeOf(send).parameter(0).toEqualTypeOf<Draft>()
+    expectTypeOf(send({ text: 'hi' })).toEqualTypeOf<Promise<{ id: string }>>()
+    // @ts-expect-error a typo in the payload
+    send({ txt: 'hi' })
+    useSuspenseLiveData<number[], number>('n', {
+      initialData: [],
+      // @ts-expect-error reduce must return number[]
+      reduce: (_list, n) => n,
+    })
   })
 })

@@ -158,12 +158,14 @@ describe('useSuspenseLiveData', () => {
   it('keeps the fallback through a passing error, and renders the data once it heals', async () => {
     await start()
     verdicts.set('prices', 'fail')
-    render(withClient(<Price />))
+    const { rerender } = render(withClient(<Price />))
     // authorize failed (503 ERR_AUTHORIZE): passing, so the source reconnects and keeps waiting.
     await waitFor(() =>
       expect(client.source('prices').getSnapshot().error?.serverCode).toBe('ERR_AUTHORIZE'),
     )
     expect(client.source('prices').getSnapshot().status).toBe('reconnecting')
+    // A render while the error stands (a parent rendering again) waits too.
+    rerender(withClient(<Price />))
     expect(text('fallback')).toBe('loading')
     expect(screen.queryByTestId('caught')).toBeNull()
 
