@@ -37,7 +37,12 @@ async function rawFrames(s: Started, query: string, channel: string) {
 }
 
 /** Publishes `count` messages in one synchronous burst; returns their ids. */
-function burst(s: Started, channel: string, count: number, data = (n: number) => n): string[] {
+function burst(
+  s: Started,
+  channel: string,
+  count: number,
+  data: (n: number) => unknown = (n) => n,
+): string[] {
   const ids: string[] = []
   for (let n = 0; n < count; n++) ids.push(s.live.publish(channel, data(n)) as string)
   return ids

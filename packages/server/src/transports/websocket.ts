@@ -12,7 +12,7 @@ import type { StoredMessage } from '../history'
 import type { Hub, LiveConnection } from '../hub'
 import { Inbox, type InboxLimits, type InboxTarget } from '../inbox'
 import { jsonSize } from '../json-size'
-import { nodeSocket } from '../node-socket'
+import { LiveWebSocket, listen, nodeSocket } from '../node-socket'
 import { Outbox } from '../outbox'
 import { frameStart, type WireErrorCode } from '../protocol'
 import { quote } from '../quote'
@@ -470,6 +470,7 @@ export function createWebSocketEndpoint(hub: Hub) {
     // a frame past this is no honest client's, and ws closes the socket with 1009.
     maxPayload: maxFrameSize(hub.settings.maxPayload),
     perMessageDeflate: false,
+    WebSocket: LiveWebSocket,
   })
   const shared: Shared = {
     hub,
@@ -485,8 +486,8 @@ export function createWebSocketEndpoint(hub: Hub) {
     accept,
     upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
       server.handleUpgrade(request, socket, head, (ws) => {
-        const { socket: adapted, listen } = nodeSocket(ws)
-        listen(accept(adapted, request, request.socket?.remoteAddress))
+        const events = accept(nodeSocket(ws), request, request.socket?.remoteAddress)
+        listen(ws as LiveWebSocket, events)
       })
     },
     close(): void {
