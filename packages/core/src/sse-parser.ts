@@ -33,6 +33,8 @@ export interface SseParser {
 }
 
 const LF = 10
+const COLON = 58
+const SPACE = 32
 const DIGITS = /^\d+$/
 
 /**
@@ -90,34 +92,39 @@ export function createSseParser(
     callbacks.onOverflow?.()
   }
 
-  const processLine = (line: string): void => {
-    if (line === '') {
+  // A line is read where it lies in the chunk's text (from `start` to `end`): only a field's
+  // value is ever cut out of it. This runs three times per event.
+  const processLine = (text: string, start: number, end: number): void => {
+    if (start === end) {
       dispatch()
       return
     }
-    const colon = line.indexOf(':')
-    if (colon === 0) {
-      callbacks.onComment?.(line.slice(1).replace(/^ /, ''))
+    let colon = start
+    while (colon < end && text.charCodeAt(colon) !== COLON) colon++
+    if (colon === start) {
+      callbacks.onComment?.(text.slice(start + 1, end).replace(/^ /, ''))
       return
     }
-    const field = colon === -1 ? line : line.slice(0, colon)
-    let value = colon === -1 ? '' : line.slice(colon + 1)
-    if (value.charCodeAt(0) === 32) value = value.slice(1)
-    switch (field) {
-      case 'data':
-        data = hasData ? `${data}\n${value}` : value
+    let from = colon < end ? colon + 1 : end
+    if (from < end && text.charCodeAt(from) === SPACE) from++
+    switch (colon - start) {
+      case 4:
+        if (!text.startsWith('data', start)) return
+        data = hasData ? `${data}\n${text.slice(from, end)}` : text.slice(from, end)
         hasData = true
-        break
-      case 'event':
-        eventType = value
-        break
-      case 'id':
-        if (!value.includes('\0')) lastEventId = value
-        break
-      case 'retry':
-        if (DIGITS.test(value)) callbacks.onRetry?.(Number(value))
-        break
-      // Unknown fields are ignored, as the standard says.
+        return
+      case 5:
+        if (text.startsWith('event', start)) eventType = text.slice(from, end)
+        else if (text.startsWith('retry', start)) {
+          const value = text.slice(from, end)
+          if (DIGITS.test(value)) callbacks.onRetry?.(Number(value))
+        }
+        return
+      case 2:
+        if (text.startsWith('id', start)) {
+          const value = text.slice(from, end)
+          if (!value.includes('\0')) lastEventId = value
+        }
     }
   }
 
@@ -145,7 +152,7 @@ export function createSseParser(
         // A line over the limit that arrived whole is dropped like one that arrived in pieces:
         // the outcome must not depend on where the chunks were cut.
         else if (end - start > maxLineLength) overflow()
-        else processLine(text.slice(start, end))
+        else processLine(text, start, end)
         start = end + 1
         if (end === cr) {
           if (start === text.length) skipLeadingLf = true
