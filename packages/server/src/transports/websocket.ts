@@ -132,10 +132,17 @@ function inboxLimits(maxPayload: number): InboxLimits {
 
 /**
  * One client socket, carrying any number of channel subscriptions. It is its own inbox's target
- * (no closures per socket: idle sockets stay small).
+ * and the subscriber of every channel it follows (no closures per socket: idle sockets stay
+ * small).
  */
-class WebSocketConnection implements LiveConnection, InboxTarget<string | null>, SocketEvents {
-  private readonly subscriptions = new Map<string, { channel: Channel; subscriber: Subscriber }>()
+class WebSocketConnection
+  implements LiveConnection, InboxTarget<string | null>, SocketEvents, Subscriber
+{
+  /**
+   * The channels followed: none, the one most sockets follow, or by name once there are two or
+   * more (a Map costs an idle socket some 200 bytes).
+   */
+  private subscriptions: Channel | Map<string, Channel> | null = null
   private unanswered = 0
   private handled = 0
   private ended = false
@@ -320,9 +327,7 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null>,
     }
     const { channel } = frame
     if (frame.type === 'unsubscribe') {
-      const subscription = this.subscriptions.get(channel)
-      this.subscriptions.delete(channel)
-      subscription?.channel.unsubscribe(subscription.subscriber)
+      this.unfollow(channel)?.unsubscribe(this)
       return
     }
     const action = frame.type === 'send' ? 'send' : 'subscribe'
@@ -370,10 +375,10 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null>,
       return this.outbox.push(`${frameStart('ack')},"ref":${frame.ref}}`)
     }
     if (refusal) return this.error(refusal.code, refusal.message, { channel })
-    if (this.subscriptions.has(channel)) return
+    if (this.follows(channel)) return
     // Frames are handled in order: the count is exact here, and a frame past the limit must
     // not load (and follow) a channel from the backplane.
-    if (this.subscriptions.size >= MAX_SUBSCRIPTIONS) {
+    if (this.followed() >= MAX_SUBSCRIPTIONS) {
       const message = `At most ${MAX_SUBSCRIPTIONS} channels per socket`
       this.report('ERR_TOO_MANY', message, { client: true, channel })
       return this.error('ERR_TOO_MANY', message, { channel })
@@ -402,19 +407,61 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null>,
       target = loaded
     }
     if (this.ended) return
-    const subscriber: Subscriber = {
-      deliver: (message) => this.outbox.push(message),
-      // The channel's log was lost: the client resumes every channel, and is told of the gap.
-      close: () => this.close(),
-    }
-    this.subscriptions.set(channel, { channel: target, subscriber })
-    const replay = target.subscribe(subscriber, { lastEventId, replay: backlog })
+    this.follow(target)
+    const replay = target.subscribe(this, { lastEventId, replay: backlog })
     // A fresh subscriber learns where it stands; a resuming one (or one given a backlog) knows.
     const cursor = replay.tellCursor ? `,"cursor":"${replay.cursor}"` : ''
     const name = JSON.stringify(channel)
     this.outbox.push(`${frameStart('subscribed')},"channel":${name}${cursor}}`)
     if (replay.gap) this.outbox.push(`${frameStart('gap')},"channel":${name}}`)
-    for (const message of replay.messages) subscriber.deliver(message)
+    for (const message of replay.messages) this.deliver(message)
+  }
+
+  /** A message of a channel this socket follows. */
+  deliver(message: StoredMessage): void {
+    this.outbox.push(message)
+  }
+
+  /** Whether this socket follows the channel `name`. */
+  private follows(name: string): boolean {
+    const followed = this.subscriptions
+    if (followed === null) return false
+    return followed instanceof Map ? followed.has(name) : followed.name === name
+  }
+
+  /** How many channels this socket follows. */
+  private followed(): number {
+    const followed = this.subscriptions
+    if (followed === null) return 0
+    return followed instanceof Map ? followed.size : 1
+  }
+
+  /** Adds `channel` to those followed (not followed yet: see {@link follows}). */
+  private follow(channel: Channel): void {
+    const followed = this.subscriptions
+    if (followed === null) this.subscriptions = channel
+    else if (followed instanceof Map) followed.set(channel.name, channel)
+    else {
+      this.subscriptions = new Map([
+        [followed.name, followed],
+        [channel.name, channel],
+      ])
+    }
+  }
+
+  /** Takes the channel `name` off those followed; returns it, if it was followed. */
+  private unfollow(name: string): Channel | undefined {
+    const followed = this.subscriptions
+    if (followed === null) return undefined
+    if (!(followed instanceof Map)) {
+      if (followed.name !== name) return undefined
+      this.subscriptions = null
+      return followed
+    }
+    const channel = followed.get(name)
+    followed.delete(name)
+    if (followed.size === 0) this.subscriptions = null
+    return channel
   }
 
   /**
@@ -436,13 +483,17 @@ class WebSocketConnection implements LiveConnection, InboxTarget<string | null>,
   private cleanup(): void {
     this.ended = true
     this.inbox.stop()
-    for (const { channel, subscriber } of this.subscriptions.values()) {
-      channel.unsubscribe(subscriber)
-    }
-    this.subscriptions.clear()
+    const followed = this.subscriptions
+    this.subscriptions = null
+    if (followed instanceof Map) for (const channel of followed.values()) channel.unsubscribe(this)
+    else followed?.unsubscribe(this)
     this.hub.connections.delete(this)
   }
 
+  /**
+   * Ends the socket now; also what a channel whose log was lost calls: the client resumes every
+   * channel, and is told of the gap.
+   */
   close(): void {
     this.cleanup()
     this.socket.terminate()
