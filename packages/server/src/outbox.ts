@@ -12,7 +12,7 @@ export interface OutboxTarget<T> {
   /** Bytes written but not yet handed to the network. */
   buffered(): number
   /** The client is too far behind: end the connection (it resumes from history later). */
-  overflow(): void
+  behind(): void
   /**
    * Items started waiting: arrange for `pump` once the socket drains. Targets with a `drain`
    * event pump on it and need nothing here.
@@ -32,7 +32,8 @@ export interface OutboxTarget<T> {
  * than one each; ids and order are those of the items.
  */
 export class Outbox<T> implements TickWriter {
-  private backlog: T[] = []
+  /** What waits, from `head` on; `null` while nothing does (idle connections hold no array). */
+  private backlog: T[] | null = null
   private head = 0
   // Items allowed to wait beyond `maxBacklog` until as many were written (see `prepay`).
   private credit = 0
@@ -48,7 +49,7 @@ export class Outbox<T> implements TickWriter {
 
   /** Items waiting to be written. */
   get waiting(): number {
-    return this.backlog.length - this.head
+    return this.backlog === null ? 0 : this.backlog.length - this.head
   }
 
   /** Whether the socket holds more than `highWater` or items wait: a writer over its budget. */
@@ -71,20 +72,24 @@ export class Outbox<T> implements TickWriter {
       return
     }
     if (this.waiting >= this.maxBacklog + this.credit) {
-      this.target.overflow()
+      this.target.behind()
       return
     }
+    this.backlog ??= []
     this.backlog.push(item)
     if (this.waiting === 1) this.target.wait?.()
   }
 
   /** Writes what waits, as far as the socket takes it; call it when the socket drained. */
   pump(): void {
-    while (this.head < this.backlog.length && this.hasRoom()) {
-      this.write(this.backlog[this.head++] as T)
+    const backlog = this.backlog
+    if (backlog === null) return
+    while (this.head < backlog.length && this.hasRoom()) {
+      this.write(backlog[this.head++] as T)
     }
-    if (this.head === this.backlog.length) {
-      this.backlog = []
+    // `write` never calls back into the outbox: `backlog` is still this outbox's array here.
+    if (this.head === backlog.length) {
+      this.backlog = null
       this.head = 0
     }
   }

@@ -8,7 +8,7 @@ function socket() {
     text: (item: number) => String(item),
     write: (texts: string[]) => void state.writes.push(texts.map(Number)),
     buffered: () => (state.drained ? 0 : Number.POSITIVE_INFINITY),
-    overflow: () => void state.overflows++,
+    behind: () => void state.overflows++,
   }
   const sent = () => state.writes.flat()
   return { state, target, sent }

@@ -73,7 +73,7 @@ class IframeConnection implements Subscriber, LiveConnection {
         text: (argument) => this.script(argument),
         write: (scripts) => this.emit(scripts.join('')),
         buffered: () => sink.buffered(),
-        overflow: () => {
+        behind: () => {
           if (this.closed) return
           slow()
           this.close()

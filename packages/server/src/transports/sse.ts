@@ -49,7 +49,7 @@ export class SseConnection implements Subscriber, LiveConnection {
         },
         buffered: () => sink.buffered(),
         // The client resumes from its last ids on reconnect, so dropping it loses nothing.
-        overflow: () => {
+        behind: () => {
           if (this.closed) return
           slow()
           this.close()

@@ -13,7 +13,7 @@ import type { Hub, LiveConnection } from '../hub'
 import { Inbox, type InboxLimits, type InboxTarget } from '../inbox'
 import { jsonSize } from '../json-size'
 import { LiveWebSocket, listen, nodeSocket } from '../node-socket'
-import { Outbox } from '../outbox'
+import { Outbox, type OutboxTarget } from '../outbox'
 import { frameStart, type WireErrorCode } from '../protocol'
 import { quote } from '../quote'
 import type { PreparedChannels } from '../replicas'
@@ -136,7 +136,12 @@ function inboxLimits(maxPayload: number): InboxLimits {
  * small).
  */
 class WebSocketConnection
-  implements LiveConnection, InboxTarget<string | null>, SocketEvents, Subscriber
+  implements
+    LiveConnection,
+    InboxTarget<string | null>,
+    OutboxTarget<StoredMessage | string>,
+    SocketEvents,
+    Subscriber
 {
   /**
    * The channels followed: none, the one most sockets follow, or by name once there are two or
@@ -172,30 +177,45 @@ class WebSocketConnection
     this.hub = hub
     this.batchLimit = batchLimitOf(request.url)
     this.inbox = new Inbox<string | null>(this, shared.limits)
-    // Not every runtime has a drain event: while frames wait, look again every few
-    // milliseconds. A callback on every send would cost each message a closure, which is what
-    // throughput pays for.
-    const pumpSoon = (): void => {
-      setTimeout(() => {
-        if (!socket.isOpen()) return
-        this.outbox.pump()
-        if (this.outbox.waiting > 0) pumpSoon()
-      }, 5)
-    }
     this.outbox = new Outbox<StoredMessage | string>(
-      {
-        text: (item) => (typeof item === 'string' ? item : wsFrame(item)),
-        write: (frames) => {
-          if (socket.isOpen()) sendFrames(socket, frames, this.batchLimit)
-        },
-        buffered: () => socket.bufferedAmount(),
-        // A client that cannot keep up is cut off; it resumes from its last id later.
-        overflow: () => this.cut('ERR_SLOW_CLIENT', 'it fell too far behind; it may resume later'),
-        wait: pumpSoon,
-      },
+      this,
       hub.settings.maxBufferedBytes,
       hub.settings.maxBacklog,
     )
+  }
+
+  /** The frame of an outbox item: a message's, shared by every socket, or a ready frame. */
+  text(item: StoredMessage | string): string {
+    return typeof item === 'string' ? item : wsFrame(item)
+  }
+
+  /** Writes the frames of one tick (see {@link sendFrames}); a closed socket takes nothing. */
+  write(frames: string[]): void {
+    if (this.socket.isOpen()) sendFrames(this.socket, frames, this.batchLimit)
+  }
+
+  buffered(): number {
+    return this.socket.bufferedAmount()
+  }
+
+  /** A client that cannot keep up is cut off; it resumes from its last id later. */
+  behind(): void {
+    this.cut('ERR_SLOW_CLIENT', 'it fell too far behind; it may resume later')
+  }
+
+  /**
+   * Frames started waiting. Not every runtime has a drain event: while frames wait, look again
+   * every few milliseconds. A callback on every send would cost each message a closure, which
+   * is what throughput pays for.
+   */
+  wait(): void {
+    setTimeout(WebSocketConnection.pumpLater, 5, this)
+  }
+
+  private static pumpLater(connection: WebSocketConnection): void {
+    if (!connection.socket.isOpen()) return
+    connection.outbox.pump()
+    if (connection.outbox.waiting > 0) connection.wait()
   }
 
   /** A frame came; a binary one (`null`) is refused whatever it holds: only its size is kept. */
