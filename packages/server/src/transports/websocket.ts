@@ -542,6 +542,9 @@ export function createWebSocketEndpoint(hub: Hub) {
     maxPayload: maxFrameSize(hub.settings.maxPayload),
     perMessageDeflate: false,
     WebSocket: LiveWebSocket,
+    // The hub keeps the connections: a second Set (and a close listener per socket) in ws would
+    // only cost each socket memory.
+    clientTracking: false,
   })
   const shared: Shared = {
     hub,
