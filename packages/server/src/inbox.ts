@@ -10,6 +10,12 @@ export interface InboxTarget<T> {
   resume(): void
   /** The peer went far past the limits although paused: cut it. */
   overflow(): void
+  /**
+   * Everything was handled, nothing waits and the peer is not paused: the inbox holds nothing
+   * worth keeping, and a target that wants idle peers small may drop it (and make a new one for
+   * the next frame).
+   */
+  idle?(): void
 }
 
 /** When an {@link Inbox} holds the peer back. */
@@ -132,5 +138,6 @@ export class Inbox<T> {
       this.head = 0
     }
     this.running = false
+    if (!this.stopped && this.entries === null && !this.held) this.target.idle?.()
   }
 }

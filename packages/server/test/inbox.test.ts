@@ -111,4 +111,23 @@ describe('Inbox', () => {
     await settle()
     expect(log).toEqual(['fail boom', 'handle 2'])
   })
+
+  it('tells its target it is idle once every frame was handled and the peer is not paused, never before', async () => {
+    const { log, target, release } = recorder()
+    const inbox = new Inbox(
+      { ...target, idle: () => log.push('idle') },
+      { frames: 2, bytes: 1e6, hardBytes: 4e6 },
+    )
+    for (const i of [1, 2, 3]) inbox.push(i, 1)
+    await settle()
+    expect(log).toEqual(['pause', 'handle 1'])
+    release()
+    await settle()
+    expect(log).toEqual(['pause', 'handle 1', 'handle 2', 'resume', 'handle 3', 'idle'])
+    // A stopped inbox is not idle: its target is done with it.
+    inbox.push(4, 1)
+    inbox.stop()
+    await settle()
+    expect(log.filter((entry) => entry === 'idle')).toHaveLength(1)
+  })
 })

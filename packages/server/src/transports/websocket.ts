@@ -160,8 +160,9 @@ class WebSocketConnection
   /** The longest batch frame the client reads (its upgrade's `batch`), 0 if it reads none. */
   private readonly batchLimit: number
   // Frames are handled one after the other: authorize is async, and an unsubscribe must not
-  // overtake the subscribe before it, nor a subscribe the hello before it.
-  private readonly inbox: Inbox<string | null>
+  // overtake the subscribe before it, nor a subscribe the hello before it. Made by a frame,
+  // dropped once every frame was handled (idle sockets stay small).
+  private inbox: Inbox<string | null> | null = null
   /** Messages, and every other frame the server writes: one byte budget for all of them. */
   private readonly outbox: Outbox<StoredMessage | string>
 
@@ -176,7 +177,6 @@ class WebSocketConnection
     const hub = shared.hub
     this.hub = hub
     this.batchLimit = batchLimitOf(request.url)
-    this.inbox = new Inbox<string | null>(this, shared.limits)
     this.outbox = new Outbox<StoredMessage | string>(
       this,
       hub.settings.maxBufferedBytes,
@@ -221,7 +221,13 @@ class WebSocketConnection
   /** A frame came; a binary one (`null`) is refused whatever it holds: only its size is kept. */
   message(text: string | null, size: number): void {
     if (this.ended) return
+    this.inbox ??= new Inbox<string | null>(this, this.shared.limits)
     this.inbox.push(text, size)
+  }
+
+  /** Every frame was handled and the peer is not paused: the inbox holds nothing to keep. */
+  idle(): void {
+    this.inbox = null
   }
 
   pong(): void {
@@ -491,7 +497,7 @@ class WebSocketConnection
   heartbeat(): void {
     if (this.ended) return
     // Paused, the server reads nothing, pongs included: it cannot judge the peer now.
-    if (this.inbox.paused) return
+    if (this.inbox?.paused) return
     if (this.unanswered >= MAX_UNANSWERED_PINGS) {
       this.close()
       return
@@ -502,7 +508,7 @@ class WebSocketConnection
 
   private cleanup(): void {
     this.ended = true
-    this.inbox.stop()
+    this.inbox?.stop()
     const followed = this.subscriptions
     this.subscriptions = null
     if (followed instanceof Map) for (const channel of followed.values()) channel.unsubscribe(this)
