@@ -59,8 +59,13 @@ export class Channel {
     historySize: number,
     /** Called when the last subscriber left a channel that never had a message: forget it. */
     private readonly onIdle?: (channel: Channel) => void,
+    /**
+     * A latest-value channel (`keep: 'last'`): a fresh subscriber is given the newest message at
+     * once, and history holds at least that one message even with `history: 0`.
+     */
+    readonly keepLast = false,
   ) {
-    this.history = new History(historySize)
+    this.history = new History(keepLast ? Math.max(1, historySize) : historySize)
   }
 
   /** Stores a message and hands it to every subscriber. */
@@ -81,7 +86,10 @@ export class Channel {
   /** What a subscriber starting from `options` is owed, without subscribing it. */
   replay({ lastEventId, replay = 0 }: SubscribeOptions): Subscription {
     if (lastEventId === null) {
-      const messages = replay > 0 ? this.history.last(replay) : []
+      // A latest-value channel answers a fresh subscriber as a backlog of one: the newest
+      // message with its id (so it resumes after it), in the same step as subscribing.
+      const count = this.keepLast ? Math.max(1, replay) : replay
+      const messages = count > 0 ? this.history.last(count) : []
       const cursor = messages.at(-1)?.id ?? this.history.cursor()
       return { messages, gap: false, cursor, tellCursor: messages.length === 0 }
     }

@@ -1,3 +1,4 @@
+export type { ChannelOptions, ChannelsOption } from './channel-options'
 export type { LiveServerErrorCode } from './errors'
 export { LiveServerError } from './errors'
 export type { HeaderMap } from './headers'
@@ -12,6 +13,7 @@ export type {
   AttachOptions,
   AuthorizeContext,
   BackplaneOptions,
+  ChannelSnapshot,
   LiveHealth,
   LiveServer,
   LiveServerOptions,

@@ -58,6 +58,7 @@ export function createRegistry(settings: ServerSettings): Registry {
           catchUp: CATCH_UP,
           timeout: PREPARE_TIMEOUT,
           maxChannels: settings.maxChannels,
+          keepLast: settings.keepLast,
           report: (error) => report(error, { client: false }),
         })
   // Without a backplane the channels are this node's own, kept while they hold anything.
@@ -71,9 +72,14 @@ export function createRegistry(settings: ServerSettings): Registry {
       if (replicas !== null) return replicas.channel(name)
       let channel = own.get(name)
       if (!channel) {
-        channel = new Channel(name, historySize, (idle) => {
-          if (own.get(idle.name) === idle) own.delete(idle.name)
-        })
+        channel = new Channel(
+          name,
+          historySize,
+          (idle) => {
+            if (own.get(idle.name) === idle) own.delete(idle.name)
+          },
+          settings.keepLast(name),
+        )
         own.set(name, channel)
       }
       return channel

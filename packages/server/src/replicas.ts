@@ -32,6 +32,8 @@ export interface ReplicaOptions {
   maxChannels: number
   /** Reports that the node reached `maxChannels` (once each time it reaches it). */
   report(error: LiveServerError): void
+  /** Whether a channel keeps its latest value for fresh subscribers (`keep: 'last'`). */
+  keepLast?: (channel: string) => boolean
 }
 
 /**
@@ -81,8 +83,8 @@ class Replica {
   loaded = false
   unfollow: () => void = () => {}
 
-  constructor(name: string, history: number) {
-    this.channel = new Channel(name, history)
+  constructor(name: string, history: number, keepLast = false) {
+    this.channel = new Channel(name, history, undefined, keepLast)
     this.settle = { resolve: () => {}, reject: () => {} }
     this.ready = this.loading()
   }
@@ -200,7 +202,7 @@ export function createReplicas(options: ReplicaOptions): Replicas {
       replica.usedAt = Date.now()
       return replica
     }
-    const created = new Replica(name, history)
+    const created = new Replica(name, history, options.keepLast?.(name))
     replica = created
     replicas.set(name, created)
     channels.set(name, created.channel)

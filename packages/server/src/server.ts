@@ -11,6 +11,7 @@ import { createRegistry, type MessageListener } from './registry'
 import { createRouter } from './router'
 import { createRuntimeHooks, RUNTIME_HOOKS } from './runtime-hooks'
 import { type BackplaneOptions, type LiveServerOptions, resolveSettings } from './settings'
+import { type ChannelSnapshot, takeSnapshot } from './snapshot'
 import { createWebSocketEndpoint } from './transports/websocket'
 import { createUpgrade } from './upgrade'
 
@@ -18,6 +19,7 @@ export type {
   AttachOptions,
   AuthorizeContext,
   BackplaneOptions,
+  ChannelSnapshot,
   LiveServerOptions,
   MessageContext,
   MessageListener,
@@ -105,6 +107,26 @@ export interface LiveServer<Id extends string | Promise<string> = string> {
    * ```
    */
   publish(channel: string, data: unknown, options?: PublishOptions): Id
+  /**
+   * The state of `channel` and the id it reflects, for an app's REST answer that a client's
+   * `load` (in @livedata/core) returns: the client then streams from exactly that id, so that
+   * nothing published in between is lost or applied twice. On a latest-value channel
+   * (`channels: { prices: { keep: 'last' } }`) it is `{ data, cursor }` of the newest message;
+   * otherwise `{ cursor }`, the channel's newest id now (`0-0` when none), beside which the app
+   * puts its own state, read in the same synchronous step as the cursor (the state a publish
+   * changes in the same step as it publishes). With a backplane it resolves once the node has
+   * loaded the channel; there an app's own state should carry the id `publish` resolved with
+   * instead (the node may not have read the newest yet). A bad channel name throws
+   * `ERR_INVALID_CHANNEL`, a closed server `ERR_CLOSED`.
+   * @example
+   * ```ts
+   * app.get('/api/prices', (req, res) => res.json(live.snapshot('prices'))) // { data, cursor }
+   * app.get('/api/total', (req, res) => res.json({ data: total, cursor: live.snapshot('orders').cursor }))
+   * ```
+   */
+  snapshot<T = unknown>(
+    channel: string,
+  ): Id extends Promise<string> ? Promise<ChannelSnapshot<T>> : ChannelSnapshot<T>
   /** Listens to the messages clients send. */
   on(event: 'message', listener: MessageListener): this
   /** Stops listening. */
@@ -214,6 +236,8 @@ export function createLiveServer(
       if (closed) throw closedError()
       return publish(hub, nextId, channel, data, publishOptions)
     },
+    snapshot: <T>(channel: string) =>
+      takeSnapshot<T>(hub, isClosed, channel, backplane !== null) as ChannelSnapshot<T>,
     on(event, listener) {
       if (event !== 'message' || typeof listener !== 'function') {
         throw new LiveServerError(

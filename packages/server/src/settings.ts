@@ -1,4 +1,5 @@
 import type { Backplane } from './backplane'
+import { type ChannelsOption, channelPolicy } from './channel-options'
 import { LiveServerError, type LiveServerErrorCode } from './errors'
 import { helloHeaderNames } from './hello-headers'
 import { createHostCheck, type HostCheck, type HostOption } from './hosts'
@@ -142,6 +143,20 @@ export interface LiveServerOptions {
    * ```
    */
   maxChannels?: number
+  /**
+   * Options per channel, by name or from a function of the name (asked once, when the server
+   * first uses a channel). `keep: 'last'` makes a latest-value channel: a client that joins
+   * without an id gets its newest message at once, on every transport (a ticker that publishes
+   * every few seconds shows its value to a late joiner now, not at the next publish). A bad
+   * record throws `ERR_INVALID_OPTIONS`; a function's bad answer is reported to `onError` and
+   * the channel gets the defaults. Default: none.
+   * @example
+   * ```ts
+   * createLiveServer({ channels: { prices: { keep: 'last' } } })
+   * createLiveServer({ channels: (name) => (name.startsWith('ticker:') ? { keep: 'last' } : undefined) })
+   * ```
+   */
+  channels?: ChannelsOption
 }
 
 /** The option that makes a server one node of several: see {@link BackplaneOptions.backplane}. */
@@ -187,6 +202,8 @@ export interface ServerSettings {
   backplane: Backplane | null
   /** With a backplane, most channels the node follows at once. */
   maxChannels: number
+  /** Whether a channel keeps its latest value for fresh subscribers (`keep: 'last'`). */
+  keepLast: (channel: string) => boolean
   /** What the transports read. */
   hub: HubSettings
 }
@@ -271,8 +288,10 @@ export function resolveSettings(
   if (maxChannels === 0) {
     throw new LiveServerError(INVALID, 'maxChannels must be at least 1, got 0')
   }
+  const report = safeReporter(options.onError)
   return {
     maxChannels,
+    keepLast: channelPolicy(options.channels, report),
     path,
     transports,
     backplane,
@@ -282,7 +301,7 @@ export function resolveSettings(
     originAllowed,
     hostAllowed,
     authorize: options.authorize,
-    report: safeReporter(options.onError),
+    report,
     idempotency:
       store ??
       backplane?.idempotency ??
