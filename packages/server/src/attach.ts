@@ -5,7 +5,7 @@ import { refuse, sendError } from './http-errors'
 import type { Hub } from './hub'
 import { quote } from './quote'
 import { parseTarget, TARGET_REFUSAL } from './router'
-import { type AcceptUpgrade, refuseUpgrade } from './upgrade'
+import { type AcceptUpgrade, destroyOnError, refuseUpgrade } from './upgrade'
 
 /** What `attach` serves: the requests under the path, and the upgrades at it. */
 export interface Attachable {
@@ -130,8 +130,9 @@ export function attachTo(
   if (http) hook(server).lives.push(live)
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     // Node takes its own error handler off the socket before 'upgrade': without one, a client
-    // that resets the connection while it is refused would crash the process.
-    socket.on('error', () => socket.destroy())
+    // that resets the connection while it is refused would crash the process. The WebSocket
+    // endpoint takes it off again once `ws` listens itself.
+    socket.on('error', destroyOnError)
     try {
       const pathname = parseTarget(request.url)?.pathname
       if (pathname === undefined) {

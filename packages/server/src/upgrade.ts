@@ -15,6 +15,21 @@ const STATUS_TEXT: Record<number, string> = {
 }
 
 /**
+ * The `error` listener an upgrade's socket needs until something takes it: Node takes its own
+ * off before `'upgrade'`, and without one a client that resets the connection while it is
+ * refused would crash the process. One function for every socket, so that whoever takes the
+ * socket (`ws`, which listens itself) can remove it again.
+ *
+ * @example
+ * ```ts
+ * socket.on('error', destroyOnError)
+ * ```
+ */
+export function destroyOnError(this: Duplex): void {
+  this.destroy()
+}
+
+/**
  * Refuses an upgrade with a plain HTTP answer, a JSON error body, on the raw socket.
  *
  * @example

@@ -1,7 +1,9 @@
+import { once } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
 import express from 'express'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import WebSocket from 'ws'
 import { createLiveServer, type LiveServer } from '../src/index'
 
@@ -206,5 +208,24 @@ describe('attach', () => {
     expect(await (await fetch(`${origin}/live/a`)).text()).toBe('app')
     http.closeAllConnections()
     await new Promise<void>((resolve) => http.close(() => resolve()))
+  })
+
+  it("an accepted socket keeps only ws's error listener, and a client resetting it ends its connection, not the server", async () => {
+    const sockets: Duplex[] = []
+    // Listens after the live server: by then the upgrade was taken (ws takes it synchronously).
+    const { live, origin } = await serve(
+      () => {},
+      (http) => http.on('upgrade', (_request, socket: Duplex) => sockets.push(socket)),
+    )
+    const client = new WebSocket(`${origin.replace('http', 'ws')}/live`)
+    await once(client, 'open')
+    expect(live.stats().connections).toBe(1)
+    // Ours went once ws listened: one listener per socket, not two, for the socket's whole life.
+    expect(sockets[0]?.listenerCount('error')).toBe(1)
+    ;(client as unknown as { _socket: Socket })._socket.resetAndDestroy()
+    await vi.waitFor(() => expect(live.stats().connections).toBe(0))
+    expect(
+      (await fetch(`${origin}/live/a`, { headers: { Accept: 'application/json' } })).status,
+    ).toBe(200)
   })
 })

@@ -19,6 +19,7 @@ import { quote } from '../quote'
 import type { PreparedChannels } from '../replicas'
 import type { ServerSocket, SocketEvents } from '../server-socket'
 import { sharedJoin } from '../shared-join'
+import { destroyOnError } from '../upgrade'
 
 /** The WebSocket frame of a message, built once and shared by every socket. */
 function wsFrame(message: StoredMessage): string {
@@ -566,6 +567,8 @@ export function createWebSocketEndpoint(hub: Hub) {
     accept,
     upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
       server.handleUpgrade(request, socket, head, (ws) => {
+        // `ws` handles the socket's errors now: attach's listener would only cost it memory.
+        socket.removeListener('error', destroyOnError)
         const events = accept(nodeSocket(ws), request, request.socket?.remoteAddress)
         listen(ws as LiveWebSocket, events)
       })
