@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { LiveServerError } from './errors'
+import { closeLingering } from './lingering-close'
 import type { WireErrorCode } from './protocol'
 import type { ErrorContext, ErrorHandler } from './report'
 
@@ -31,8 +32,9 @@ export function bodyPending(request: IncomingMessage | undefined): boolean {
  * started, or cannot take the answer, is destroyed instead.
  *
  * When the request's body has not all arrived (a refused POST), the answer says
- * `Connection: close` and the socket is closed once it is written: reading the rest would let a
- * client that trickles its body hold the connection for as long as Node's `requestTimeout`.
+ * `Connection: close` and the connection is closed once it is written, lingering a moment so the
+ * client reads it (see `closeLingering`): reading the whole rest would let a client that trickles
+ * its body hold the connection for as long as Node's `requestTimeout`.
  *
  * @example
  * ```ts
@@ -54,7 +56,7 @@ export function sendError(
     const request = response.req as IncomingMessage | undefined
     const closing = bodyPending(request)
     const connection: Record<string, string> = closing ? { Connection: 'close' } : {}
-    if (closing) response.once('finish', () => request?.socket?.destroy())
+    if (closing) response.once('finish', () => closeLingering(request))
     response.writeHead(status, { ...headers, ...ERROR_HEADERS, ...connection })
     response.end(errorBody(code, message))
   } catch {

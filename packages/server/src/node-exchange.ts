@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type BodyRead, type Exchange, NO_SINK, type Sink } from './exchange'
 import { headersOf } from './headers'
 import { bodyPending } from './http-errors'
+import { closeLingering } from './lingering-close'
 
 /**
  * The sink of a `node:http` answer whose head is written: `buffered()` is the response's
@@ -85,9 +86,10 @@ function readNodeBody(request: IncomingMessage, limit: number, timeout: number):
  * A `node:http` request and its response as an exchange. The hooks see the request itself. A
  * body that a parser in front already read (`express.json()` leaves `request.body`) is taken as
  * parsed, held to the limit by its `Content-Length`. An answer started while some of the body
- * has not arrived (a refused POST) says `Connection: close` and closes the socket once written:
- * reading the rest would let a client that trickles its body hold the connection for as long as
- * Node's `requestTimeout`.
+ * has not arrived (a refused POST) says `Connection: close` and closes the connection once
+ * written, lingering a moment so the client reads it (see `closeLingering`): reading the whole
+ * rest would let a client that trickles its body hold the connection for as long as Node's
+ * `requestTimeout`.
  *
  * @example
  * ```ts
@@ -139,7 +141,7 @@ export function createNodeExchange(
       if (response.destroyed || response.writableEnded) return NO_SINK
       try {
         if (bodyPending(request)) {
-          response.once('finish', () => request.socket?.destroy())
+          response.once('finish', () => closeLingering(request))
           response.writeHead(status, { ...answerHeaders, Connection: 'close' })
         } else {
           response.writeHead(status, answerHeaders)

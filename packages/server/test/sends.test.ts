@@ -144,6 +144,47 @@ describe('a POST refused before its body arrived', () => {
     },
   )
 
+  it.each([
+    ['declared over maxPayload, refused unread', 'chat', 1024, 413],
+    ['refused by authorize', 'locked', 64 * 1024 * 1024, 403],
+  ])(
+    'a client still sending its body reads the answer (%s): the connection lingers instead of a reset',
+    async (_what, channel, maxPayload, status) => {
+      const s = await server({ maxPayload, authorize: ({ channel }) => channel !== 'locked' })
+      const length = 10 * 1024 * 1024
+      const socket = connect(Number(new URL(s.origin).port), '127.0.0.1')
+      defer(() => void socket.destroy())
+      socket.on('error', () => {})
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+      await once(socket, 'connect')
+      // The client reads nothing while it sends: the answer waits in its system's buffer, where
+      // a reset from the server would drop it.
+      socket.pause()
+      socket.write(
+        `POST /live/${channel} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`,
+      )
+      const piece = Buffer.alloc(16 * 1024, 0x31)
+      // For 300 ms, and never past the declared length (more would be another request).
+      const until = Date.now() + 300
+      for (let sent = piece.length; sent <= length && Date.now() < until; sent += piece.length) {
+        if (socket.destroyed) break
+        if (!socket.write(piece)) {
+          await new Promise<void>((resolve) => {
+            socket.once('drain', resolve)
+            socket.once('close', resolve)
+          })
+        }
+      }
+      let received = ''
+      socket.on('data', (chunk) => {
+        received += chunk
+      })
+      socket.resume()
+      await Promise.race([closed, deadline(3000, 'the connection closing')])
+      expect(received).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `))
+    },
+  )
+
   it('a refused request without a body keeps its connection', async () => {
     const s = await server({ authorize: () => false })
     const peer = await connectRaw(s.origin)
