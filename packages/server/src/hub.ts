@@ -40,7 +40,14 @@ export interface AuthorizeContext {
    * token a browser cannot put on an upgrade) and the upgrade request did not carry.
    */
   headers: HeaderMap
-  /** The HTTP request (for WebSocket, the upgrade request), for its cookies, address and URL. */
+  /**
+   * The HTTP request (for WebSocket, the upgrade request), for its cookies, address and URL.
+   * Over WebSocket on Node it is an `IncomingMessage` equal to the upgrade request (method,
+   * URL, `headers`, `rawHeaders`, `socket` with its address and TLS) but not that object: the
+   * server keeps only its raw headers, URL and socket (an idle socket stays small) and makes a
+   * new one for each frame (its `authorize` and `message` listeners share it). Properties set
+   * on it, or caches keyed by it, do not carry over to the next frame; its body is empty.
+   */
   request: IncomingMessage
 }
 
@@ -52,7 +59,11 @@ export interface MessageContext {
   transport: 'http' | 'websocket'
   /** The request's headers, as in {@link AuthorizeContext.headers}. */
   headers: HeaderMap
-  /** The request that carried it (for WebSocket, the upgrade request). */
+  /**
+   * The request that carried it (for WebSocket, the upgrade request: on Node an equal
+   * `IncomingMessage` made for the frame, the one its `authorize` saw; see
+   * {@link AuthorizeContext.request}).
+   */
   request: IncomingMessage
   /**
    * The send's idempotency key (the `send` frame's `key`, the `Idempotency-Key` header), if

@@ -1,4 +1,5 @@
-import type { IncomingMessage } from 'node:http'
+import { IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { admit } from './admission'
 import { LiveServerError } from './errors'
@@ -12,6 +13,59 @@ const STATUS_TEXT: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   503: 'Service Unavailable',
+}
+
+/** Node's way of setting a request's headers from its raw lines (what its parser calls). */
+interface HeaderLines {
+  _addHeaderLines(rawHeaders: string[], count: number): void
+}
+
+/**
+ * What a WebSocket connection keeps of its `node:http` upgrade request, for as long as it lives:
+ * the raw header lines, the URL and the socket. The request itself (its stream state, its parsed
+ * headers besides the raw ones) would cost every idle socket about half a kilobyte more; an
+ * equal `IncomingMessage` is made again whenever a hook or a report needs one ({@link request}).
+ *
+ * @example
+ * ```ts
+ * const kept = new KeptUpgrade(request)
+ * hub.authorize({ channel, action, transport: 'websocket', headers, request: kept.request() })
+ * ```
+ */
+export class KeptUpgrade {
+  readonly rawHeaders: string[]
+  /** The request target: path and query. */
+  readonly url: string
+  readonly socket: Socket
+
+  constructor(request: IncomingMessage) {
+    this.rawHeaders = request.rawHeaders
+    this.url = request.url ?? '/'
+    this.socket = request.socket as Socket
+  }
+
+  /**
+   * A new `IncomingMessage` equal to the upgrade request in what hooks read: method `GET` (the
+   * only one `ws` upgrades), HTTP/1.1, the same URL, headers and raw headers, and socket (its
+   * address, TLS). Its body is empty and ended. A new object each time: properties set on one
+   * are not on the next.
+   */
+  request(): IncomingMessage {
+    const request = new IncomingMessage(this.socket)
+    request.method = 'GET'
+    request.url = this.url
+    request.httpVersion = '1.1'
+    request.httpVersionMajor = 1
+    request.httpVersionMinor = 1
+    Object.assign(request, { upgrade: true })
+    // Headers first (while not `complete`, Node takes the lines for headers, not trailers);
+    // they are parsed, as Node does, when first read.
+    ;(request as unknown as HeaderLines)._addHeaderLines(this.rawHeaders, this.rawHeaders.length)
+    request.complete = true
+    // No body to read: reading it ends at once and never touches the socket `ws` reads.
+    request.push(null)
+    return request
+  }
 }
 
 /**

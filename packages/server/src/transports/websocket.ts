@@ -19,7 +19,7 @@ import { quote } from '../quote'
 import type { PreparedChannels } from '../replicas'
 import type { ServerSocket, SocketEvents } from '../server-socket'
 import { sharedJoin } from '../shared-join'
-import { destroyOnError } from '../upgrade'
+import { destroyOnError, KeptUpgrade } from '../upgrade'
 
 /** The WebSocket frame of a message, built once and shared by every socket. */
 function wsFrame(message: StoredMessage): string {
@@ -169,15 +169,18 @@ class WebSocketConnection
 
   constructor(
     private readonly socket: ServerSocket,
-    /** The upgrade request (a view of it outside Node), for hooks and reports. */
-    private readonly request: IncomingMessage,
+    /**
+     * The upgrade request, for hooks and reports: on Node what is kept of it (see
+     * {@link KeptUpgrade}), elsewhere the runtime's view of it.
+     */
+    private readonly upgrade: IncomingMessage | KeptUpgrade,
     /** The client's address, read at the upgrade: a closed socket forgets it. */
     private readonly address: string | undefined,
     private readonly shared: Shared,
   ) {
     const hub = shared.hub
     this.hub = hub
-    this.batchLimit = batchLimitOf(request.url)
+    this.batchLimit = batchLimitOf(upgrade.url)
     this.outbox = new Outbox<StoredMessage | string>(
       this,
       hub.settings.maxBufferedBytes,
@@ -277,8 +280,15 @@ class WebSocketConnection
     { client, channel, cause }: { client: boolean; channel?: string; cause?: unknown },
   ): void {
     const error = new LiveServerError(code, message, cause === undefined ? undefined : { cause })
-    const { request, address } = this
+    const { address } = this
+    const request = this.request()
     this.hub.report(error, { client, channel, transport: 'websocket', request, address })
+  }
+
+  /** The upgrade request as hooks see it: on Node a new `IncomingMessage` each time it is asked. */
+  private request(): IncomingMessage {
+    const upgrade = this.upgrade
+    return upgrade instanceof KeptUpgrade ? upgrade.request() : upgrade
   }
 
   /**
@@ -369,14 +379,16 @@ class WebSocketConnection
       this.report('ERR_PAYLOAD_TOO_LARGE', message, { client: true, channel })
       return this.error('ERR_PAYLOAD_TOO_LARGE', message, { ref: frame.ref })
     }
-    const upgrade = headersOf(this.request)
+    // One request for the frame: authorize and the message listeners see the same object.
+    const request = this.request()
+    const upgrade = headersOf(request)
     const headers = this.hello === null ? upgrade : withHello(upgrade, this.hello)
     const verdict = await this.hub.authorize({
       channel,
       action,
       transport: 'websocket',
       headers,
-      request: this.request,
+      request,
     })
     if (this.ended) return
     const refusal =
@@ -389,7 +401,7 @@ class WebSocketConnection
           event: frame.event,
           transport: 'websocket',
           headers,
-          request: this.request,
+          request,
           key: frame.key,
         })
       } catch (error) {
@@ -533,7 +545,7 @@ class WebSocketConnection
  */
 export type AcceptSocket = (
   socket: ServerSocket,
-  request: IncomingMessage,
+  request: IncomingMessage | KeptUpgrade,
   address: string | undefined,
 ) => SocketEvents
 
@@ -569,7 +581,9 @@ export function createWebSocketEndpoint(hub: Hub) {
       server.handleUpgrade(request, socket, head, (ws) => {
         // `ws` handles the socket's errors now: attach's listener would only cost it memory.
         socket.removeListener('error', destroyOnError)
-        const events = accept(nodeSocket(ws), request, request.socket?.remoteAddress)
+        // The request itself is let go: see KeptUpgrade.
+        const address = request.socket?.remoteAddress
+        const events = accept(nodeSocket(ws), new KeptUpgrade(request), address)
         listen(ws as LiveWebSocket, events)
       })
     },
