@@ -35,3 +35,10 @@ export function setup(props: { symbol: string }) {
   useLiveClient().reconnect()
   return { shown, quote, lines }
 }
+
+// ## Suspense: Price.vue's <script setup>
+export async function suspendedSetup() {
+  const { data, status } = await useLiveData<Quote>('prices')
+  const shown: string = `${status.value} ${data.value.symbol} ${data.value.price}`
+  return { shown }
+}

@@ -2,6 +2,7 @@ import { createLiveClient, type StandardSchemaLike } from '@livedata/core'
 import { describe, expectTypeOf, it } from 'vitest'
 import { createApp, type Plugin, type Ref, ref } from 'vue'
 import {
+  type AwaitableLiveDataResult,
   createLiveData,
   type LiveDataError,
   type LiveDataResult,
@@ -26,7 +27,8 @@ declare const PriceSchema: StandardSchemaLike<Price>
 describe('public types', () => {
   it('carries the data type into one readonly ref per snapshot field; T | undefined without initialData', () => {
     const result = useLiveData<Price>('prices')
-    expectTypeOf(result).toEqualTypeOf<LiveDataResult<Price | undefined>>()
+    expectTypeOf(result).toEqualTypeOf<AwaitableLiveDataResult<Price | undefined>>()
+    expectTypeOf(result).toExtend<LiveDataResult<Price | undefined>>()
     expectTypeOf(result.data).toEqualTypeOf<Readonly<Ref<Price | undefined>>>()
     expectTypeOf(result.status.value).toEqualTypeOf<LiveStatus>()
     expectTypeOf(result.error.value).toEqualTypeOf<LiveDataError | null>()
@@ -114,5 +116,20 @@ describe('public types', () => {
     expectTypeOf(createLiveData(client)).toEqualTypeOf<Plugin>()
     createApp({}).use(createLiveData(client))
     expectTypeOf(useLiveClient()).toEqualTypeOf(client)
+  })
+
+  it('awaited, it gives the same refs with data never undefined, and no thenable', async () => {
+    const awaited = await useLiveData<Price>('prices')
+    expectTypeOf(awaited).toEqualTypeOf<LiveDataResult<Price>>()
+    expectTypeOf(awaited.data).toEqualTypeOf<Readonly<Ref<Price>>>()
+    expectTypeOf(awaited).not.toHaveProperty('then')
+    const { data } = await useLiveData('prices', { schema: PriceSchema })
+    expectTypeOf(data.value).toEqualTypeOf<Price>()
+    // initialData null is data: awaited, it stays in the type.
+    expectTypeOf(
+      (await useLiveData('prices', { schema: PriceSchema, initialData: null })).data.value,
+    ).toEqualTypeOf<Price | null>()
+    const { send } = await useLiveData<Price[], Price, Draft, { id: string }>('chat')
+    expectTypeOf(send({ text: 'hi' })).toEqualTypeOf<Promise<{ id: string }>>()
   })
 })
