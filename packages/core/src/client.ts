@@ -230,6 +230,11 @@ export function createClientFactory(registry: TransportRegistry) {
           gap === undefined || gap === 'reset' || gap === 'keep',
           `gap must be 'reset' or 'keep', got ${String(gap)}`,
         )
+        const { load } = sourceOptions
+        check(
+          load === undefined || (typeof load === 'function' && isChannel),
+          'load must be a function, on a channel (not a plain url)',
+        )
         const existing = sources.get(channel)
         if (existing) {
           warnOnOtherOptions(channel, existing.options, sourceOptions, warned)

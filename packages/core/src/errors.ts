@@ -50,6 +50,12 @@ export type LiveDataErrorCode =
   | 'ERR_SEND_QUEUE_FULL'
   /** The client was closed; the operation cannot proceed. */
   | 'ERR_CLOSED'
+  /**
+   * A source's `load` rejected, or resolved with something other than `{ data?, cursor }`; it
+   * is tried again with backoff (`reconnect`), unless it threw a `LiveDataError` that is not
+   * `retryable`. Its `cause` is what `load` threw.
+   */
+  | 'ERR_LOAD'
 
 /** Options of the {@link LiveDataError} constructor. */
 export interface LiveDataErrorOptions {

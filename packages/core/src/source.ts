@@ -5,6 +5,7 @@ import { httpSend } from './http-send'
 import { newIdempotencyKey } from './idempotency-key'
 import { compareIds } from './ids'
 import type { LinkPool } from './link'
+import { createLoadStep } from './load-step'
 import { createMessagePipeline } from './message-pipeline'
 import type { PersistedSends } from './persisted-sends'
 import { payloadText } from './send-payload'
@@ -115,8 +116,11 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     initial,
     timers,
     config.disconnectDelay,
-    () => isClosed() || connection.start(),
-    () => connection.stop(),
+    () => isClosed() || (loader ?? connection).start(),
+    () => {
+      loader?.stop()
+      connection.stop()
+    },
   )
 
   /** Sends at once: over the open transport when it can carry sends, else by HTTP POST. */
@@ -206,7 +210,9 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
       },
       onGap(replay) {
         for (const tap of taps) tap.onGap(replay)
-        pipeline.onGap(replay)
+        // With `load`, the data is rebuilt by loading the state again, not from what history holds.
+        if (loader && replay !== false && options.gap !== 'keep') loader.reload()
+        else pipeline.onGap(replay)
       },
       onState(next) {
         for (const tap of taps) tap.onState(next)
@@ -220,6 +226,19 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
       },
     },
   )
+
+  // The current state, then the stream: `load` runs before the connection's first connect.
+  const loader = options.load
+    ? createLoadStep(
+        key,
+        options as SourceOptions<T, unknown>,
+        store,
+        timers,
+        connectionConfig.policy,
+        connectionConfig.random,
+        connection,
+      )
+    : null
 
   /** Sends with `idempotencyKey`, kept in IndexedDB first when `persist` and `persistSends`. */
   const sendWith = (
@@ -272,7 +291,12 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
       if (isClosed()) return
       // Lingering after its last unsubscribe (a no-op for one never subscribed): it lets go now,
       // so that a subscriber coming back connects afresh, with the new credentials.
-      store.subscribed() ? connection.restart() : store.release()
+      if (!store.subscribed()) return store.release()
+      // Still to load (or loading): load again now, with the new credentials.
+      if (loader?.due()) {
+        loader.stop()
+        loader.start()
+      } else connection.restart()
     },
   }
 }

@@ -104,6 +104,23 @@ export interface SourceOptions<T, M = T> {
    */
   replay?: number
   /**
+   * The current state, then the stream: before its first connect, the source runs `load` (an
+   * app's REST call that answers {@link LoadedState}, e.g. from `live.snapshot(channel)` of
+   * @livedata/server), sets `data` to the state loaded and streams from exactly its `cursor`, so
+   * that nothing published in between is lost or applied twice. `signal` aborts when the source
+   * stops. A failure is `ERR_LOAD` in the snapshot and is tried again with the client's backoff
+   * (`status: 'reconnecting'`); a `LiveDataError` that is not `retryable` closes the source.
+   * A source that already has a `lastEventId` resumes without loading; a gap (history no longer
+   * reaches back) loads again, unless `gap: 'keep'`. Channels of @livedata/server only.
+   * @example
+   * ```ts
+   * client.source('prices', {
+   *   load: ({ signal }) => fetch('/api/prices', { signal }).then((r) => r.json()), // { data, cursor }
+   * })
+   * ```
+   */
+  load?(context: LoadContext): Promise<LoadedState<T>>
+  /**
    * What a gap (history no longer reaches back to the source's last id) does to `data`:
    * `'reset'` (default) rebuilds it from `initialData` over what the server replays, right for
    * a channel whose messages each carry a whole state; `'keep'` keeps the data and folds the
@@ -133,6 +150,28 @@ export interface SourceOptions<T, M = T> {
    * over WebSocket, polling or the iframe are JSON values already and skip it.
    */
   parse?: (text: string) => unknown
+}
+
+/** What a source's `load` is given. */
+export interface LoadContext {
+  /** Aborted when the source stops (its last subscriber left, `client.close()`, a reconnect). */
+  readonly signal: AbortSignal
+}
+
+/**
+ * What a source's `load` resolves with: a state and the id of the last message it reflects
+ * (what `live.snapshot(channel)` of @livedata/server gives, or the app's state beside that
+ * snapshot's cursor).
+ * @example
+ * ```ts
+ * const loaded: LoadedState<Price> = { data: { AAPL: 191.2 }, cursor: '1700000000000-3' }
+ * ```
+ */
+export interface LoadedState<T> {
+  /** The state: the source's `data` from now on; absent, the data is `initialData`. */
+  data?: T
+  /** The id of the last message the state reflects; the stream starts right after it. */
+  cursor: string
 }
 
 /**
