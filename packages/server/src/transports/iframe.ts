@@ -71,7 +71,7 @@ class IframeConnection implements Subscriber, LiveConnection {
     this.outbox = new Outbox(
       {
         text: (argument) => this.script(argument),
-        write: (scripts) => this.emit(scripts.join('')),
+        write: (scripts) => this.emitAll(scripts),
         buffered: () => sink.buffered(),
         behind: () => {
           if (this.closed) return
@@ -88,6 +88,20 @@ class IframeConnection implements Subscriber, LiveConnection {
   /** The script that calls the page's `p` with a script-safe JSON argument. */
   private script(json: string): string {
     return `${this.open}${json})</script>\n`
+  }
+
+  /**
+   * Writes a tick's scripts in one write, as far as the document goes: the script that takes it
+   * past its length is the last, and what follows is left out (the client resumes after the
+   * last id it got, in a fresh document).
+   */
+  private emitAll(scripts: string[]): void {
+    let size = 0
+    let count = 0
+    while (count < scripts.length && this.written + size <= MAX_DOCUMENT_BYTES) {
+      size += (scripts[count++] as string).length
+    }
+    this.emit(count === scripts.length ? scripts.join('') : scripts.slice(0, count).join(''))
   }
 
   /** Writes scripts to the document, and ends it once it is long enough. */
