@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { createLiveServer, type LiveServerError } from '../src/index'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import { type ChannelSnapshot, createLiveServer, type LiveServerError } from '../src/index'
 import { testScope } from './helpers'
 import { createSharedLog } from './shared-log'
 
@@ -63,5 +63,14 @@ describe('live.snapshot', () => {
       await writer.close()
       await reader.close()
     }
+  })
+
+  // Checked by tsc (pnpm typecheck), as test/types.test.ts.
+  it('is typed: a snapshot on one node, a promise of one with a backplane', async () => {
+    const one = createLiveServer()
+    expectTypeOf(one.snapshot<number>('x')).toEqualTypeOf<ChannelSnapshot<number>>()
+    const many = createLiveServer({ backplane: createSharedLog().node().backplane })
+    expectTypeOf(many.snapshot('x')).toEqualTypeOf<Promise<ChannelSnapshot<unknown>>>()
+    await Promise.all([one.close(), many.close()])
   })
 })
