@@ -2,6 +2,7 @@ import { createLiveClient, type StandardSchemaLike } from '@livedata/core'
 import { get } from 'svelte/store'
 import { describe, expectTypeOf, it } from 'vitest'
 import {
+  firstData,
   getLiveClient,
   type LiveDataError,
   type LiveDataStore,
@@ -96,5 +97,19 @@ describe('public types', () => {
   it('the context helpers take and give the client', () => {
     expectTypeOf(setLiveClient(client)).toEqualTypeOf(client)
     expectTypeOf(getLiveClient()).toEqualTypeOf(client)
+  })
+
+  it('firstData resolves with the data type without undefined; initialData null stays', () => {
+    expectTypeOf(firstData(liveData<Price>('prices', undefined, client))).toEqualTypeOf<
+      Promise<Price>
+    >()
+    expectTypeOf(firstData(liveData('prices', { schema: PriceSchema }, client))).toEqualTypeOf<
+      Promise<Price>
+    >()
+    expectTypeOf(
+      firstData(liveData('prices', { schema: PriceSchema, initialData: null }, client)),
+    ).toEqualTypeOf<Promise<Price | null>>()
+    // @ts-expect-error firstData takes a liveData store
+    firstData({ subscribe: () => () => {} })
   })
 })
