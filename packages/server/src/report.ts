@@ -14,7 +14,10 @@ export interface ErrorContext {
   transport?: RequestTransport
   /** The channel it was about, when known. */
   channel?: string
-  /** The HTTP request (for WebSocket, the upgrade request), when there is one. */
+  /**
+   * The HTTP request, when there is one. For a WebSocket on Node, a request equal to the upgrade
+   * request (its headers, URL and socket), made for the report: not the upgrade's own object.
+   */
   request?: IncomingMessage
   /** The client's IP address, when known (kept from the start: a socket that closed forgets it). */
   address?: string
