@@ -6,9 +6,12 @@ export interface OutboxTarget<T> {
   text(item: T): string
   /**
    * Writes the texts of one tick, in order: one write (a stream), one frame holding them all (a
-   * WebSocket whose client reads batches), or one frame each. Must not throw.
+   * WebSocket whose client reads batches), or one frame each. Should not throw; if it does,
+   * `fail` is told, and every other connection's writes still go out.
    */
   write(texts: string[]): void
+  /** `write` threw: the connection is broken, end it (its client resumes from its ids). */
+  fail(error: unknown): void
   /** Bytes written but not yet handed to the network. */
   buffered(): number
   /** The client is too far behind: end the connection (it resumes from history later). */
@@ -31,6 +34,14 @@ export interface OutboxTarget<T> {
  * burst of messages costs one write (and one frame, one parse, one render on the client) rather
  * than one each; ids and order are those of the items.
  */
+/**
+ * Gathered texts handed over at once, before the end of the tick, once they reach this many
+ * characters: a long synchronous burst reaches the socket in pieces, as it would without
+ * coalescing, so the socket's own buffer (and the kernel's) takes its share of the budget and the
+ * tick never holds more than this, whatever the burst.
+ */
+const GATHER_LIMIT = 64 * 1024
+
 export class Outbox<T> implements TickWriter {
   /** What waits, from `head` on; `null` while nothing does (idle connections hold no array). */
   private backlog: T[] | null = null
@@ -96,14 +107,23 @@ export class Outbox<T> implements TickWriter {
 
   /** Hands what this tick gathered to the target; the end of the tick calls it. */
   flush(): void {
+    this.handOver()
+    // Items held back only by this tick's texts: the socket may have taken them all without
+    // ever filling (no drain event would come), so carry on now.
+    if (this.waiting > 0) this.pump()
+  }
+
+  /** Hands the gathered texts to the target, now. Never calls back into `pump`. */
+  private handOver(): void {
     const texts = this.gathered
     if (texts === null) return
     this.gathered = null
     this.gatheredSize = 0
-    this.target.write(texts)
-    // Items held back only by this tick's texts: the socket may have taken them all without
-    // ever filling (no drain event would come), so carry on now.
-    if (this.waiting > 0) this.pump()
+    try {
+      this.target.write(texts)
+    } catch (error) {
+      this.target.fail(error)
+    }
   }
 
   /** Room in the byte budget: the socket's buffer and this tick's gathered texts together. */
@@ -119,5 +139,6 @@ export class Outbox<T> implements TickWriter {
       this.gathered = [text]
       flushAtEndOfTick(this)
     } else this.gathered.push(text)
+    if (this.gatheredSize >= GATHER_LIMIT) this.handOver()
   }
 }

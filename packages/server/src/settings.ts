@@ -45,7 +45,8 @@ export interface LiveServerOptions {
   /**
    * Bytes a connection's socket may hold before further messages wait (as references) in its
    * backlog; a connection more than a whole history (at least 1,000 messages) behind is closed
-   * and resumes later. Default 1 MiB.
+   * and resumes later. Default 1 MiB. An SSE or iframe stream holds at least 64 KiB whatever
+   * this says: below its socket's own buffer, a stream would wait for a drain that never comes.
    */
   maxBufferedBytes?: number
   /**

@@ -1,6 +1,6 @@
 /** Something that gathers writes during a tick and puts them out at its end. */
 export interface TickWriter {
-  /** Writes what was gathered. Must not throw. */
+  /** Writes what was gathered. Should not throw (a throw is dropped: it cannot stop the others). */
   flush(): void
 }
 
@@ -11,7 +11,14 @@ function flushDue(): void {
   scheduled = false
   const writers = due
   due = []
-  for (const writer of writers) writer.flush()
+  for (const writer of writers) {
+    try {
+      writer.flush()
+    } catch {
+      // A writer handles its own failures (an outbox tells its connection); whatever escapes
+      // must not keep the writers after it from writing, on this tick or any later one.
+    }
+  }
 }
 
 /**

@@ -124,4 +124,44 @@ describe('messages of one tick, one write', () => {
     expect(chunks.length).toBeLessThanOrEqual(1)
     expect(body.match(/^id: /gm)).toHaveLength(200)
   })
+
+  it.each(['', '?batch=1048576'])(
+    'a burst of 5,000 messages of 1 KB in one tick reaches a WebSocket client whole, not cut as slow (%s)',
+    async (query) => {
+      const s = await scope.server()
+      const client = await rawFrames(s, query, 'prices')
+      const ids = burst(s, 'prices', 5000, (n) => `${n}`.padEnd(1000, '.'))
+      await client.until(() => client.messages().length === 5000)
+      expect(client.messages().map((frame) => frame.id)).toEqual(ids)
+      expect(s.reports.map((report) => report.error.code)).not.toContain('ERR_SLOW_CLIENT')
+    },
+  )
+
+  it('a message published just before live.close() still reaches a WebSocket client', async () => {
+    const s = await scope.server()
+    const client = await rawFrames(s, '?batch=65536', 'prices')
+    const id = s.live.publish('prices', 'last words') as string
+    await s.live.close()
+    await client.until(() => client.messages().length === 1)
+    expect(client.messages()[0]?.id).toBe(id)
+  })
+
+  it('an SSE stream with a small maxBufferedBytes still gets every message (no drain to wait for)', async () => {
+    const s = await scope.server({ maxBufferedBytes: 4096 })
+    const controller = new AbortController()
+    scope.defer(() => controller.abort())
+    const response = await fetch(`${s.url}/prices`, { signal: controller.signal })
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+    const decoder = new TextDecoder()
+    let text = ''
+    while (!text.includes('livedata.cursor')) text += decoder.decode((await reader.read()).value)
+    const ids = burst(s, 'prices', 20, (n) => `${n}`.padEnd(1000, '.'))
+    while (!text.includes(`id: ${ids.at(-1)}\n`)) {
+      const { value, done } = await reader.read()
+      if (done) break
+      text += decoder.decode(value, { stream: true })
+    }
+    const after = text.slice(text.indexOf('livedata.cursor'))
+    expect(after.match(/^id: .*$/gm)?.map((line) => line.slice(4))).toEqual(ids)
+  })
 })

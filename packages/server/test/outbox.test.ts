@@ -3,10 +3,16 @@ import { Outbox } from '../src/outbox'
 
 /** A socket that takes nothing until `drained` is set, and records each write it was given. */
 function socket() {
-  const state = { drained: false, writes: [] as number[][], overflows: 0 }
+  const state = {
+    drained: false,
+    writes: [] as number[][],
+    overflows: 0,
+    failures: [] as unknown[],
+  }
   const target = {
     text: (item: number) => String(item),
     write: (texts: string[]) => void state.writes.push(texts.map(Number)),
+    fail: (error: unknown) => void state.failures.push(error),
     buffered: () => (state.drained ? 0 : Number.POSITIVE_INFINITY),
     behind: () => void state.overflows++,
   }
@@ -68,5 +74,48 @@ describe('Outbox', () => {
     expect(sent()).toEqual(Array.from({ length: 100 }, (_, i) => 100 + i))
     expect(state.writes.length).toBeGreaterThan(5)
     for (const write of state.writes) expect(write.length).toBeLessThanOrEqual(11)
+  })
+})
+
+describe('Outbox, a long tick and a failing target', () => {
+  it('hands a long burst over in pieces of about 64 KiB, before the tick ends, in order', () => {
+    const { state, target, sent } = socket()
+    state.drained = true
+    const outbox = new Outbox(target, 1 << 30, 1 << 20)
+    const item = 1e9 // ten characters each
+    for (let i = 0; i < 20_000; i++) outbox.push(item + i)
+    // 200,000 characters: three pieces already went, synchronously; the rest waits for the tick.
+    expect(state.writes.length).toBe(3)
+    for (const write of state.writes) expect(write.length * 10).toBeLessThanOrEqual(64 * 1024 + 10)
+    outbox.flush()
+    expect(sent()).toEqual(Array.from({ length: 20_000 }, (_, i) => item + i))
+  })
+
+  it('tells a target whose write threw, and the other outboxes of the tick still write', async () => {
+    const a = socket()
+    const b = socket()
+    a.state.drained = true
+    b.state.drained = true
+    const broken = new Error('the socket is broken')
+    const first = new Outbox(
+      {
+        ...a.target,
+        write: () => {
+          throw broken
+        },
+      },
+      1 << 20,
+      100,
+    )
+    const second = new Outbox(b.target, 1 << 20, 100)
+    first.push(1)
+    second.push(2)
+    await endOfTick()
+    expect(a.state.failures).toEqual([broken])
+    expect(b.sent()).toEqual([2])
+    // Nothing stays stuck: the next tick writes again.
+    second.push(3)
+    await endOfTick()
+    expect(b.sent()).toEqual([2, 3])
   })
 })

@@ -10,7 +10,7 @@ import { IFRAME_TYPES } from '../protocol'
 import { reportSlow, type StreamContext } from './context'
 import { IFRAME_FRAMES, type StreamFrames } from './forms'
 import { openChannels } from './openings'
-import { streamBacklog } from './sse'
+import { streamBacklog, streamBudget } from './sse'
 
 /** Bytes after which the document is ended, so the page's iframe never grows without bound. */
 const MAX_DOCUMENT_BYTES = 1024 * 1024
@@ -78,8 +78,10 @@ class IframeConnection implements Subscriber, LiveConnection {
           slow()
           this.close()
         },
+        // A write that threw left the document broken: end it; the client resumes.
+        fail: () => this.close(),
       },
-      settings.maxBufferedBytes,
+      streamBudget(settings),
       streamBacklog(settings, channels),
     )
     sink.drained(() => this.outbox.pump())

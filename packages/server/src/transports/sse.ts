@@ -11,6 +11,23 @@ import { openChannels } from './openings'
 /** The events of one tick, as one write. */
 const joinEvents = sharedJoin('', '', '')
 
+/** The least a stream's byte budget is: Node's response buffer (16 KiB) and more. */
+const MIN_STREAM_BUDGET = 64 * 1024
+
+/**
+ * A stream's byte budget: `maxBufferedBytes`, and at least 64 KiB. Messages wait once the budget
+ * is used and go out on the sink's drain, and a drain only comes after the sink said it is full:
+ * a budget below the sink's own buffer would leave them waiting for good.
+ *
+ * @example
+ * ```ts
+ * streamBudget({ ...settings, maxBufferedBytes: 4096 }) // 65536
+ * ```
+ */
+export function streamBudget(settings: HubSettings): number {
+  return Math.max(settings.maxBufferedBytes, MIN_STREAM_BUDGET)
+}
+
 /**
  * The most frames a stream of `channels` channels may have waiting once its opening is out:
  * `maxBacklog` messages and a few control frames per channel. The opening replay (up to a
@@ -54,8 +71,10 @@ export class SseConnection implements Subscriber, LiveConnection {
           slow()
           this.close()
         },
+        // A write that threw left the stream broken: end it; the client resumes.
+        fail: () => this.close(),
       },
-      settings.maxBufferedBytes,
+      streamBudget(settings),
       streamBacklog(settings, channels),
     )
     sink.drained(() => this.outbox.pump())

@@ -535,6 +535,8 @@ class WebSocketConnection
    */
   close(): void {
     this.cleanup()
+    // What this tick gathered (messages published just before a `live.close()`) goes out first.
+    this.outbox.flush()
     this.socket.terminate()
   }
 }
