@@ -30,6 +30,8 @@ export enum ChannelsControl {
   Gap = '!gap',
   /** `{channel, code, message}`: the server refused this channel; the others go on. */
   Refused = '!refused',
+  /** `[frame, …]`: several messages, each `{channel, id, event?, data}` as a WebSocket frame. */
+  Batch = '!batch',
 }
 
 /** The `type` of a WebSocket frame a client sends. */

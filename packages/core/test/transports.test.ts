@@ -338,4 +338,27 @@ describe('a burst of one tick', () => {
     expect(frames - before.frames).toBe(1)
     expect(notifications - before.notifications).toBe(1)
   })
+
+  it('comes over SSE with the stream asking for batches (one !batch event), delivered whole and in order', async () => {
+    const urls: string[] = []
+    const s = await server({
+      authorize: ({ request }) => {
+        urls.push(request.url ?? '')
+        return true
+      },
+    })
+    const c = client({ url: s.url, transports: ['sse'] })
+    const seq = c.source<number[], number>('seq', {
+      initialData: [],
+      reduce: (list = [], n) => [...list, n],
+    })
+    seq.subscribe(() => {})
+    await waitForSnapshot(seq, (x) => x.status === 'open')
+    for (const n of range(1, 1000)) s.live.publish('seq', n)
+    const snap = await waitForSnapshot(seq, (x) => (x.data?.length ?? 0) >= 1000)
+    expect(snap.data).toEqual(range(1, 1000))
+    // Without reading `!batch` events the client would deliver none of them: the server sends
+    // batches only to a stream that asked (see the server's one-write-per-tick tests).
+    expect(urls.every((url) => /[?&]batch=1048576(&|$)/.test(url))).toBe(true)
+  })
 })

@@ -1,5 +1,5 @@
 import type { StoredMessage } from './history'
-import { IFRAME_TYPES, MULTI_EVENT_SEPARATOR } from './protocol'
+import { frameStart, IFRAME_TYPES, MULTI_EVENT_SEPARATOR } from './protocol'
 
 // Every frame of a message is built once, on first use, and shared by every subscriber.
 
@@ -32,6 +32,15 @@ export function jsonFrame(message: StoredMessage): string {
     message.jsonFrame = `{"id":"${message.id}"${event},"data":${message.json}}`
   }
   return message.jsonFrame
+}
+
+/**
+ * The WebSocket frame of a message, `{"type":"message","channel",id,event?,data}`: also an
+ * element of an SSE `!batch` event.
+ */
+export function socketFrame(message: StoredMessage): string {
+  message.wsFrame ??= `${frameStart('message')},"channel":${JSON.stringify(message.channel)},${jsonFrame(message).slice(1)}`
+  return message.wsFrame
 }
 
 const UNSAFE_IN_SCRIPT = /[<>&\u2028\u2029]/g

@@ -40,7 +40,7 @@ export interface OutboxTarget<T> {
  * coalescing, so the socket's own buffer (and the kernel's) takes its share of the budget and the
  * tick never holds more than this, whatever the burst.
  */
-const GATHER_LIMIT = 64 * 1024
+const GATHER_LIMIT = 128 * 1024
 
 export class Outbox<T> implements TickWriter {
   /** What waits, from `head` on; `null` while nothing does (idle connections hold no array). */

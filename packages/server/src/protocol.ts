@@ -20,6 +20,8 @@ export const MULTI_SSE_EVENTS = {
   cursor: '!cursor',
   gap: '!gap',
   refused: '!refused',
+  /** Several messages in one event (a client that sent `batch=<n>`): an array of socket frames. */
+  batch: '!batch',
 } as const
 
 /** What separates a channel from a named event in a multiplexed SSE event name. */

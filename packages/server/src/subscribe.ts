@@ -1,5 +1,6 @@
 import { originRefusal } from './admission'
 import { retryAfter } from './authorization'
+import { batchLimitOf } from './batch-limit'
 import { backlogSize } from './channel'
 import { resumeId } from './channel-set'
 import type { Headers } from './cors'
@@ -149,6 +150,7 @@ export async function subscribe(
   const context: StreamContext = {
     request,
     form,
+    batch: form === 'multi' && transport === 'sse' ? batchLimitOf(exchange.url.search) : 0,
     channels: starts,
     cors,
     hub,

@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import { connect } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
-import { batchLimitOf } from '../src/transports/websocket'
+import { batchLimitOf } from '../src/batch-limit'
 import { type Started, testScope } from './helpers'
 
 const scope = testScope()
@@ -163,5 +163,78 @@ describe('messages of one tick, one write', () => {
     }
     const after = text.slice(text.indexOf('livedata.cursor'))
     expect(after.match(/^id: .*$/gm)?.map((line) => line.slice(4))).toEqual(ids)
+  })
+
+  /** A multiplexed SSE stream of `channel` (`query` added), read until `done` says so. */
+  async function multiStream(s: Started, query: string, channel: string) {
+    const controller = new AbortController()
+    scope.defer(() => controller.abort())
+    const response = await fetch(`${s.url}?transport=sse&c=${channel}${query}`, {
+      signal: controller.signal,
+    })
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+    const decoder = new TextDecoder()
+    let text = ''
+    const until = async (done: (text: string) => boolean): Promise<string> => {
+      while (!done(text)) {
+        const { value, done: ended } = await reader.read()
+        if (ended) throw new Error(`the stream ended; got ${text.slice(-300)}`)
+        text += decoder.decode(value, { stream: true })
+      }
+      return text
+    }
+    await until((t) => t.includes('!cursor'))
+    const opened = text.length
+    return { until, after: () => text.slice(opened) }
+  }
+
+  /** The messages of `!batch` events and plain events of a multiplexed stream, in order. */
+  function messagesOf(text: string): Array<{ id: string; data: unknown }> {
+    const messages: Array<{ id: string; data: unknown }> = []
+    for (const block of text.split('\n\n')) {
+      const event = /^event: (.*)$/m.exec(block)?.[1]
+      const data = /^data: (.*)$/m.exec(block)?.[1]
+      if (data === undefined) continue
+      if (event === '!batch') {
+        for (const frame of JSON.parse(data) as Frame[]) {
+          messages.push({ id: frame.id as string, data: frame.data })
+        }
+      } else if (event === 'prices') {
+        messages.push({ id: /^id: (.*)$/m.exec(block)?.[1] as string, data: JSON.parse(data) })
+      }
+    }
+    return messages
+  }
+
+  it('a multiplexed SSE client that reads batches gets a burst as one !batch event, ids and order intact', async () => {
+    const s = await scope.server()
+    const stream = await multiStream(s, '&batch=1048576', 'prices')
+    const ids = burst(s, 'prices', 300)
+    await stream.until((t) => t.includes(ids.at(-1) as string))
+    const text = stream.after()
+    expect(text.match(/^event: !batch$/gm)).toHaveLength(1)
+    expect(text).not.toMatch(/^event: prices$/m)
+    expect(messagesOf(text)).toEqual(ids.map((id, n) => ({ id, data: n })))
+  })
+
+  it('without batch a multiplexed SSE client gets one event per message; a message too long for a batch goes alone', async () => {
+    const s = await scope.server()
+    const plain = await multiStream(s, '', 'prices')
+    const small = await multiStream(s, '&batch=2000', 'prices')
+    const ids = burst(s, 'prices', 30, (n) => (n === 10 ? 'y'.repeat(3000) : n))
+    const last = (t: string) => t.includes(ids.at(-1) as string)
+    await plain.until(last)
+    await small.until(last)
+    expect(plain.after().match(/^event: prices$/gm)).toHaveLength(30)
+    expect(plain.after()).not.toMatch(/!batch/)
+    const expected = ids.map((id, n) => ({ id, data: n === 10 ? 'y'.repeat(3000) : n }))
+    expect(messagesOf(plain.after())).toEqual(expected)
+    // The long one came as its own event, between two batches, in its place.
+    expect(small.after().match(/^event: prices$/gm)).toHaveLength(1)
+    expect(small.after().match(/^event: !batch$/gm)).toHaveLength(2)
+    for (const line of small.after().match(/^data: \[.*$/gm) ?? []) {
+      expect(line.length).toBeLessThanOrEqual(2000)
+    }
+    expect(messagesOf(small.after())).toEqual(expected)
   })
 })

@@ -1,3 +1,4 @@
+import { LiveDataError } from '../errors'
 import { ChannelsControl } from '../protocol'
 import { channelRefusal, saidBy } from '../server-error'
 import type { ServerSentEvent } from '../sse-parser'
@@ -8,7 +9,7 @@ import type {
   TransportHandlers,
 } from '../types'
 import { readEventStream } from './event-stream'
-import { linkSubject } from './http'
+import { linkSubject, withParam } from './http'
 import { channelsUrl, type LinkRequest, RequestLink, requestLinkFor } from './request-link'
 
 const ACCEPT = { Accept: 'text/event-stream' }
@@ -48,7 +49,13 @@ function control(event: ServerSentEvent): Record<string, unknown> {
  */
 class SseLink extends RequestLink {
   protected start(request: LinkRequest): () => void {
-    const url = channelsUrl(this.context.baseUrl, 'sse', request.channels)
+    // `batch`: the messages of one tick may come as one `!batch` event, its data at most this long.
+    const { baseUrl, maxMessageSize } = this.context
+    const url = withParam(
+      channelsUrl(baseUrl, 'sse', request.channels),
+      'batch',
+      String(maxMessageSize),
+    )
     const subject = linkSubject(request.channels.map(({ channel }) => channel))
     let opened = false
     return readEventStream(this.context, url, ACCEPT, subject, {
@@ -71,6 +78,7 @@ class SseLink extends RequestLink {
 /** Hands one event of a multiplexed stream to the request it came on. */
 function readEvent(request: LinkRequest, event: ServerSentEvent): void {
   const name = event.event
+  if (name === ChannelsControl.Batch) return readBatch(request, event.data)
   if (name.startsWith('!')) {
     const said = control(event)
     const channel = typeof said.channel === 'string' ? said.channel : ''
@@ -87,6 +95,26 @@ function readEvent(request: LinkRequest, event: ServerSentEvent): void {
   const channel = slash < 0 ? name : name.slice(0, slash)
   const type = slash < 0 ? 'message' : name.slice(slash + 1)
   request.deliver(channel, { text: event.data, event: type, id: event.id || null })
+}
+
+/** The messages of a `!batch` event, in order; anything that is not one is skipped. */
+function readBatch(request: LinkRequest, data: string): void {
+  let frames: unknown
+  try {
+    frames = JSON.parse(data)
+  } catch {
+    return request.error(new LiveDataError('ERR_PARSE', 'A batch from the server was skipped'))
+  }
+  if (!Array.isArray(frames)) return
+  for (const frame of frames as Array<Record<string, unknown> | null>) {
+    if (typeof frame?.channel !== 'string') continue
+    const { channel, id, event, data: value } = frame
+    request.deliver(channel, {
+      value,
+      event: typeof event === 'string' ? event : 'message',
+      id: typeof id === 'string' ? id : null,
+    })
+  }
 }
 
 /**

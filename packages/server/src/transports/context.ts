@@ -42,6 +42,11 @@ export interface StreamContext {
   request: IncomingMessage
   /** How the request names its channels: the frames' form. A `single` request has one channel. */
   form: RequestForm
+  /**
+   * The longest `!batch` event data the client reads (its `batch` parameter, multiplexed SSE
+   * only), 0 when it reads one message per event.
+   */
+  batch: number
   /** The channels to serve, in the request's order, each from its own cursor. */
   channels: readonly ChannelStart[]
   /** The CORS headers of the answer. */

@@ -1,5 +1,6 @@
 import type { Channel, Subscriber } from '../channel'
 import type { Sink } from '../exchange'
+import { socketFrame } from '../frames'
 import type { StoredMessage } from '../history'
 import type { HubSettings, LiveConnection } from '../hub'
 import { Outbox } from '../outbox'
@@ -7,6 +8,7 @@ import { sharedJoin } from '../shared-join'
 import { reportSlow, type StreamContext } from './context'
 import { SSE_FRAMES, type StreamFrames } from './forms'
 import { openChannels } from './openings'
+import { fitsBatch, sseBatches } from './sse-batches'
 
 /** The events of one tick, as one write. */
 const joinEvents = sharedJoin('', '', '')
@@ -55,14 +57,17 @@ export class SseConnection implements Subscriber, LiveConnection {
     /** Told when the client fell too far behind, before the stream is closed. */
     slow: () => void = () => {},
     channels = 1,
+    /** The longest `!batch` data the client reads; 0 for one event per message. */
+    private readonly batch = 0,
   ) {
     this.outbox = new Outbox(
       {
         text: (frame) => frame,
         // One tick's events leave in one write; a stream cut meanwhile takes nothing.
         write: (texts) => {
-          if (!this.closed)
-            sink.write(texts.length === 1 ? (texts[0] as string) : joinEvents(texts))
+          if (this.closed) return
+          if (batch > 0) sink.write(sseBatches(texts, batch))
+          else sink.write(texts.length === 1 ? (texts[0] as string) : joinEvents(texts))
         },
         buffered: () => sink.buffered(),
         // The client resumes from its last ids on reconnect, so dropping it loses nothing.
@@ -92,7 +97,12 @@ export class SseConnection implements Subscriber, LiveConnection {
   }
 
   deliver(message: StoredMessage): void {
-    if (!this.closed) this.outbox.push(this.frames.message(message))
+    if (this.closed) return
+    // A client that reads batches gets the message's socket frame, gathered into `!batch`
+    // events at the end of the tick; one too long for any batch goes as an event of its own.
+    const frame = this.batch > 0 ? socketFrame(message) : null
+    const fits = frame !== null && fitsBatch(frame, this.batch)
+    this.outbox.push(fits ? frame : this.frames.message(message))
   }
 
   heartbeat(): void {
@@ -137,6 +147,7 @@ export function streamSse(context: StreamContext, sink: Sink): () => void {
     frames,
     () => reportSlow(context, 'sse'),
     context.channels.length,
+    context.batch,
   )
   connections.add(connection)
   const followed: Channel[] = []

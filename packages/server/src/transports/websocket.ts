@@ -2,10 +2,11 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
 import { refusalOf } from '../authorization'
+import { batchLimitOf } from '../batch-limit'
 import type { Channel, Subscriber } from '../channel'
 import { type FrameProblem, readClientFrame } from '../client-frames'
 import { LiveServerError, type LiveServerErrorCode } from '../errors'
-import { jsonFrame } from '../frames'
+import { socketFrame } from '../frames'
 import { type HeaderMap, headersOf } from '../headers'
 import { pickHello, withHello } from '../hello-headers'
 import type { StoredMessage } from '../history'
@@ -20,31 +21,6 @@ import type { PreparedChannels } from '../replicas'
 import type { ServerSocket, SocketEvents } from '../server-socket'
 import { sharedJoin } from '../shared-join'
 import { destroyOnError, KeptUpgrade } from '../upgrade'
-
-/** The WebSocket frame of a message, built once and shared by every socket. */
-function wsFrame(message: StoredMessage): string {
-  message.wsFrame ??= `${frameStart('message')},"channel":${JSON.stringify(message.channel)},${jsonFrame(message).slice(1)}`
-  return message.wsFrame
-}
-
-/** The longest batch frame a server writes, whatever a client says it reads: 1 MiB. */
-const MAX_BATCH = 1024 * 1024
-/** A client's `batch` upgrade parameter: digits only. */
-const BATCH_PARAMETER = /[?&]batch=(\d{1,16})(?:&|$)/
-
-/**
- * The longest batch frame the client of an upgrade reads, from its URL's `batch` parameter (in
- * characters, capped at 1 MiB); 0 when it names none (a client that reads only single frames).
- *
- * @example
- * ```ts
- * batchLimitOf('/live?batch=65536') // 65536
- * ```
- */
-export function batchLimitOf(url: string | undefined): number {
-  const digits = url === undefined ? undefined : BATCH_PARAMETER.exec(url)?.[1]
-  return digits === undefined ? 0 : Math.min(Number(digits), MAX_BATCH)
-}
 
 const joinFrames = sharedJoin('[', ',', ']')
 
@@ -190,7 +166,7 @@ class WebSocketConnection
 
   /** The frame of an outbox item: a message's, shared by every socket, or a ready frame. */
   text(item: StoredMessage | string): string {
-    return typeof item === 'string' ? item : wsFrame(item)
+    return typeof item === 'string' ? item : socketFrame(item)
   }
 
   /** Writes the frames of one tick (see {@link sendFrames}); a closed socket takes nothing. */
