@@ -63,6 +63,13 @@ export async function startCuttingProxy(target: string, after: number): Promise<
             const id = /^id: (.+)$/m.exec(event)?.[1]
             const name = /^event: (.+)$/m.exec(event)?.[1] ?? 'message'
             if (id) lastIds.set(name, id)
+            // A tick's messages in one `!batch` event: each frame names its channel and id.
+            if (name === '!batch') {
+              const data = /^data: (.+)$/m.exec(event)?.[1] ?? '[]'
+              for (const frame of JSON.parse(data) as Array<{ channel: string; id: string }>) {
+                lastIds.set(frame.channel, frame.id)
+              }
+            }
           }
         })
         const timer = setTimeout(() => {

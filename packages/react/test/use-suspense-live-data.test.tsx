@@ -1,5 +1,5 @@
 import { createLiveClient, type LiveClient } from '@livedata/core'
-import { startLiveServer, type TestLiveServer } from '@livedata/test-server'
+import { type JudgedServer, startJudgedServer } from '@livedata/test-server'
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react'
 import {
   type ReactNode,
@@ -22,26 +22,11 @@ interface Quote {
   price: number
 }
 
-let server: TestLiveServer
+let server: JudgedServer
 let client: LiveClient
-// What the server's `authorize` answers per channel: `true` allows, `false` refuses (final),
-// 'fail' throws (a database down: 503, passing).
-const verdicts = new Map<string, boolean | 'fail'>()
-let subscribes: string[] = []
 
 async function start(): Promise<void> {
-  verdicts.clear()
-  subscribes = []
-  server = await startLiveServer({
-    authorize: ({ channel, action }) => {
-      if (action === 'subscribe') subscribes.push(channel)
-      const verdict = verdicts.get(channel) ?? true
-      if (verdict === 'fail') throw new Error('the permissions database is down')
-      return verdict
-    },
-    // The 'fail' verdict is the server's fault by design here: not worth a line on stderr.
-    onError: () => {},
-  })
+  server = await startJudgedServer()
   // SSE only: one stream per client, so the server's requests count the connections. The wait
   // hands over to the component within disconnectDelay; 300 ms leaves a loaded machine room.
   client = createLiveClient({
@@ -143,7 +128,7 @@ describe('useSuspenseLiveData', () => {
 
   it('throws a refused channel to the nearest error boundary', async () => {
     await start()
-    verdicts.set('secret', false)
+    server.verdicts.set('secret', false)
     const quiet = vi.spyOn(console, 'error').mockImplementation(() => {})
     try {
       render(withClient(<Price channel="secret" />))
@@ -157,7 +142,7 @@ describe('useSuspenseLiveData', () => {
 
   it('keeps the fallback through a passing error, and renders the data once it heals', async () => {
     await start()
-    verdicts.set('prices', 'fail')
+    server.verdicts.set('prices', 'fail')
     const { rerender } = render(withClient(<Price />))
     // authorize failed (503 ERR_AUTHORIZE): passing, so the source reconnects and keeps waiting.
     await waitFor(() =>
@@ -169,7 +154,7 @@ describe('useSuspenseLiveData', () => {
     expect(text('fallback')).toBe('loading')
     expect(screen.queryByTestId('caught')).toBeNull()
 
-    verdicts.set('prices', true)
+    server.verdicts.set('prices', true)
     await waitForOpen(client, 'prices')
     server.live.publish('prices', { symbol: 'MSFT', price: 420 })
     await waitFor(() => expect(text('price')).toBe('prices: MSFT 420'))
@@ -177,7 +162,7 @@ describe('useSuspenseLiveData', () => {
 
   it('waits for data again after client.reconnect() and a reset of the error boundary', async () => {
     await start()
-    verdicts.set('orders', false)
+    server.verdicts.set('orders', false)
     const quiet = vi.spyOn(console, 'error').mockImplementation(() => {})
     try {
       render(
@@ -185,7 +170,7 @@ describe('useSuspenseLiveData', () => {
           <ErrorBoundary
             onRetry={() => {
               // The user logged in: the server allows it now, and the client connects afresh.
-              verdicts.set('orders', true)
+              server.verdicts.set('orders', true)
               client.reconnect()
             }}
           >
@@ -218,7 +203,7 @@ describe('useSuspenseLiveData', () => {
     }
   })
 
-  it('under StrictMode subscribes once on the server, and lets go after the unmount', async () => {
+  it('under StrictMode server.subscribes once on the server, and lets go after the unmount', async () => {
     await start()
     const { unmount } = render(<StrictMode>{withClient(<Price />)}</StrictMode>)
     expect(text('fallback')).toBe('loading')
@@ -228,7 +213,7 @@ describe('useSuspenseLiveData', () => {
     server.live.publish('prices', { symbol: 'NVDA', price: 141 })
     await waitFor(() => expect(text('price')).toBe('prices: NVDA 141'))
 
-    expect(subscribes).toEqual(['prices'])
+    expect(server.subscribes).toEqual(['prices'])
     expect(server.streams).toHaveLength(1)
     expect(server.live.stats().connections).toBe(1)
     // Nothing else holds the source: the wait let go once the component subscribed.

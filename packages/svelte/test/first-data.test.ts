@@ -1,5 +1,5 @@
 import { createLiveClient, type LiveClient } from '@livedata/core'
-import { startLiveServer, type TestLiveServer } from '@livedata/test-server'
+import { type JudgedServer, startJudgedServer } from '@livedata/test-server'
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte'
 import { afterEach, describe, expect, it } from 'vitest'
 import { firstData, liveData } from '../src/index'
@@ -10,26 +10,11 @@ import type { Quote } from './quote'
 // Node's own fetch streams response bodies; taken before anything can shadow it.
 const nodeFetch = globalThis.fetch
 
-let server: TestLiveServer
+let server: JudgedServer
 let client: LiveClient
-// What the server's `authorize` answers per channel: `true` allows, `false` refuses (final),
-// 'fail' throws (a database down: 503, passing).
-const verdicts = new Map<string, boolean | 'fail'>()
-let subscribes: string[] = []
 
 async function start(): Promise<void> {
-  verdicts.clear()
-  subscribes = []
-  server = await startLiveServer({
-    authorize: ({ channel, action }) => {
-      if (action === 'subscribe') subscribes.push(channel)
-      const verdict = verdicts.get(channel) ?? true
-      if (verdict === 'fail') throw new Error('the permissions database is down')
-      return verdict
-    },
-    // The 'fail' verdict is the server's fault by design here: not worth a line on stderr.
-    onError: () => {},
-  })
+  server = await startJudgedServer()
   // SSE only: one stream per client, so the server's requests count the connections. The wait
   // hands over to the component's `$store` within disconnectDelay; 300 ms leaves a loaded
   // machine room.
@@ -80,7 +65,7 @@ describe('firstData in {#await}', () => {
 
   it('rejects with a refused channel, which {:catch} shows', async () => {
     await start()
-    verdicts.set('secret', false)
+    server.verdicts.set('secret', false)
     render(Awaited, { client, channel: 'secret' })
     expect(text('fallback')).toBe('loading')
     await waitFor(() => expect(text('caught')).toBe('ERR_HTTP_STATUS ERR_FORBIDDEN'))
@@ -89,18 +74,18 @@ describe('firstData in {#await}', () => {
 
   it('keeps waiting through a passing error, and resolves once it heals', async () => {
     await start()
-    verdicts.set('prices', 'fail')
+    server.verdicts.set('prices', 'fail')
     render(Awaited, { client })
     // authorize failed (503 ERR_AUTHORIZE): passing, so the source reconnects and keeps waiting.
     await waitFor(() =>
       expect(client.source('prices').getSnapshot().error?.serverCode).toBe('ERR_AUTHORIZE'),
     )
     expect(client.source('prices').getSnapshot().status).toBe('reconnecting')
-    await waitFor(() => expect(subscribes.length).toBeGreaterThanOrEqual(2))
+    await waitFor(() => expect(server.subscribes.length).toBeGreaterThanOrEqual(2))
     expect(text('fallback')).toBe('loading')
     expect(screen.queryByTestId('caught')).toBeNull()
 
-    verdicts.set('prices', true)
+    server.verdicts.set('prices', true)
     await waitForOpen('prices')
     server.live.publish('prices', { symbol: 'MSFT', price: 420 })
     await waitFor(() => expect(text('price')).toBe('prices: MSFT 420'))
@@ -108,13 +93,13 @@ describe('firstData in {#await}', () => {
 
   it('waits for data again with a new firstData after client.reconnect()', async () => {
     await start()
-    verdicts.set('orders', false)
+    server.verdicts.set('orders', false)
     render(Awaited, {
       client,
       channel: 'orders',
       onRetry: () => {
         // The user logged in: the server allows it now, and the client connects afresh.
-        verdicts.set('orders', true)
+        server.verdicts.set('orders', true)
         client.reconnect()
       },
     })
@@ -149,7 +134,7 @@ describe('firstData in {#await}', () => {
     await waitFor(() => expect(text('price')).toBe('prices: NVDA 140'))
     server.live.publish('prices', { symbol: 'NVDA', price: 141 })
     await waitFor(() => expect(text('price')).toBe('prices: NVDA 141'))
-    expect(subscribes).toEqual(['prices'])
+    expect(server.subscribes).toEqual(['prices'])
     expect(server.streams).toHaveLength(1)
 
     // Nothing but the component holds the source: the wait let go once it resolved.

@@ -1,5 +1,5 @@
 import { createLiveClient, type LiveClient } from '@livedata/core'
-import { startLiveServer, type TestLiveServer } from '@livedata/test-server'
+import { type JudgedServer, startJudgedServer } from '@livedata/test-server'
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
@@ -22,27 +22,12 @@ interface Quote {
   price: number
 }
 
-let server: TestLiveServer
+let server: JudgedServer
 let client: LiveClient
 let wrapper: VueWrapper | undefined
-// What the server's `authorize` answers per channel: `true` allows, `false` refuses (final),
-// 'fail' throws (a database down: 503, passing).
-const verdicts = new Map<string, boolean | 'fail'>()
-let subscribes: string[] = []
 
 async function start(): Promise<void> {
-  verdicts.clear()
-  subscribes = []
-  server = await startLiveServer({
-    authorize: ({ channel, action }) => {
-      if (action === 'subscribe') subscribes.push(channel)
-      const verdict = verdicts.get(channel) ?? true
-      if (verdict === 'fail') throw new Error('the permissions database is down')
-      return verdict
-    },
-    // The 'fail' verdict is the server's fault by design here: not worth a line on stderr.
-    onError: () => {},
-  })
+  server = await startJudgedServer()
   // SSE only: one stream per client, so the server's requests count the connections.
   client = createLiveClient({
     url: server.url,
@@ -175,7 +160,7 @@ describe('await useLiveData (Suspense)', () => {
 
   it('rejects with a refused channel, which onErrorCaptured catches', async () => {
     await start()
-    verdicts.set('secret', false)
+    server.verdicts.set('secret', false)
     mountSuspended(suspended('secret'))
     expect(text('fallback')).toBe('loading')
     await vi.waitFor(() => expect(text('caught')).toBe('ERR_HTTP_STATUS ERR_FORBIDDEN'))
@@ -184,7 +169,7 @@ describe('await useLiveData (Suspense)', () => {
 
   it('keeps the fallback through a passing error, and renders the data once it heals', async () => {
     await start()
-    verdicts.set('prices', 'fail')
+    server.verdicts.set('prices', 'fail')
     mountSuspended(suspended())
     // authorize failed (503 ERR_AUTHORIZE): passing, so the source reconnects and keeps waiting.
     await vi.waitFor(() =>
@@ -192,11 +177,11 @@ describe('await useLiveData (Suspense)', () => {
     )
     expect(client.source('prices').getSnapshot().status).toBe('reconnecting')
     // A second failed attempt: still waiting, nothing caught.
-    await vi.waitFor(() => expect(subscribes.length).toBeGreaterThanOrEqual(2))
+    await vi.waitFor(() => expect(server.subscribes.length).toBeGreaterThanOrEqual(2))
     expect(text('fallback')).toBe('loading')
     expect(has('caught')).toBe(false)
 
-    verdicts.set('prices', true)
+    server.verdicts.set('prices', true)
     await waitForOpen('prices')
     server.live.publish('prices', { symbol: 'MSFT', price: 420 })
     await vi.waitFor(() => expect(text('price')).toBe('prices: MSFT 420'))
@@ -205,10 +190,10 @@ describe('await useLiveData (Suspense)', () => {
 
   it('waits for data again after client.reconnect() and a reset of the boundary', async () => {
     await start()
-    verdicts.set('orders', false)
+    server.verdicts.set('orders', false)
     mountSuspended(suspended('orders'), () => {
       // The user logged in: the server allows it now, and the client connects afresh.
-      verdicts.set('orders', true)
+      server.verdicts.set('orders', true)
       client.reconnect()
     })
     await vi.waitFor(() => expect(text('caught')).toBe('ERR_HTTP_STATUS ERR_FORBIDDEN'))
@@ -242,7 +227,7 @@ describe('await useLiveData (Suspense)', () => {
     await vi.waitFor(() => expect(text('price')).toBe('prices: NVDA 140'))
     server.live.publish('prices', { symbol: 'NVDA', price: 141 })
     await vi.waitFor(() => expect(text('price')).toBe('prices: NVDA 141'))
-    expect(subscribes).toEqual(['prices'])
+    expect(server.subscribes).toEqual(['prices'])
     expect(server.streams).toHaveLength(1)
 
     const stream = await server.stream(0)

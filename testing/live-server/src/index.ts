@@ -132,3 +132,40 @@ export function observeRequests(
     return Reflect.apply(emit, this, [event, ...args]) as boolean
   } as Server['emit']
 }
+
+/** What a judged server's `authorize` answers for a channel. */
+export type Verdict = boolean | 'fail'
+
+/** A test server whose `authorize` answers per channel from `verdicts`, recording subscribes. */
+export interface JudgedServer extends TestLiveServer {
+  /** `true` allows (the default), `false` refuses (final: 403), `'fail'` throws (passing: 503). */
+  verdicts: Map<string, Verdict>
+  /** The channels subscribed to, in order, as `authorize` was asked. */
+  subscribes: string[]
+}
+
+/**
+ * Starts a test server whose `authorize` answers per channel from `verdicts` (a refused channel,
+ * a permissions database that is down) and records every subscribe: what the bindings' Suspense
+ * tests need. Its reports are dropped: a `'fail'` verdict is the server's fault by design.
+ *
+ * @example
+ * ```ts
+ * const server = await startJudgedServer()
+ * server.verdicts.set('admin', false)
+ * ```
+ */
+export async function startJudgedServer(): Promise<JudgedServer> {
+  const verdicts = new Map<string, Verdict>()
+  const subscribes: string[] = []
+  const server = await startLiveServer({
+    authorize: ({ channel, action }) => {
+      if (action === 'subscribe') subscribes.push(channel)
+      const verdict = verdicts.get(channel) ?? true
+      if (verdict === 'fail') throw new Error('the permissions database is down')
+      return verdict
+    },
+    onError: () => {},
+  })
+  return Object.assign(server, { verdicts, subscribes })
+}
