@@ -37,18 +37,26 @@ export class KeptUpgrade {
   /** The request target: path and query. */
   readonly url: string
   readonly socket: Socket
+  /**
+   * What the app put on the upgrade request itself (a session an `upgrade` listener decoded, a
+   * user): its own properties that Node's request does not have, copied onto every request made
+   * from it; `null` when there are none (the usual case: nothing kept).
+   */
+  private readonly extras: Record<string, unknown> | null
 
   constructor(request: IncomingMessage) {
     this.rawHeaders = request.rawHeaders
     this.url = request.url ?? '/'
     this.socket = request.socket as Socket
+    this.extras = appProperties(request, this)
   }
 
   /**
    * A new `IncomingMessage` equal to the upgrade request in what hooks read: method `GET` (the
    * only one `ws` upgrades), HTTP/1.1, the same URL, headers and raw headers, and socket (its
-   * address, TLS). Its body is empty and ended. A new object each time: properties set on one
-   * are not on the next.
+   * address, TLS), and what the app set on the upgrade request before the live server took it.
+   * Its body is empty and ended. A new object each time: properties set on one later are not on
+   * the next.
    */
   request(): IncomingMessage {
     const request = new IncomingMessage(this.socket)
@@ -64,8 +72,30 @@ export class KeptUpgrade {
     request.complete = true
     // No body to read: reading it ends at once and never touches the socket `ws` reads.
     request.push(null)
+    if (this.extras !== null) Object.assign(request, this.extras)
     return request
   }
+}
+
+/** The own property names of a request this module makes: Node's, not the app's. */
+let nodeKeys: ReadonlySet<string> | null = null
+
+/**
+ * The properties an app set on `request` (own, enumerable, named; not Node's, not `_`-prefixed),
+ * or `null` when it set none.
+ */
+function appProperties(
+  request: IncomingMessage,
+  kept: KeptUpgrade,
+): Record<string, unknown> | null {
+  nodeKeys ??= new Set(Object.keys(kept.request()))
+  let extras: Record<string, unknown> | null = null
+  for (const key of Object.keys(request)) {
+    if (nodeKeys.has(key) || key.startsWith('_')) continue
+    extras ??= {}
+    extras[key] = (request as unknown as Record<string, unknown>)[key]
+  }
+  return extras
 }
 
 /**

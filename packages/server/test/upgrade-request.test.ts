@@ -11,6 +11,30 @@ const { server, socket } = testScope()
 const escaped = watchEscapes()
 
 describe('the upgrade request hooks see over WebSocket (on Node)', () => {
+  it('carries what an upgrade listener put on the request (a session it decoded) to authorize and listeners', async () => {
+    const sessions: unknown[] = []
+    const s = await server({
+      authorize: ({ request }) => {
+        sessions.push((request as IncomingMessage & { session?: unknown }).session)
+        return true
+      },
+    })
+    s.live.on('message', (_channel, _data, { request }) => {
+      sessions.push((request as IncomingMessage & { session?: unknown }).session)
+    })
+    const session = { user: 'alice' }
+    // Before the live server's own upgrade listener, as an app's auth middleware would be.
+    s.http.prependListener('upgrade', (request: IncomingMessage & { session?: unknown }) => {
+      request.session = session
+    })
+    const client = await socket(s)
+    client.send({ type: 'subscribe', channel: 'chat' })
+    client.send({ type: 'send', channel: 'chat', data: 1, ref: 1 })
+    await client.until((f) => f.some((frame) => frame.type === 'ack'))
+    expect(sessions).toEqual([session, session, session])
+    expect(sessions[0]).toBe(session)
+  })
+
   it("authorize and message listeners get an IncomingMessage equal to the upgrade's: headers, cookie, raw headers, URL, method, socket", async () => {
     const asked: AuthorizeContext[] = []
     const received: MessageContext[] = []
