@@ -25,7 +25,8 @@ export function sharedJoin(
   }
 }
 
-function sameTexts(a: readonly string[], b: readonly string[]): boolean {
+/** Whether two lists hold the same texts, in the same order. */
+export function sameTexts(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false
   for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false
   return true

@@ -1,4 +1,6 @@
+import { forEachBatch } from '../batch-limit'
 import { MULTI_SSE_EVENTS } from '../protocol'
+import { sameTexts } from '../shared-join'
 
 /** What a `!batch` event's data line holds besides its frames: `data: [` and `]`. */
 const LINE_OVERHEAD = 8
@@ -24,30 +26,28 @@ let lastWritten = ''
 export function sseBatches(texts: readonly string[], limit: number): string {
   if (limit === lastLimit && sameTexts(texts, lastTexts)) return lastWritten
   let written = ''
-  let run: string[] = []
-  let size = LINE_OVERHEAD
-  const endRun = (): void => {
-    if (run.length === 0) return
-    written += `event: ${MULTI_SSE_EVENTS.batch}\ndata: [${run.join(',')}]\n\n`
-    run = []
-    size = LINE_OVERHEAD
+  const batch = (start: number, end: number): void => {
+    written += `event: ${MULTI_SSE_EVENTS.batch}\ndata: [${texts.slice(start, end).join(',')}]\n\n`
   }
-  for (const text of texts) {
-    if (text.charCodeAt(0) !== OPEN_BRACE) {
-      endRun()
-      written += text
+  let index = 0
+  while (index < texts.length) {
+    if (!isFrame(texts[index] as string)) {
+      written += texts[index++]
       continue
     }
-    if (run.length > 0 && size + text.length + 1 > limit) endRun()
-    run.push(text)
-    size += text.length + 1
+    let end = index + 1
+    while (end < texts.length && isFrame(texts[end] as string)) end++
+    forEachBatch(texts, index, end, limit - LINE_OVERHEAD, batch)
+    index = end
   }
-  endRun()
   lastTexts = texts
   lastLimit = limit
   lastWritten = written
   return written
 }
+
+/** Whether a text is a message frame (a JSON object), not an SSE event already. */
+const isFrame = (text: string): boolean => text.charCodeAt(0) === OPEN_BRACE
 
 /**
  * Whether a message frame fits a `!batch` event of `limit` characters on its own; one that does
@@ -55,10 +55,4 @@ export function sseBatches(texts: readonly string[], limit: number): string {
  */
 export function fitsBatch(frame: string, limit: number): boolean {
   return frame.length + LINE_OVERHEAD <= limit
-}
-
-function sameTexts(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false
-  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false
-  return true
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
 import { refusalOf } from '../authorization'
-import { batchLimitOf } from '../batch-limit'
+import { batchLimitOf, forEachBatch } from '../batch-limit'
 import type { Channel, Subscriber } from '../channel'
 import { type FrameProblem, readClientFrame } from '../client-frames'
 import { LiveServerError, type LiveServerErrorCode } from '../errors'
@@ -34,18 +34,10 @@ function sendFrames(socket: ServerSocket, frames: string[], limit: number): void
     for (const frame of frames) socket.send(frame)
     return
   }
-  let start = 0
-  let size = 2
-  for (let index = 0; index < frames.length; index++) {
-    const length = (frames[index] as string).length + 1
-    if (size + length > limit && index > start) {
-      sendBatch(socket, frames, start, index)
-      start = index
-      size = 2
-    }
-    size += length
-  }
-  sendBatch(socket, frames, start, frames.length)
+  // `[` and `]` take two characters of the limit.
+  forEachBatch(frames, 0, frames.length, limit - 2, (start, end) =>
+    sendBatch(socket, frames, start, end),
+  )
 }
 
 function sendBatch(socket: ServerSocket, frames: string[], start: number, end: number): void {
