@@ -30,10 +30,17 @@ const rawWs: Connect = (origin, onMessage) =>
     socket.once('error', reject)
   })
 
-/** A raw HTTP stream of a raw SSE server: split events, take the data line, parse it. */
-const rawSse: Connect = (origin, onMessage) =>
-  new Promise((resolve, reject) => {
-    const request = get(`${origin}/`, { agent: false, headers: { accept: 'text/event-stream' } })
+/**
+ * A raw HTTP stream of text/event-stream at `url`, split into events (the text between blank
+ * lines), each handed to `onEvent` with the request; resolves with the request once the answer
+ * is a 200.
+ */
+function eventStream(
+  url: string,
+  onEvent: (event: string, request: ClientRequest) => void,
+): Promise<ClientRequest> {
+  return new Promise((resolve, reject) => {
+    const request = get(url, { agent: false, headers: { accept: 'text/event-stream' } })
     request.once('error', reject)
     request.once('response', (response: IncomingMessage) => {
       if (response.statusCode !== 200) return reject(new Error(`SSE: ${response.statusCode}`))
@@ -45,14 +52,23 @@ const rawSse: Connect = (origin, onMessage) =>
         while (end !== -1) {
           const event = buffer.slice(0, end)
           buffer = buffer.slice(end + 2)
-          if (event.startsWith('data: ')) onMessage(JSON.parse(event.slice(6)) as FanOutPayload)
+          onEvent(event, request)
           end = buffer.indexOf('\n\n')
         }
       })
-      // The server added the stream before it answered: it is in the broadcast from here.
-      resolve({ close: () => request.destroy() })
+      resolve(request)
     })
   })
+}
+
+/** A raw HTTP stream of a raw SSE server: split events, take the data line, parse it. */
+const rawSse: Connect = async (origin, onMessage) => {
+  const request = await eventStream(`${origin}/`, (event) => {
+    if (event.startsWith('data: ')) onMessage(JSON.parse(event.slice(6)) as FanOutPayload)
+  })
+  // The server added the stream before it answered: it is in the broadcast from here.
+  return { close: () => request.destroy() }
+}
 
 /** A `ws` client speaking @livedata's WebSocket protocol: one subscribe frame. */
 const livedataWebSocket: Connect = (origin, onMessage) =>
@@ -75,31 +91,14 @@ const livedataWebSocket: Connect = (origin, onMessage) =>
 /** A raw HTTP stream of @livedata's SSE: split events, take the data line, parse it. */
 const livedataSse: Connect = (origin, onMessage) =>
   new Promise((resolve, reject) => {
-    const request = get(`${origin}/live/${CHANNEL}`, {
-      agent: false,
-      headers: { accept: 'text/event-stream' },
-    })
-    request.once('error', reject)
-    request.once('response', (response: IncomingMessage) => {
-      if (response.statusCode !== 200) return reject(new Error(`SSE: ${response.statusCode}`))
-      response.setEncoding('utf8')
-      let buffer = ''
-      response.on('data', (chunk: string) => {
-        buffer += chunk
-        let end = buffer.indexOf('\n\n')
-        while (end !== -1) {
-          const event = buffer.slice(0, end)
-          buffer = buffer.slice(end + 2)
-          // The cursor event of a fresh subscriber: the server follows the channel now.
-          if (event.includes('event: livedata.cursor')) resolve({ close: () => request.destroy() })
-          else if (!event.includes('\nevent: ')) {
-            const data = event.indexOf('data: ')
-            if (data !== -1) onMessage(JSON.parse(event.slice(data + 6)) as FanOutPayload)
-          }
-          end = buffer.indexOf('\n\n')
-        }
-      })
-    })
+    eventStream(`${origin}/live/${CHANNEL}`, (event, request) => {
+      // The cursor event of a fresh subscriber: the server follows the channel now.
+      if (event.includes('event: livedata.cursor')) resolve({ close: () => request.destroy() })
+      else if (!event.includes('\nevent: ')) {
+        const data = event.indexOf('data: ')
+        if (data !== -1) onMessage(JSON.parse(event.slice(data + 6)) as FanOutPayload)
+      }
+    }).catch(reject)
   })
 
 /** Keep-alive sockets for the long-poll loops: one per client, reused by each next poll. */
