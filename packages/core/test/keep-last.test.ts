@@ -6,7 +6,7 @@ import { testScope, waitForSnapshot } from './servers'
 // A latest-value channel (`channels: { ticker: { keep: 'last' } }` on @livedata/server): a
 // client that joins long after the last publish gets that message at once, on every transport,
 // with the real client against a real server on loopback. (The iframe transport needs a
-// browser: its wire is tested in packages/server/test/keep-last.test.ts.)
+// browser: it is tested in real Chromium in examples/server/test/keep-last.e2e.test.ts.)
 //
 // "Joins 5 s after the last publish": the server hands a fresh subscriber the newest message
 // it holds, whatever its age (nothing in the code reads the clock for it), so the test does not
