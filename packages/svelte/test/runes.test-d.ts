@@ -30,7 +30,7 @@ describe('public types of @livedata/svelte/runes', () => {
   it('without initialData, data is T | undefined; every snapshot field is there', () => {
     const prices = liveData<Price>('prices')
     expectTypeOf(prices).toEqualTypeOf<LiveDataState<Price | undefined>>()
-    expectTypeOf(prices).toMatchTypeOf<LiveSnapshot<Price | undefined>>()
+    expectTypeOf(prices).toExtend<LiveSnapshot<Price | undefined>>()
     expectTypeOf(prices.data).toEqualTypeOf<Price | undefined>()
     expectTypeOf(prices.status).toEqualTypeOf<LiveStatus>()
     expectTypeOf(prices.error).toEqualTypeOf<LiveDataError | null>()
