@@ -6,8 +6,9 @@ import { printTable } from './table'
 // Bundle sizes: what an app pays in the browser for @livedata and for the client libraries it is
 // compared with. Each row is a one-line entry file (`import { x } from '…'; console.log(x)`, the
 // entry size-limit writes for `"import"`), bundled by esbuild for the browser (ESM, minified,
-// tree-shaken) and gzipped at level 9 with node:zlib, as @size-limit/file does. Our rows bundle
-// the built dist/ files .size-limit.json points at. A binding's row is what it adds to an app
+// tree-shaken, as a production build: NODE_ENV and the `production` condition) and gzipped at
+// level 9 with node:zlib, as @size-limit/file does. Our rows bundle the built dist/ files
+// .size-limit.json points at. A binding's row is what it adds to an app
 // that already has the core: the core's entry and the binding's in one bundle (the framework
 // external), less the core's entry alone. Everything is in memory: well under a second.
 
@@ -34,14 +35,14 @@ const entries: Entry[] = [
   {
     library: '@livedata/core',
     imports: '{ createLiveClient } (all transports)',
-    from: 'packages/core/dist/index.js',
+    from: 'packages/core/dist/production/index.js',
     target: 6000,
     ours: 'core',
   },
   {
     library: '@livedata/core/base',
     imports: '{ createLiveClient, sse } (SSE only)',
-    from: 'packages/core/dist/base.js',
+    from: 'packages/core/dist/production/base.js',
     target: 3000,
     ours: 'sse',
   },
@@ -117,6 +118,9 @@ async function bundle(source: string, external: string[]): Promise<{ min: number
     format: 'esm',
     target: 'es2022',
     define: { 'process.env.NODE_ENV': '"production"' },
+    // As Vite's and webpack's production builds resolve: @livedata/core's production build,
+    // without client.inspect() (docs/decisions/inspector.md).
+    conditions: ['production'],
     external,
     logLevel: 'silent',
   })

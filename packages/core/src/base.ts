@@ -2,6 +2,7 @@ import { createClientFactory } from './client'
 
 export type { LiveDataErrorCode, LiveDataErrorOptions } from './errors'
 export { isLiveDataError, LiveDataError } from './errors'
+export type { InspectEvent, InspectEventType, InspectListener } from './inspector'
 export type { LinkMember } from './link'
 export { Link, LinkPool } from './link'
 export { channelRefusal } from './server-error'

@@ -4,6 +4,7 @@ import { shareAcrossTabs } from './cross-tab/share'
 import { browserEnvironment, globalTimers } from './environment'
 import { LiveDataError } from './errors'
 import { createFailover } from './failover'
+import { createInspector, type Inspector, type InspectReport } from './inspector'
 import { LinkPool } from './link'
 import { warnOnOtherOptions } from './options-warning'
 import { createPersistedSends } from './persisted-sends'
@@ -148,8 +149,11 @@ export function createClientFactory(registry: TransportRegistry) {
     // The tabs of this browser share one connection (docs/decisions/cross-tab.md): the channels
     // ride the leading tab's relay, which holds a client of its own with these options.
     let role: TabRole = 'solo'
+    let inspector: Inspector | undefined
+    if (__DEV__) inspector = createInspector()
     const setRole = (next: TabRole): void => {
       role = next
+      __DEV__ && (inspector as Inspector).hook.emit?.({ type: 'tab', role })
       for (const source of sources.values()) source.setTab(next)
     }
     const shared =
@@ -193,6 +197,8 @@ export function createClientFactory(registry: TransportRegistry) {
       // Per client: one link per transport for all its sources, and the transport that worked last.
       links: () => links,
       memory: { preferred: null },
+      // Where its parts report to `inspect()`: left out, with them, of the production build.
+      ...(__DEV__ && { inspect: (inspector as Inspector).hook }),
     } satisfies Partial<Parameters<typeof createSource>[0]['connection']>
     check(
       options.persistSends === undefined || typeof options.persistSends === 'boolean',
@@ -237,7 +243,8 @@ export function createClientFactory(registry: TransportRegistry) {
         )
         const existing = sources.get(channel)
         if (existing) {
-          warnOnOtherOptions(channel, existing.options, sourceOptions, warned)
+          // Development help: left out of the production build, where it would be silent anyway.
+          if (__DEV__) warnOnOtherOptions(channel, existing.options, sourceOptions, warned)
           return existing
         }
         const source = createSource({
@@ -268,6 +275,22 @@ export function createClientFactory(registry: TransportRegistry) {
         sources.set(channel, source)
         return source
       }) as LiveClient['source'],
+      inspect: __DEV__
+        ? (listener) =>
+            (inspector as Inspector).add(listener, () => [
+              { type: 'tab', role },
+              ...[...sources].flatMap(([channel, source]): InspectReport[] => {
+                const { status, transport, attempt, error, lastEventId } = source.getSnapshot()
+                return [
+                  { type: 'state', channel, status, transport, attempt, error },
+                  { type: 'cursor', channel, lastEventId },
+                ]
+              }),
+            ])
+        : // The production build has no report sites (docs/decisions/inspector.md).
+          () => {
+            throw new LiveDataError('ERR_UNSUPPORTED', 'inspect(): not in production builds')
+          },
       reconnect() {
         shared?.reconnect()
         links = new LinkPool()

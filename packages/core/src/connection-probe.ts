@@ -63,9 +63,10 @@ export function startProbe(
       if (!trial) return
       // Opened inside connect() itself: promoted once connect() has returned its handle.
       if (candidate === null) return void queueMicrotask(() => handlers.onOpen())
-      const promoted = candidate
+      // Promoted first, then reported: the prober hears of the success once the connection is
+      // on the new transport, and does not probe it again from the old one.
+      after = host.promote(candidate)
       finish(true)
-      after = host.promote(promoted)
     },
     onActivity: () => after?.onActivity(),
     onMessage(message) {

@@ -10,6 +10,7 @@ import {
 import { startProbe } from './connection-probe'
 import { LiveDataError, toLiveDataError } from './errors'
 import type { Failover } from './failover'
+import type { InspectHook } from './inspector'
 import type {
   LiveEnvironment,
   LiveStatus,
@@ -56,6 +57,9 @@ export interface ConnectionConfig {
   prober?: UpgradeProber
   /** The client's server URLs, when it has several (see `failover.ts`). */
   failover?: Failover
+  /** Where the connection reports its steps to `client.inspect()`, under the name `key`. */
+  inspect?: InspectHook
+  key?: string
 }
 
 /** A connection that keeps itself alive between `start()` and `stop()`. */
@@ -72,6 +76,19 @@ export interface Connection {
   /** The open transport's own way to send, if it has one (a WebSocket does). */
   sender(): TransportConnection['send']
 }
+
+/** Tells an inspector how a probe of transport `index` went. */
+const reportProbe = (
+  config: ConnectionConfig,
+  index: number,
+  result: 'started' | 'upgraded' | 'failed',
+): void =>
+  config.inspect?.emit?.({
+    type: 'probe',
+    channel: config.key!,
+    transport: config.transports[index]!.name,
+    result,
+  })
 
 /**
  * Keeps one logical connection alive: opens a transport, watches it with a heartbeat timer,
@@ -136,6 +153,7 @@ export function createConnection(
     if (moved || next.attempt !== state.attempt || next.error !== state.error) {
       state = next
       if (moved) config.prober?.track(self, machine.phase.name === 'open')
+      __DEV__ && config.inspect?.emit?.({ type: 'state', channel: config.key!, ...next })
       listener.onState(next)
     }
   }
@@ -173,6 +191,13 @@ export function createConnection(
       case 'wait': {
         const base = { ...policy, minDelay: effect.base ?? policy.minDelay }
         const delay = backoffDelay(effect.attempt, base, config.random)
+        __DEV__ &&
+          config.inspect?.emit?.({
+            type: 'backoff',
+            channel: config.key!,
+            attempt: effect.attempt,
+            delay,
+          })
         timer = timers.setTimeout(() => {
           timer = null
           dispatch({ type: 'elapsed' })
@@ -264,6 +289,18 @@ export function createConnection(
 
   function connect(index: number): void {
     const transport = transports[index] as TransportDefinition
+    // Not the first of its round: the one before it failed without opening.
+    if (__DEV__ && machine.phase.name === 'connecting' && machine.phase.round.tried) {
+      config.inspect?.emit?.({
+        type: 'fallback',
+        channel: config.key!,
+        from: (transports[(index || transports.length) - 1] as TransportDefinition).name,
+        to: transport.name,
+        error: machine.error,
+      })
+    }
+    __DEV__ &&
+      config.inspect?.emit?.({ type: 'try', channel: config.key!, transport: transport.name })
     const current = ++generation
     const live = (): boolean => current === generation
     const closed = (error?: LiveDataError): void => dispatch({ type: 'closed', error, ...facts() })
@@ -318,6 +355,7 @@ export function createConnection(
   function upgrade(index: number, done: (ok: boolean | null) => void): void {
     const { phase } = machine
     if (probe || phase.name !== 'open' || index >= phase.index) return done(false)
+    if (__DEV__) reportProbe(config, index, 'started')
     probe = startProbe(
       {
         openTimeout: config.openTimeout,
@@ -338,6 +376,8 @@ export function createConnection(
       transports[index] as TransportDefinition,
       (ok) => {
         probe = null
+        // No verdict (torn down with the connection): nothing to report.
+        if (__DEV__ && ok !== null) reportProbe(config, index, ok ? 'upgraded' : 'failed')
         done(ok)
       },
     )

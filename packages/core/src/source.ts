@@ -83,6 +83,35 @@ export interface InternalSource<T> extends LiveSource<T> {
   seek(lastEventId: string): void
 }
 
+/** Tells an inspector how the send `id` of a source stands. */
+const reportSend = (
+  config: SourceConfig<unknown, unknown>,
+  id: string,
+  state: 'queued' | 'sent' | 'acked' | 'failed',
+  error?: LiveDataError,
+): void =>
+  config.connection.inspect?.emit?.({ type: 'send', channel: config.key, id, state, error })
+
+/** Tells an inspector of the send `id` (queued now), then of its outcome; returns its promise. */
+const reportedSend = (
+  config: SourceConfig<unknown, unknown>,
+  id: string,
+  send: () => Promise<unknown>,
+): Promise<unknown> => {
+  reportSend(config, id, 'queued')
+  const sent = send()
+  // Reported beside the app's own handlers, which see the same outcome.
+  sent.then(
+    () => reportSend(config, id, 'acked'),
+    (error: LiveDataError) => reportSend(config, id, 'failed', error),
+  )
+  return sent
+}
+
+/** Tells an inspector where a source resumes from now. */
+const reportCursor = (config: SourceConfig<unknown, unknown>, lastEventId: string | null): void =>
+  config.connection.inspect?.emit?.({ type: 'cursor', channel: config.key, lastEventId })
+
 /**
  * Creates the live value of one channel: a store (snapshot, listeners, linger) fed by a
  * connection through the message pipeline, and a send queue that waits for that connection.
@@ -130,6 +159,7 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     event: string | undefined,
     idempotencyKey: string | undefined,
   ) => {
+    if (__DEV__ && idempotencyKey) reportSend(config, idempotencyKey, 'sent')
     const overSocket = connection.sender()
     if (overSocket) return overSocket(data, event, idempotencyKey)
     if (!channel) {
@@ -172,6 +202,7 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
   const connection = createConnection(
     {
       ...connectionConfig,
+      ...(__DEV__ && { key }),
       context: async () => {
         const [resolvedHeaders, resolvedQuery] = await Promise.all([
           resolveHeaders(headers),
@@ -203,13 +234,17 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
       onMessage(message) {
         for (const tap of taps) tap.onMessage(message)
         pipeline.onMessage(message)
+        if (__DEV__) reportCursor(config, store.state.lastEventId)
       },
       onCursor(id) {
         for (const tap of taps) tap.onCursor(id)
         pipeline.onCursor(id)
+        if (__DEV__) reportCursor(config, store.state.lastEventId)
       },
       onGap(replay) {
         for (const tap of taps) tap.onGap(replay)
+        __DEV__ &&
+          config.connection.inspect?.emit?.({ type: 'gap', channel: key, replay: replay !== false })
         // With `load`, the data is rebuilt by loading the state again, not from what history holds.
         if (loader && replay !== false && options.gap !== 'keep') loader.reload()
         else pipeline.onGap(replay)
@@ -257,9 +292,11 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     }
     const go = () => sends.send(data, text, event, idempotencyKey)
     const { persisted } = config
-    return persist && persisted && channel
-      ? persisted.keep({ key: idempotencyKey, channel: key, url: url(), event, text }, go)
-      : go()
+    const send = () =>
+      persist && persisted && channel
+        ? persisted.keep({ key: idempotencyKey, channel: key, url: url(), event, text }, go)
+        : go()
+    return __DEV__ ? reportedSend(config, idempotencyKey, send) : send()
   }
 
   return {

@@ -1,3 +1,4 @@
+import { reportError } from './report-error'
 import type { LiveTimers } from './types'
 
 /** An immutable snapshot of `S` with listeners, batched notifications and a lingering stop. */
@@ -55,8 +56,7 @@ export function createStore<S extends object>(
         listener()
       } catch (error) {
         // One failing subscriber must not starve the others, nor stop the stream.
-        const report = (globalThis as { reportError?: (error: unknown) => void }).reportError
-        report ? report(error) : console.error(error)
+        reportError(error)
       }
     }
   }

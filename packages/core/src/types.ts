@@ -1,4 +1,5 @@
 import type { LiveDataError } from './errors'
+import type { InspectEvent, InspectListener } from './inspector'
 import type { Link, LinkPool } from './link'
 import type { UpgradeOptions } from './upgrade-prober'
 
@@ -550,4 +551,16 @@ export interface LiveClient {
   close(): void
   /** Whether `close()` was called. */
   readonly closed: boolean
+  /**
+   * Calls `listener` with every step this client takes (an {@link InspectEvent}: connection
+   * states, transport tries, fallbacks, backoff timers, probes, cursor moves, gaps, sends, the
+   * tab's role), first with where each source stands now; returns the function that stops it.
+   * Nothing is reported, or built, while nobody inspects. For a panel, see `@livedata/devtools`.
+   *
+   * @example
+   * ```ts
+   * const stop = client.inspect((event) => console.debug(event.type, event))
+   * ```
+   */
+  inspect(listener: InspectListener): () => void
 }

@@ -1,24 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { WebSocket as NodeWebSocket } from 'ws'
 import type { LiveClient, TransportName } from '../src/types'
+import { gatedWebSocket } from './gated-websocket'
 import { testScope, waitForSnapshot } from './servers'
 
 const { server, client } = testScope()
-
-/**
- * A WebSocket a proxy refuses while `blocked`: it dials a port where nothing listens, so it fails
- * at once, as an upgrade a proxy drops does.
- */
-function gatedWebSocket() {
-  const gate = { blocked: true, opened: 0 }
-  class Gated extends NodeWebSocket {
-    constructor(url: string) {
-      super(gate.blocked ? 'ws://127.0.0.1:9/live' : url)
-      if (!gate.blocked) gate.opened++
-    }
-  }
-  return { gate, WebSocket: Gated }
-}
 
 function sequence(c: LiveClient) {
   const seq = c.source<number[], number>('seq', { initialData: [], reduce: (l, n) => [...l, n] })

@@ -1,0 +1,129 @@
+import type { LiveDataError } from './errors'
+import { reportError } from './report-error'
+import type { LiveStatus, TabRole, TransportName } from './types'
+
+/**
+ * What `client.inspect(listener)` hears: one event for every step a client takes, stamped with
+ * the time (`Date.now()`) and, except for `tab`, the channel (the source's name) it concerns.
+ *
+ * - `state`: the source's connection changed status, transport, attempt or error (and, once,
+ *   each source's current state when inspecting starts).
+ * - `try`: a transport is being opened.
+ * - `fallback`: the transport before it failed without ever opening; `to` is tried next at once.
+ * - `backoff`: a reconnect waits `delay` ms (attempt `attempt`) before the next round.
+ * - `probe`: after a fallback, a better transport is tried beside the open one: `started`, then
+ *   `upgraded` (it carries the channel now) or `failed`.
+ * - `cursor`: where the source resumes from moved (a message, or the server's cursor).
+ * - `gap`: the server's history no longer reached back to the cursor; `replay`: whether what it
+ *   still holds comes next.
+ * - `send`: a send, by its idempotency key: `queued` when called, `sent` when handed to the
+ *   socket or the POST (again after a lost answer), then `acked` or `failed`.
+ * - `tab`: this tab's part in the connection the tabs share (`crossTab`) changed.
+ */
+export type InspectEvent =
+  | {
+      type: 'state'
+      channel: string
+      status: LiveStatus
+      transport: TransportName | null
+      attempt: number
+      error: LiveDataError | null
+      time: number
+    }
+  | { type: 'try'; channel: string; transport: TransportName; time: number }
+  | {
+      type: 'fallback'
+      channel: string
+      from: TransportName
+      to: TransportName
+      error: LiveDataError | null
+      time: number
+    }
+  | { type: 'backoff'; channel: string; attempt: number; delay: number; time: number }
+  | {
+      type: 'probe'
+      channel: string
+      transport: TransportName
+      result: 'started' | 'upgraded' | 'failed'
+      time: number
+    }
+  | { type: 'cursor'; channel: string; lastEventId: string | null; time: number }
+  | { type: 'gap'; channel: string; replay: boolean; time: number }
+  | {
+      type: 'send'
+      channel: string
+      id: string
+      state: 'queued' | 'sent' | 'acked' | 'failed'
+      error?: LiveDataError
+      time: number
+    }
+  | { type: 'tab'; role: TabRole; time: number }
+
+/** The kinds of {@link InspectEvent}. */
+export type InspectEventType = InspectEvent['type']
+
+/** A function `client.inspect()` calls with every {@link InspectEvent}. */
+export type InspectListener = (event: InspectEvent) => void
+
+/** An event as the code that sees it reports it: the inspector stamps the time. */
+export type InspectReport = InspectEvent extends infer E
+  ? E extends InspectEvent
+    ? Omit<E, 'time'>
+    : never
+  : never
+
+/**
+ * Where a client's parts report to. `emit` is set only while someone inspects, so a report
+ * written `hook.emit?.({ ... })` builds nothing when nobody does.
+ */
+export interface InspectHook {
+  emit?: (report: InspectReport) => void
+}
+
+/** The listeners of one client's `inspect()`, and the hook its parts report to. */
+export interface Inspector {
+  readonly hook: InspectHook
+  /**
+   * Adds `listener`, first calling it with `current()` (what stands now); returns the function
+   * that removes it.
+   */
+  add(listener: InspectListener, current: () => InspectReport[]): () => void
+}
+
+/**
+ * Creates the inspector of one client. A listener that throws is reported (`reportError`) and
+ * the others, and the client, go on.
+ *
+ * @example
+ * ```ts
+ * const inspector = createInspector()
+ * const stop = inspector.add((event) => console.log(event.type), () => [])
+ * inspector.hook.emit?.({ type: 'tab', role: 'leader' })
+ * ```
+ */
+export function createInspector(): Inspector {
+  const listeners = new Set<InspectListener>()
+  const hook: InspectHook = {}
+  const call = (listener: InspectListener, report: InspectReport): void => {
+    try {
+      listener({ ...report, time: Date.now() } as InspectEvent)
+    } catch (error) {
+      reportError(error)
+    }
+  }
+  const emit = (report: InspectReport): void => {
+    for (const listener of [...listeners]) call(listener, report)
+  }
+  return {
+    hook,
+    add(listener, current) {
+      for (const report of current()) call(listener, report)
+      listeners.add(listener)
+      hook.emit = emit
+      return () => {
+        listeners.delete(listener)
+        if (!listeners.size) hook.emit = undefined
+      }
+    },
+  }
+}
