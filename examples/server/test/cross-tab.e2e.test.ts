@@ -15,8 +15,10 @@ import { createLiveClient } from '/core/index.js'
 const query = new URLSearchParams(location.search)
 const client = createLiveClient({ url: '/live', crossTab: true, disconnectDelay: 0,
   reconnect: { minDelay: 10, maxDelay: 200 } })
-const live = { received: {}, status: {}, tab: 'solo', transport: null, sources: {} }
+const live = { received: {}, status: {}, tab: 'solo', transport: null, sources: {}, roles: [] }
 window.live = live
+// What client.inspect() says of this tab's part: the role at once, then each change.
+client.inspect((event) => { if (event.type === 'tab') live.roles.push(event.role) })
 for (const channel of query.getAll('c')) {
   const source = client.source(channel, { initialData: [], reduce: (list, n) => [...list, n] })
   live.sources[channel] = source
@@ -38,6 +40,7 @@ interface PageLive {
   received: Record<string, number[]>
   status: Record<string, string>
   tab: string
+  roles: string[]
   transport: string | null
   send(channel: string, data: unknown): Promise<unknown>
 }
@@ -129,6 +132,23 @@ describeInChromium('one connection per browser (crossTab) in real Chromium', () 
     }
     expect(received).toEqual(tabs.map((_, i) => ({ channel: 'a', data: { from: i } })))
     expect(live.stats().connections).toBe(1)
+  })
+
+  it("client.inspect() reports each tab's role as it changes: a follower that takes over says leader", async () => {
+    const first = await openTab(['a'])
+    await allOpen(first, ['a'])
+    const second = await openTab(['a'])
+    await allOpen(second, ['a'])
+    const roles = await Promise.all([first, second].map(async (tab) => (await state(tab)).tab))
+    const leader = roles[0] === 'leader' ? first : second
+    const follower = leader === first ? second : first
+    expect((await state(leader)).roles.at(-1)).toBe('leader')
+    expect((await state(follower)).roles).toEqual(['follower'])
+    await leader.close()
+    await follower.waitForFunction(
+      () => (window as unknown as PageWindow).live.roles.at(-1) === 'leader',
+    )
+    expect((await state(follower)).roles).toEqual(['follower', 'leader'])
   })
 
   it.each(['close', 'crash', 'navigate', 'freeze'] as const)(
