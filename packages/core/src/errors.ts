@@ -127,3 +127,15 @@ export function toLiveDataError(
   const detail = value instanceof Error ? value.message : String(value)
   return new LiveDataError(code, `${prefix}: ${detail}`, { cause: value })
 }
+
+/**
+ * The error of anything asked of a closed client (`client.close()`): a send, or a source
+ * subscribed to afterwards.
+ *
+ * @example
+ * ```ts
+ * if (isClosed()) return Promise.reject(closedError())
+ * ```
+ */
+export const closedError = (): LiveDataError =>
+  new LiveDataError('ERR_CLOSED', 'The client is closed')

@@ -1,4 +1,4 @@
-import { LiveDataError } from './errors'
+import { closedError, LiveDataError } from './errors'
 import type { LiveTimers } from './types'
 
 /** Sends one payload at once, with its idempotency key; resolves with its acknowledgement. */
@@ -92,7 +92,7 @@ export function createSendQueue(
   /** Hands `item` to `deliver`; a lost answer puts it back in its place and holds the queue. */
   const attempt = async (item: Item): Promise<void> => {
     item.start()
-    if (isClosed()) return item.done(new LiveDataError('ERR_CLOSED', 'The client is closed'))
+    if (isClosed()) return item.done(closedError())
     try {
       item.done(undefined, await deliver(item.data, item.text, item.event, item.key))
     } catch (error) {

@@ -1,6 +1,6 @@
 import { type ConnectionConfig, type ConnectionListener, createConnection } from './connection'
 import { resolveHeaders, resolveQuery, withQuery } from './credentials'
-import { LiveDataError } from './errors'
+import { closedError, LiveDataError } from './errors'
 import { httpSend } from './http-send'
 import { newIdempotencyKey } from './idempotency-key'
 import { compareIds } from './ids'
@@ -145,7 +145,11 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     initial,
     timers,
     config.disconnectDelay,
-    () => isClosed() || (loader ?? connection).start(),
+    // A source of a closed client never connects: it says so, rather than connecting forever.
+    () =>
+      isClosed()
+        ? store.update({ status: 'closed', error: closedError() })
+        : (loader ?? connection).start(),
     () => {
       loader?.stop()
       connection.stop()
@@ -282,7 +286,7 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     idempotencyKey: string,
     persist: boolean,
   ): Promise<unknown> => {
-    if (isClosed()) return Promise.reject(new LiveDataError('ERR_CLOSED', 'The client is closed'))
+    if (isClosed()) return Promise.reject(closedError())
     // A payload JSON cannot carry fails here, alone: it never reaches the server or the queue.
     let text: string
     try {

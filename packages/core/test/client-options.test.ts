@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } fr
 import { createLiveClient as createBaseClient } from '../src/base'
 import { createLiveClient, pollingTransport, sse } from '../src/index'
 import type { LiveClientOptions, TransportDefinition } from '../src/types'
-import { scriptedTransport } from './helpers'
+import { fakeEnvironment, scriptedTransport } from './helpers'
 
 // Options that are wrong, or that a second client.source() call would silently lose, are said
 // out loud. No network: nothing here connects.
@@ -192,5 +192,22 @@ describe('client.source() called again with other options', () => {
     c.source('news', { replay: 1 })
     c.source('news', { replay: 2 })
     expect(warn).not.toHaveBeenCalled()
+  })
+})
+
+describe('a closed client', () => {
+  it('a source subscribed to after close() says closed with ERR_CLOSED, and connects nothing', async () => {
+    const transport = scriptedTransport('sse')
+    const c = createLiveClient({
+      url: 'http://127.0.0.1:1/live',
+      transports: [transport.definition],
+      environment: fakeEnvironment().environment,
+    })
+    c.close()
+    const prices = c.source('prices')
+    prices.subscribe(() => {})
+    await new Promise<void>((resolve) => queueMicrotask(resolve))
+    expect(prices.getSnapshot()).toMatchObject({ status: 'closed', error: { code: 'ERR_CLOSED' } })
+    expect(transport.connections).toHaveLength(0)
   })
 })
