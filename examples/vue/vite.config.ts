@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'vite'
 
@@ -5,6 +6,17 @@ export default defineConfig({
   // The demo server serves this app at /vue/ (React has /), so its asset URLs start there.
   base: '/vue/',
   plugins: [vue()],
+  resolve: {
+    alias: [
+      // The Inspector switch (examples/shared/src/inspector.ts) needs client.inspect(), which the
+      // core's `production` build leaves out; `vite build` resolves that export condition. The
+      // demo takes the core's default (inspectable) build instead, for every importer.
+      {
+        find: /^@livedata\/core$/,
+        replacement: fileURLToPath(new URL('../../packages/core/dist/index.js', import.meta.url)),
+      },
+    ],
+  },
   server: {
     proxy: {
       // `pnpm dev` serves the app with hot reload; live data comes from the demo server on :3000.

@@ -23,6 +23,31 @@ for (const { name, app, path } of APPS) {
       expect(await page.locator('[data-testid="cluster-panel"]').count()).toBe(0)
     })
 
+    it("the Inspector switch shows the devtools panel with the page's sources, live", async () => {
+      const { page, pageErrors } = context()
+      await expectMovingPrices(page)
+      await page.getByTestId('inspector-toggle').check()
+      // Read from the panel's shadow root: the prices source, open, and the timeline under it.
+      const prices = page.locator('livedata-devtools tbody tr[data-channel="prices"]')
+      await expect
+        .poll(() => prices.locator('td').allTextContents())
+        .toEqual(expect.arrayContaining(['prices', 'open', 'websocket']))
+      await page.waitForFunction(() =>
+        [
+          ...(document.querySelector('livedata-devtools')?.shadowRoot?.querySelectorAll('ol li') ??
+            []),
+        ].some((row) =>
+          /^cursor lastEventId \S+/.test(row.textContent?.split(' ').slice(2).join(' ') ?? ''),
+        ),
+      )
+      // The demo's production build takes the core's inspectable build: no message in the panel.
+      expect(await page.locator('livedata-devtools .message').textContent()).toBe('')
+      expect(new URL(page.url()).searchParams.get('inspector')).toBe('1')
+      await page.getByTestId('inspector-toggle').uncheck()
+      expect(await page.locator('livedata-devtools').count()).toBe(0)
+      expect(pageErrors).toEqual([])
+    })
+
     it('delivers a ping from the page to the server', async () => {
       const { page, serverLog, pageErrors } = context()
       await page.getByTestId('ping').click()
