@@ -7,6 +7,7 @@ import { redisHealth } from './health'
 import { channelKeys, FIELDS } from './keys'
 import { positiveOption, prefixOption, sourceOption } from './options'
 import { redisIdempotencyStore } from './redis-idempotency'
+import { toStoredMessages } from './stream-entries'
 import { isStreamId } from './stream-ids'
 
 /**
@@ -85,6 +86,9 @@ export interface RedisBackplaneOptions {
  *   and resolves its id; while Redis is unreachable (not connected, or a command went
  *   unanswered for `commandTimeout`) it rejects at once with `ERR_BACKPLANE` (nothing waits in
  *   memory).
+ * - `newest` reads a channel's last entry once (`XREVRANGE … + - COUNT 1`), for
+ *   `live.snapshot(channel)` of a channel the node does not follow: nothing is followed, and
+ *   nothing written.
  * - `follow` loads the channel's newest messages, then one loop per backplane (one blocking
  *   connection) delivers every new entry once, in order. A follow whose first load fails (Redis
  *   unreachable) gets `failed()` and is over: the server follows again on the next subscribe.
@@ -276,6 +280,23 @@ export function redisBackplane(options: RedisBackplaneOptions): Backplane {
         return Array.isArray(reply) && reply.length > 0
       } catch (cause) {
         throw failure(`Looking up ${id} in "${channel}"`, cause)
+      }
+    },
+    async newest(channel) {
+      if (closed) throw new LiveServerError('ERR_CLOSED', 'The backplane is closed')
+      try {
+        // The stream's last entry, read once: no follow, no key written.
+        const reply = await command.send([
+          'XREVRANGE',
+          channelKeys(prefix, channel).stream,
+          '+',
+          '-',
+          'COUNT',
+          '1',
+        ])
+        return toStoredMessages(channel, reply)[0] ?? null
+      } catch (cause) {
+        throw failure(`Reading the newest message of "${channel}"`, cause)
       }
     },
     ...(window > 0

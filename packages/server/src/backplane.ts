@@ -83,6 +83,21 @@ export interface Backplane {
    * read yet (it was served by a node further ahead) waits for it rather than getting a gap.
    */
   has(channel: string, id: string): Promise<boolean>
+  /**
+   * The channel's newest message in the log now (`null` when it has none), read once: nothing is
+   * followed nor kept. `live.snapshot(channel)` of a channel the node does not follow uses it, so
+   * that snapshots of names nobody uses (a REST route that snapshots any name) load no channel
+   * and never take the room of real ones (`maxChannels`). Rejects with
+   * `LiveServerError('ERR_BACKPLANE')` when the log is unreachable. Optional: without it, a
+   * snapshot loads and follows the channel as a subscribe would (it lingers 30 s, and counts
+   * toward `maxChannels`).
+   *
+   * @example
+   * ```ts
+   * await backplane.newest?.('prices') // { id: '1700000000000-3', channel: 'prices', event: undefined, json: '{"AAPL":191.2}' }
+   * ```
+   */
+  newest?(channel: string): Promise<StoredMessage | null>
   /** Where the idempotency keys of sends are kept, shared by every node; absent for none. */
   idempotency?: IdempotencyStore
   /** Whether the log is reachable now. */

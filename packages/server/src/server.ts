@@ -11,7 +11,7 @@ import { createRegistry, type MessageListener } from './registry'
 import { createRouter } from './router'
 import { createRuntimeHooks, RUNTIME_HOOKS } from './runtime-hooks'
 import { type BackplaneOptions, type LiveServerOptions, resolveSettings } from './settings'
-import { type ChannelSnapshot, takeSnapshot } from './snapshot'
+import { type ChannelSnapshot, type SnapshotSource, takeSnapshot } from './snapshot'
 import { createWebSocketEndpoint } from './transports/websocket'
 import { createUpgrade } from './upgrade'
 
@@ -114,10 +114,15 @@ export interface LiveServer<Id extends string | Promise<string> = string> {
    * (`channels: { prices: { keep: 'last' } }`) it is `{ data, cursor }` of the newest message;
    * otherwise `{ cursor }`, the channel's newest id now (`0-0` when none), beside which the app
    * puts its own state, read in the same synchronous step as the cursor (the state a publish
-   * changes in the same step as it publishes). With a backplane it resolves once the node has
-   * loaded the channel; there an app's own state should carry the id `publish` resolved with
-   * instead (the node may not have read the newest yet). A bad channel name throws
-   * `ERR_INVALID_CHANNEL`, a closed server `ERR_CLOSED`.
+   * changes in the same step as it publishes). With a backplane it is a promise: of a channel
+   * the node follows, read as the node has it once loaded; of any other, the log's newest
+   * message read once (`backplane.newest`, as `redisBackplane` has), which follows nothing and
+   * takes nothing from `maxChannels`, so a route that snapshots any name a caller makes up
+   * cannot lock real channels out (a backplane without `newest` loads the channel as a
+   * subscribe would). There an app's own state should carry the id `publish` resolved with
+   * instead (the node may not have read the newest yet). It rejects with `ERR_BACKPLANE` when
+   * the log cannot be read. A bad channel name throws `ERR_INVALID_CHANNEL`, a closed server
+   * `ERR_CLOSED` (with a backplane, as rejections).
    * @example
    * ```ts
    * app.get('/api/prices', (req, res) => res.json(live.snapshot('prices'))) // { data, cursor }
@@ -188,6 +193,11 @@ export function createLiveServer(
   const { path, transports } = settings
   const { hub, channels, listeners, replicas } = createRegistry(settings)
   const { backplane } = settings
+  // With a backplane, a snapshot of a channel this node does not follow reads the log's newest.
+  const snapshotSource: SnapshotSource | null =
+    backplane === null
+      ? null
+      : { backplane, held: (name) => channels.has(name), keepLast: settings.keepLast }
   backplane?.start({
     history: settings.hub.history,
     report: (error) => hub.report(error, { client: false }),
@@ -237,7 +247,7 @@ export function createLiveServer(
       return publish(hub, nextId, channel, data, publishOptions)
     },
     snapshot: <T>(channel: string) =>
-      takeSnapshot<T>(hub, isClosed, channel, backplane !== null) as ChannelSnapshot<T>,
+      takeSnapshot<T>(hub, isClosed, channel, snapshotSource) as ChannelSnapshot<T>,
     on(event, listener) {
       if (event !== 'message' || typeof listener !== 'function') {
         throw new LiveServerError(

@@ -1,5 +1,8 @@
+import type { Backplane } from './backplane'
 import type { Channel } from './channel'
 import { LiveServerError } from './errors'
+import type { StoredMessage } from './history'
+import { ORIGIN_ID } from './history'
 import { type Hub, isChannelName } from './hub'
 import { quote } from './quote'
 
@@ -21,29 +24,91 @@ export interface ChannelSnapshot<T = unknown> {
   cursor: string
 }
 
-/** A channel's snapshot as this node holds it now. */
-function read<T>(channel: Channel): ChannelSnapshot<T> {
-  const newest = channel.keepLast ? channel.history.newest() : undefined
-  if (newest === undefined) return { cursor: channel.history.cursor() }
-  return { data: JSON.parse(newest.json) as T, cursor: newest.id }
+/** What a server with a backplane gives {@link takeSnapshot}. */
+export interface SnapshotSource {
+  /** The server's backplane. */
+  backplane: Backplane
+  /** Whether the node holds (follows) the channel now: then it is read as the node has it. */
+  held(name: string): boolean
+  /** Whether the channel keeps its latest value (`keep: 'last'`). */
+  keepLast(name: string): boolean
 }
 
 /**
- * The snapshot of `name`: at once on one node (`shared` false); with a backplane (`shared`),
- * once the node has loaded the channel from the shared log (rejects with `ERR_BACKPLANE` when it
- * cannot). A bad name is `ERR_INVALID_CHANNEL`, a closed server `ERR_CLOSED`: thrown on one
- * node, a rejection with a backplane.
+ * How long a one-off read of a channel's newest message may take, in ms, before the snapshot
+ * rejects with `ERR_BACKPLANE` (as a load from the log that never comes does).
+ */
+const NEWEST_TIMEOUT = 10_000
+
+/** The snapshot of a newest message (or of none), as a channel holding it would give it. */
+function fromNewest<T>(newest: StoredMessage | undefined, keepLast: boolean): ChannelSnapshot<T> {
+  if (newest === undefined) return { cursor: ORIGIN_ID }
+  if (!keepLast) return { cursor: newest.id }
+  return { data: JSON.parse(newest.json) as T, cursor: newest.id }
+}
+
+/** A channel's snapshot as this node holds it now. */
+function read<T>(channel: Channel): ChannelSnapshot<T> {
+  return fromNewest(channel.history.newest(), channel.keepLast)
+}
+
+/**
+ * The newest message of a channel the node does not hold, read once from the log: no replica,
+ * nothing followed, nothing counted toward `maxChannels`. Rejects with `ERR_BACKPLANE` when the
+ * log cannot be read, or does not answer within {@link NEWEST_TIMEOUT}.
+ */
+async function readNewest<T>(
+  source: SnapshotSource,
+  newest: (channel: string) => Promise<StoredMessage | null>,
+  name: string,
+): Promise<ChannelSnapshot<T>> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new LiveServerError(
+            'ERR_BACKPLANE',
+            `The backplane did not give the newest message of ${quote(name)} within ${NEWEST_TIMEOUT} ms; try again later`,
+          ),
+        ),
+      NEWEST_TIMEOUT,
+    )
+  })
+  try {
+    const message = await Promise.race([newest(name), deadline])
+    return fromNewest(message ?? undefined, source.keepLast(name))
+  } catch (cause) {
+    if (cause instanceof LiveServerError && cause.code === 'ERR_BACKPLANE') throw cause
+    throw new LiveServerError(
+      'ERR_BACKPLANE',
+      `The newest message of ${quote(name)} could not be read from the backplane; try again later`,
+      { cause },
+    )
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * The snapshot of `name`: at once on one node (`source` null). With a backplane: a channel the
+ * node holds is read as it holds it, once loaded; one it does not hold is read once from the log
+ * (`backplane.newest`), creating no replica, so that snapshots of names nobody uses never take
+ * the room of real channels (`maxChannels`). A backplane without `newest` loads and follows the
+ * channel, as a subscribe would (it lingers, and counts toward `maxChannels`). Rejects with
+ * `ERR_BACKPLANE` when the log cannot be read. A bad name is `ERR_INVALID_CHANNEL`, a closed
+ * server `ERR_CLOSED`: thrown on one node, a rejection with a backplane.
  *
  * @example
  * ```ts
- * takeSnapshot(hub, () => false, 'prices', false) // { data: { AAPL: 191.2 }, cursor: '1700000000000-3' }
+ * takeSnapshot(hub, () => false, 'prices', null) // { data: { AAPL: 191.2 }, cursor: '1700000000000-3' }
  * ```
  */
 export function takeSnapshot<T>(
   hub: Hub,
   isClosed: () => boolean,
   name: string,
-  shared: boolean,
+  source: SnapshotSource | null,
 ): ChannelSnapshot<T> | Promise<ChannelSnapshot<T>> {
   const check = (): void => {
     if (isClosed()) {
@@ -56,12 +121,14 @@ export function takeSnapshot<T>(
       )
     }
   }
-  if (!shared) {
+  if (source === null) {
     check()
     return read(hub.peek(name))
   }
   try {
     check()
+    const newest = source.backplane.newest?.bind(source.backplane)
+    if (newest !== undefined && !source.held(name)) return readNewest(source, newest, name)
     const loading = hub.prepare([{ channel: name, lastEventId: null }])
     if (loading === null) return Promise.resolve(read(hub.peek(name)))
     return loading.then((channels) => read(channels.get(name) ?? hub.peek(name)))

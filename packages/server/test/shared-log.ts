@@ -20,6 +20,8 @@ export function createSharedLog() {
   const nextId = createIdGenerator()
   const nodes = new Set<ReturnType<typeof node>>()
   let down = false
+  /** How many times a node read a channel's newest message (`newest`). */
+  let newestReads = 0
 
   function node() {
     const follows = new Map<FollowListener, { channel: string; held: StoredMessage[] | null }>()
@@ -58,6 +60,11 @@ export function createSharedLog() {
         if (waiting !== undefined) waiting.push(() => load(channel, listener))
         else queueMicrotask(() => load(channel, listener))
         return () => void follows.delete(listener)
+      },
+      async newest(channel) {
+        newestReads++
+        if (down) throw new LiveServerError('ERR_BACKPLANE', 'The log is down')
+        return streams.get(channel)?.at(-1) ?? null
       },
       async has(channel, id) {
         return (streams.get(channel) ?? []).some((message) => message.id === id)
@@ -136,6 +143,10 @@ export function createSharedLog() {
     },
     setDown(value: boolean) {
       down = value
+    },
+    /** How many one-off reads of a channel's newest message the nodes made. */
+    get newestReads() {
+      return newestReads
     },
   }
 }

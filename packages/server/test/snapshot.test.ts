@@ -1,11 +1,41 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { describe, expect, expectTypeOf, it } from 'vitest'
-import { type ChannelSnapshot, createLiveServer, type LiveServerError } from '../src/index'
-import { testScope } from './helpers'
+import type { Backplane } from '../src/backplane'
+import {
+  type ChannelSnapshot,
+  createLiveServer,
+  type LiveServerError,
+  type LiveServerOptions,
+} from '../src/index'
+import { idsOf, openStream, testScope } from './helpers'
 import { createSharedLog } from './shared-log'
 
 // live.snapshot(channel): the state and the id it reflects, for an app's REST answer.
 
-const { server } = testScope()
+const { server, defer } = testScope()
+
+/** A server node on loopback whose channels are replicas of `backplane`, closed after the test. */
+async function node(backplane: Backplane, options: LiveServerOptions = {}) {
+  const live = createLiveServer({ onError: () => {}, ...options, backplane })
+  const http = createServer()
+  live.attach(http)
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}${live.path}`
+  defer(async () => {
+    await live.close()
+    http.closeAllConnections()
+    await new Promise<void>((resolve) => http.close(() => resolve()))
+  })
+  return { live, url }
+}
+
+/** The messages a poll from `lastEventId` answers at once. */
+async function pollFrom(url: string, channel: string, lastEventId: string) {
+  const response = await fetch(`${url}/${channel}?transport=polling&lastEventId=${lastEventId}`)
+  expect(response.status).toBe(200)
+  return ((await response.json()) as { messages: Array<{ id: string; data: unknown }> }).messages
+}
 
 describe('live.snapshot', () => {
   it('on a latest-value channel: the newest message data and id', () => {
@@ -63,6 +93,89 @@ describe('live.snapshot', () => {
       await writer.close()
       await reader.close()
     }
+  })
+
+  it('with a backplane: snapshots of names the node does not follow load nothing, so maxChannels of them never lock a real channel out', async () => {
+    const log = createSharedLog()
+    const backplane = log.node()
+    const reader = await node(backplane.backplane, { maxChannels: 3 })
+    const names = Array.from({ length: 1000 }, (_, at) => `made-up-${at}`)
+    const snapshots = await Promise.all(names.map((name) => reader.live.snapshot(name)))
+    expect(snapshots.every((snapshot) => snapshot.cursor === '0-0')).toBe(true)
+    // Read once from the log: no replica, nothing followed, nothing counted.
+    expect(log.newestReads).toBe(1000)
+    expect(reader.live.stats().channels).toBe(0)
+    expect(names.some((name) => backplane.following(name) > 0)).toBe(false)
+    // A real channel is served at once (not 503 ERR_BACKPLANE past maxChannels).
+    const stream = await openStream(`${reader.url}/prices`)
+    await stream.until((text) => text.includes('livedata.cursor'))
+    const id = await reader.live.publish('prices', 1)
+    await stream.until((text) => idsOf(text).includes(id))
+    stream.close()
+  })
+
+  it('with a backplane: a snapshot read from the log is the same as a loaded one, and streaming from its cursor loses nothing and repeats nothing', async () => {
+    const log = createSharedLog()
+    const channels = { prices: { keep: 'last' as const } }
+    const writer = await node(log.node().backplane, { channels })
+    const reader = await node(log.node().backplane, { channels })
+    await writer.live.publish('prices', 1)
+    await writer.live.publish('orders', 'a')
+    const id = await writer.live.publish('prices', 2)
+    const orders = await writer.live.publish('orders', 'b')
+    const read = await reader.live.snapshot('prices')
+    expect(read).toEqual({ data: 2, cursor: id })
+    expect(await reader.live.snapshot('orders')).toEqual({ cursor: orders })
+    expect(reader.live.stats().channels).toBe(0)
+    // A node whose backplane has no newest loads the channel (the path before): the same.
+    const { newest: _newest, ...without } = log.node().backplane
+    const loaded = await node(without, { channels })
+    expect(await loaded.live.snapshot('prices')).toEqual(read)
+    expect(loaded.live.stats().channels).toBe(1)
+    // A client loads the snapshot, then streams from its cursor on the node that took it.
+    const after = await writer.live.publish('prices', 3)
+    expect(await pollFrom(reader.url, 'prices', read.cursor)).toEqual([{ id: after, data: 3 }])
+  })
+
+  it('with a backplane: a channel the node follows is read as the node has it, not from the log', async () => {
+    const log = createSharedLog()
+    const behind = log.node()
+    const writer = await node(log.node().backplane)
+    const reader = await node(behind.backplane)
+    const stream = await openStream(`${reader.url}/orders`)
+    await stream.until((text) => text.includes('livedata.cursor'))
+    const first = await writer.live.publish('orders', 1)
+    await stream.until((text) => idsOf(text).includes(first))
+    // The reader falls behind the log: its snapshot is what it serves, its clients' cursor.
+    behind.hold()
+    await writer.live.publish('orders', 2)
+    const reads = log.newestReads
+    expect(await reader.live.snapshot('orders')).toEqual({ cursor: first })
+    expect(log.newestReads).toBe(reads)
+    behind.release()
+    stream.close()
+  })
+
+  it('with a backplane without newest: the snapshot loads the channel, as a subscribe would', async () => {
+    const log = createSharedLog()
+    const writer = await node(log.node().backplane)
+    const id = await writer.live.publish('orders', 1)
+    const { newest: _newest, ...without } = log.node().backplane
+    const reader = await node(without)
+    expect(await reader.live.snapshot('orders')).toEqual({ cursor: id })
+    expect(reader.live.stats().channels).toBe(1)
+  })
+
+  it('with a backplane: rejects with ERR_BACKPLANE when the log cannot be read, and loads nothing', async () => {
+    const log = createSharedLog()
+    const reader = await node(log.node().backplane)
+    log.setDown(true)
+    await expect(reader.live.snapshot('prices')).rejects.toMatchObject({
+      code: 'ERR_BACKPLANE',
+    } satisfies Partial<LiveServerError>)
+    // Through the one-off read, not a follow that failed.
+    expect(log.newestReads).toBe(1)
+    expect(reader.live.stats().channels).toBe(0)
   })
 
   // Checked by tsc (pnpm typecheck), as test/types.test.ts.
