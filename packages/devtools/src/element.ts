@@ -19,6 +19,16 @@ export interface LiveDataDevtoolsElement extends HTMLElement {
   readonly model: DevtoolsModel
   /** Whether the panel is folded down to a badge (the `collapsed` attribute). */
   collapsed: boolean
+  /**
+   * Copies the bug report (`createReport`: states, events, user agent) to the clipboard as JSON;
+   * if the clipboard is refused, shows it in a selected text area to copy by hand.
+   *
+   * @example
+   * ```ts
+   * await document.querySelector('livedata-devtools')?.copy()
+   * ```
+   */
+  copy(): Promise<void>
 }
 
 /** The tag {@link defineDevtools} registers unless told another. */
@@ -78,6 +88,8 @@ function createElementClass(): new () => LiveDataDevtoolsElement {
       style.textContent = STYLES
       const panel = el('div', 'panel')
       panel.setAttribute('part', 'panel')
+      panel.setAttribute('role', 'region')
+      panel.setAttribute('aria-label', 'LiveData inspector')
       const header = el('header')
       this.#tab = el('span', 'tab')
       this.#copy = button('Copy as JSON', () => void this.copy())
@@ -86,9 +98,13 @@ function createElementClass(): new () => LiveDataDevtoolsElement {
         this.#tab,
         this.#copy,
         button('Clear', () => this.#clear()),
-        button('–', () => {
-          this.collapsed = true
-        }),
+        button(
+          '–',
+          () => {
+            this.collapsed = true
+          },
+          'Fold the inspector down to a badge',
+        ),
       )
       this.#message = el('div', 'message')
       const table = el('table', 'sources')
@@ -116,6 +132,7 @@ function createElementClass(): new () => LiveDataDevtoolsElement {
       this.#search = el('input')
       this.#search.type = 'search'
       this.#search.placeholder = 'channel'
+      this.#search.setAttribute('aria-label', 'Show only the channels containing')
       this.#search.addEventListener('input', () => this.#applyFilter())
       this.#count = el('span', 'count')
       filters.append(this.#search, this.#count)
@@ -125,6 +142,7 @@ function createElementClass(): new () => LiveDataDevtoolsElement {
         this.collapsed = false
       })
       this.#badge.className = 'badge'
+      this.#badge.setAttribute('aria-label', 'Open the LiveData inspector')
       this.#root.append(style, panel, this.#badge)
     }
 
@@ -167,7 +185,6 @@ function createElementClass(): new () => LiveDataDevtoolsElement {
       this.#frame = 0
     }
 
-    /** Copies the report (see `createReport`) to the clipboard; a textarea to copy by hand if refused. */
     async copy(): Promise<void> {
       const json = JSON.stringify(createReport(this.#model, navigator.userAgent), null, 2)
       try {
@@ -319,9 +336,10 @@ function el<K extends keyof HTMLElementTagNameMap>(
   return node
 }
 
-function button(text: string, onClick: () => void): HTMLButtonElement {
+function button(text: string, onClick: () => void, label?: string): HTMLButtonElement {
   const node = el('button', '', text)
   node.type = 'button'
+  if (label) node.setAttribute('aria-label', label)
   node.addEventListener('click', onClick)
   return node
 }

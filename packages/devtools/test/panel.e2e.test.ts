@@ -232,6 +232,81 @@ describeInChromium('the devtools panel in real Chromium', () => {
     await page.close()
   }, 30_000)
 
+  it('copies the report as JSON to the clipboard: states, events with their errors spelled out, user agent', async () => {
+    blockWebSocket = true
+    const context = await browser.newContext()
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin })
+    const page = await context.newPage()
+    page.setDefaultTimeout(15_000)
+    await page.goto(`${origin}/`)
+    await waitForRow(page, 'state open on sse')
+    await page.locator('livedata-devtools button', { hasText: 'Copy as JSON' }).click()
+    await expect
+      .poll(() => page.locator('livedata-devtools header button').first().textContent())
+      .toBe('Copied')
+    const report = JSON.parse(await page.evaluate(() => navigator.clipboard.readText()))
+    expect(report.userAgent).toBe(await page.evaluate(() => navigator.userAgent))
+    expect(report.tab).toBe('solo')
+    expect(report.sources).toEqual([
+      expect.objectContaining({ channel: 'prices', status: 'open', transport: 'sse' }),
+    ])
+    const fallback = report.events.find((event: { type: string }) => event.type === 'fallback')
+    expect(fallback).toMatchObject({
+      channel: 'prices',
+      from: 'websocket',
+      to: 'sse',
+      error: {
+        name: 'LiveDataError',
+        code: expect.stringMatching(/^ERR_/),
+        message: expect.stringMatching(/\S/),
+      },
+    })
+    await context.close()
+  }, 30_000)
+
+  it('without a clipboard (an insecure origin has none), shows the JSON selected in a text area', async () => {
+    blockWebSocket = false
+    const page = await browser.newPage()
+    page.setDefaultTimeout(15_000)
+    // What a page served over plain http from another host gets: no navigator.clipboard.
+    await page.addInitScript(() =>
+      Object.defineProperty(navigator, 'clipboard', { value: undefined }),
+    )
+    await page.goto(`${origin}/`)
+    await waitForRow(page, 'state open on websocket')
+    await page.locator('livedata-devtools button', { hasText: 'Copy as JSON' }).click()
+    const area = page.locator('livedata-devtools textarea')
+    const report = JSON.parse(await area.inputValue())
+    expect(report.sources[0]).toMatchObject({ channel: 'prices', transport: 'websocket' })
+    expect(
+      await page.evaluate(() => {
+        const root = document.querySelector('livedata-devtools')?.shadowRoot
+        const field = root?.querySelector('textarea')
+        return root?.activeElement === field && field?.selectionEnd === field?.value.length
+      }),
+    ).toBe(true)
+    await page.close()
+  }, 30_000)
+
+  it('folds down to a badge that says how many sources are open, and unfolds', async () => {
+    blockWebSocket = false
+    const page = await browser.newPage()
+    page.setDefaultTimeout(15_000)
+    await page.goto(`${origin}/`)
+    await waitForRow(page, 'state open on websocket')
+    const panel = page.locator('livedata-devtools .panel')
+    const badge = page.locator('livedata-devtools .badge')
+    expect(await badge.isVisible()).toBe(false)
+    await page.getByRole('button', { name: 'Fold the inspector down to a badge' }).click()
+    expect(await panel.isVisible()).toBe(false)
+    expect(await badge.isVisible()).toBe(true)
+    expect(await badge.textContent()).toBe('LiveData · 1/1 open')
+    await badge.click()
+    expect(await panel.isVisible()).toBe(true)
+    expect(await badge.isVisible()).toBe(false)
+    await page.close()
+  }, 30_000)
+
   it('says inside the panel that the production build cannot be inspected, and the app goes on', async () => {
     const page = await browser.newPage()
     page.setDefaultTimeout(15_000)
