@@ -79,7 +79,8 @@ async function readNewest<T>(
     const message = await Promise.race([newest(name), deadline])
     return fromNewest(message ?? undefined, source.keepLast(name))
   } catch (cause) {
-    if (cause instanceof LiveServerError && cause.code === 'ERR_BACKPLANE') throw cause
+    // The backplane's own sentence (ERR_BACKPLANE, or ERR_CLOSED when it closed meanwhile).
+    if (cause instanceof LiveServerError) throw cause
     throw new LiveServerError(
       'ERR_BACKPLANE',
       `The newest message of ${quote(name)} could not be read from the backplane; try again later`,

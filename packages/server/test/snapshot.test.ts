@@ -178,6 +178,20 @@ describe('live.snapshot', () => {
     expect(reader.live.stats().channels).toBe(0)
   })
 
+  it('with a backplane whose newest throws something else: rejects with ERR_BACKPLANE, the cause kept', async () => {
+    const boom = new Error('boom')
+    const reader = await node({
+      ...createSharedLog().node().backplane,
+      newest: () => Promise.reject(boom),
+    })
+    await expect(reader.live.snapshot('prices')).rejects.toMatchObject({
+      code: 'ERR_BACKPLANE',
+      message: expect.stringContaining('"prices"'),
+      cause: boom,
+    } satisfies Partial<LiveServerError>)
+    expect(reader.live.stats().channels).toBe(0)
+  })
+
   // Checked by tsc (pnpm typecheck), as test/types.test.ts.
   it('is typed: a snapshot on one node, a promise of one with a backplane', async () => {
     const one = createLiveServer()
