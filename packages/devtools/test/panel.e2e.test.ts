@@ -210,11 +210,12 @@ describeInChromium('the devtools panel in real Chromium', () => {
 
     type Page = {
       hide: () => void
-      panel: { model: { timeline: { entries: Array<{ event: { type: string } }> } } }
+      panel: { model: { timeline: { entries: Array<{ seq: number }> } } }
       prices: { getSnapshot(): { lastEventId: string | null } }
     }
+    // The number of the last event the panel heard (the timeline is full: its length stays put).
     const heard = () =>
-      page.evaluate(() => (window as unknown as Page).panel.model.timeline.entries.length)
+      page.evaluate(() => (window as unknown as Page).panel.model.timeline.entries.at(-1)?.seq)
     await page.evaluate(() => {
       const w = window as unknown as { panel: unknown; hide: () => void }
       w.panel = document.querySelector('livedata-devtools')
