@@ -1,7 +1,5 @@
 import type { LiveClient } from '@livedata/core'
-// By path, not by name: examples/shared does not list @livedata/devtools as a dependency yet (that
-// needs a `pnpm install` to link it). Vite compiles this TypeScript source like the rest of shared.
-import { showDevtools } from '../../../packages/devtools/src/index'
+import { showDevtools } from '@livedata/devtools'
 
 // The demo's "Inspector" switch: a checkbox in the page's corner that shows the @livedata/devtools
 // panel for the app's current client. Kept in the query string (`?inspector=1`), like the settings.
