@@ -1,7 +1,8 @@
 import { defineProject } from 'vitest/config'
 
 export default defineProject({
-  // The default build's flag (see src/build-flags.d.ts); test/production-build.test.ts reads the other.
+  // The default (development) build's flag (see src/build-flags.d.ts); test/inspect.test.ts reads
+  // the built production one from dist/production.
   define: { __DEV__: 'true' },
   test: {
     name: 'core',

@@ -15,10 +15,13 @@ import { createLiveClient } from '/core/index.js'
 const query = new URLSearchParams(location.search)
 const client = createLiveClient({ url: '/live', crossTab: true, disconnectDelay: 0,
   reconnect: { minDelay: 10, maxDelay: 200 } })
-const live = { received: {}, status: {}, tab: 'solo', transport: null, sources: {}, roles: [] }
+const live = { received: {}, status: {}, tab: 'solo', transport: null, sources: {}, roles: [], tries: [] }
 window.live = live
 // What client.inspect() says of this tab's part: the role at once, then each change.
-client.inspect((event) => { if (event.type === 'tab') live.roles.push(event.role) })
+client.inspect((event) => {
+  if (event.type === 'tab') live.roles.push(event.role)
+  if (event.type === 'try') live.tries.push(event.transport)
+})
 for (const channel of query.getAll('c')) {
   const source = client.source(channel, { initialData: [], reduce: (list, n) => [...list, n] })
   live.sources[channel] = source
@@ -41,6 +44,7 @@ interface PageLive {
   status: Record<string, string>
   tab: string
   roles: string[]
+  tries: string[]
   transport: string | null
   send(channel: string, data: unknown): Promise<unknown>
 }
@@ -134,7 +138,7 @@ describeInChromium('one connection per browser (crossTab) in real Chromium', () 
     expect(live.stats().connections).toBe(1)
   })
 
-  it("client.inspect() reports each tab's role as it changes: a follower that takes over says leader", async () => {
+  it("client.inspect() reports each tab's role as it changes, and the leader the shared connection's steps: a follower that takes over says leader", async () => {
     const first = await openTab(['a'])
     await allOpen(first, ['a'])
     const second = await openTab(['a'])
@@ -144,6 +148,10 @@ describeInChromium('one connection per browser (crossTab) in real Chromium', () 
     const follower = leader === first ? second : first
     expect((await state(leader)).roles.at(-1)).toBe('leader')
     expect((await state(follower)).roles).toEqual(['follower'])
+    // The leader's inspector hears the shared connection's steps too (its relay's WebSocket);
+    // a follower's, only its link to the leader.
+    expect((await state(leader)).tries).toContain('websocket')
+    expect((await state(follower)).tries).not.toContain('websocket')
     await leader.close()
     await follower.waitForFunction(
       () => (window as unknown as PageWindow).live.roles.at(-1) === 'leader',

@@ -161,7 +161,14 @@ export function createClientFactory(registry: TransportRegistry) {
         ? shareAcrossTabs(
             urls[0],
             // The relay's client persists nothing: each tab keeps its own sends (persistSends).
-            () => createLiveClient({ ...options, crossTab: false, persistSends: false }),
+            () => {
+              const relay = createLiveClient({ ...options, crossTab: false, persistSends: false })
+              // The leading tab's inspector hears the shared connection's steps too: the relay's.
+              if (__DEV__) {
+                relay.inspect((event) => event.type !== 'tab' && inspector?.hook.emit?.(event))
+              }
+              return relay
+            },
             setRole,
           )
         : null

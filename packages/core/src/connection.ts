@@ -81,7 +81,7 @@ export interface Connection {
 const reportProbe = (
   config: ConnectionConfig,
   index: number,
-  result: 'started' | 'upgraded' | 'failed',
+  result: 'started' | 'upgraded' | 'failed' | 'abandoned',
 ): void =>
   config.inspect?.emit?.({
     type: 'probe',
@@ -123,6 +123,10 @@ export function createConnection(
   let state: ConnectionState = { status: 'connecting', transport: null, attempt: 0, error: null }
   // The transport that really carries the connection, when it is another's (a leading tab's).
   let via: TransportName | null = null
+  // For the inspector (development build): the transport connected last, and the error of the
+  // last transport that ended.
+  let connected = -1
+  let failure: LiveDataError | undefined
   // A probe of a better transport running beside the open one (see `upgrade`).
   let probe: { abandon(): void } | null = null
 
@@ -136,6 +140,8 @@ export function createConnection(
   })
 
   const dispatch = (event: MachineEvent): void => {
+    // What ended the transport, for the inspector's `fallback`.
+    if (__DEV__ && 'error' in event) failure = event.error
     const step = transition(machine, event)
     machine = step.state
     for (const effect of step.effects) run(effect)
@@ -289,18 +295,21 @@ export function createConnection(
 
   function connect(index: number): void {
     const transport = transports[index] as TransportDefinition
-    // Not the first of its round: the one before it failed without opening.
-    if (__DEV__ && machine.phase.name === 'connecting' && machine.phase.round.tried) {
-      config.inspect?.emit?.({
-        type: 'fallback',
-        channel: config.key!,
-        from: (transports[(index || transports.length) - 1] as TransportDefinition).name,
-        to: transport.name,
-        error: machine.error,
-      })
-    }
-    __DEV__ &&
+    if (__DEV__) {
+      // Not the first of its round, and another transport than the last: the one before it
+      // failed without opening (the same one again is a retry, when the page came back, say).
+      if (machine.phase.name === 'connecting' && machine.phase.round.tried && index !== connected) {
+        config.inspect?.emit?.({
+          type: 'fallback',
+          channel: config.key!,
+          from: (transports[connected] as TransportDefinition).name,
+          to: transport.name,
+          error: failure ?? machine.error,
+        })
+      }
+      connected = index
       config.inspect?.emit?.({ type: 'try', channel: config.key!, transport: transport.name })
+    }
     const current = ++generation
     const live = (): boolean => current === generation
     const closed = (error?: LiveDataError): void => dispatch({ type: 'closed', error, ...facts() })
@@ -377,7 +386,8 @@ export function createConnection(
       (ok) => {
         probe = null
         // No verdict (torn down with the connection): nothing to report.
-        if (__DEV__ && ok !== null) reportProbe(config, index, ok ? 'upgraded' : 'failed')
+        if (__DEV__)
+          reportProbe(config, index, ok ? 'upgraded' : ok === null ? 'abandoned' : 'failed')
         done(ok)
       },
     )

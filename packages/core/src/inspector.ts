@@ -9,10 +9,12 @@ import type { LiveStatus, TabRole, TransportName } from './types'
  * - `state`: the source's connection changed status, transport, attempt or error (and, once,
  *   each source's current state when inspecting starts).
  * - `try`: a transport is being opened.
- * - `fallback`: the transport before it failed without ever opening; `to` is tried next at once.
+ * - `fallback`: transport `from` failed without ever opening (`error` says how); `to` is tried
+ *   next at once.
  * - `backoff`: a reconnect waits `delay` ms (attempt `attempt`) before the next round.
  * - `probe`: after a fallback, a better transport is tried beside the open one: `started`, then
- *   `upgraded` (it carries the channel now) or `failed`.
+ *   `upgraded` (it carries the channel now), `failed`, or `abandoned` (the connection it ran
+ *   beside ended first).
  * - `cursor`: where the source resumes from moved (a message, or the server's cursor).
  * - `gap`: the server's history no longer reached back to the cursor; `replay`: whether what it
  *   still holds comes next.
@@ -44,7 +46,7 @@ export type InspectEvent =
       type: 'probe'
       channel: string
       transport: TransportName
-      result: 'started' | 'upgraded' | 'failed'
+      result: 'started' | 'upgraded' | 'failed' | 'abandoned'
       time: number
     }
   | { type: 'cursor'; channel: string; lastEventId: string | null; time: number }
@@ -65,7 +67,7 @@ export type InspectEventType = InspectEvent['type']
 /** A function `client.inspect()` calls with every {@link InspectEvent}. */
 export type InspectListener = (event: InspectEvent) => void
 
-/** An event as the code that sees it reports it: the inspector stamps the time. */
+/** An event as the code that sees it reports it: the inspector stamps the time (if it has none). */
 export type InspectReport = InspectEvent extends infer E
   ? E extends InspectEvent
     ? Omit<E, 'time'>
@@ -91,8 +93,10 @@ export interface Inspector {
 }
 
 /**
- * Creates the inspector of one client. A listener that throws is reported (`reportError`) and
- * the others, and the client, go on.
+ * Creates the inspector of one client. Each event is stamped when it happens and delivered in a
+ * microtask, in order: a listener never runs inside the client's own steps, so one that calls
+ * `client.close()` or reads a snapshot sees the step done. A listener that throws is reported
+ * (`reportError`) and the others, and the client, go on.
  *
  * @example
  * ```ts
@@ -104,22 +108,34 @@ export interface Inspector {
 export function createInspector(): Inspector {
   const listeners = new Set<InspectListener>()
   const hook: InspectHook = {}
-  const call = (listener: InspectListener, report: InspectReport): void => {
-    try {
-      listener({ ...report, time: Date.now() } as InspectEvent)
-    } catch (error) {
-      reportError(error)
+  // Events not yet delivered, and to whom: those listening when each happened.
+  let queue: Array<[InspectEvent, InspectListener[]]> = []
+  const deliver = (): void => {
+    const due = queue
+    queue = []
+    for (const [event, to] of due) {
+      for (const listener of to) {
+        // Stopped since: it hears nothing more.
+        if (!listeners.has(listener)) continue
+        try {
+          listener(event)
+        } catch (error) {
+          reportError(error)
+        }
+      }
     }
   }
-  const emit = (report: InspectReport): void => {
-    for (const listener of [...listeners]) call(listener, report)
+  const enqueue = (report: InspectReport, to: InspectListener[]): void => {
+    if (!queue.length) queueMicrotask(deliver)
+    // An event passed on from another client (a tab's relay) keeps its time.
+    queue.push([{ time: Date.now(), ...report } as InspectEvent, to])
   }
   return {
     hook,
     add(listener, current) {
-      for (const report of current()) call(listener, report)
       listeners.add(listener)
-      hook.emit = emit
+      for (const report of current()) enqueue(report, [listener])
+      hook.emit = (report) => enqueue(report, [...listeners])
       return () => {
         listeners.delete(listener)
         if (!listeners.size) hook.emit = undefined

@@ -163,16 +163,16 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
     event: string | undefined,
     idempotencyKey: string | undefined,
   ) => {
-    if (__DEV__ && idempotencyKey) reportSend(config, idempotencyKey, 'sent')
     const overSocket = connection.sender()
-    if (overSocket) return overSocket(data, event, idempotencyKey)
-    if (!channel) {
+    if (!overSocket && !channel) {
       throw new LiveDataError(
         'ERR_SEND_FAILED',
         `Send on "${key}" failed: not connected, and a plain endpoint takes no POST`,
         { retryable: false },
       )
     }
+    if (__DEV__ && idempotencyKey) reportSend(config, idempotencyKey, 'sent')
+    if (overSocket) return overSocket(data, event, idempotencyKey)
     return httpSend({
       async request() {
         const [resolvedHeaders, resolvedQuery] = await Promise.all([
@@ -203,6 +203,16 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
 
   const pipeline = createMessagePipeline(key, channel, options, store)
   const taps = new Set<SourceTap>()
+  // Tells the inspector of a move of the cursor, not of every message (development build).
+  let cursorMoved: (() => void) | undefined
+  if (__DEV__) {
+    let cursor: string | null = null
+    cursorMoved = () => {
+      if (store.state.lastEventId === cursor) return
+      cursor = store.state.lastEventId
+      reportCursor(config, cursor)
+    }
+  }
   const connection = createConnection(
     {
       ...connectionConfig,
@@ -238,12 +248,12 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
       onMessage(message) {
         for (const tap of taps) tap.onMessage(message)
         pipeline.onMessage(message)
-        if (__DEV__) reportCursor(config, store.state.lastEventId)
+        if (__DEV__) cursorMoved?.()
       },
       onCursor(id) {
         for (const tap of taps) tap.onCursor(id)
         pipeline.onCursor(id)
-        if (__DEV__) reportCursor(config, store.state.lastEventId)
+        if (__DEV__) cursorMoved?.()
       },
       onGap(replay) {
         for (const tap of taps) tap.onGap(replay)

@@ -2,9 +2,14 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket as NodeWebSocket } from 'ws'
+import { LiveDataError } from '../src/errors'
 import type { InspectEvent } from '../src/inspector'
+import type { LiveClientOptions } from '../src/types'
 import { gatedWebSocket } from './gated-websocket'
-import { testScope, until, waitForSnapshot } from './servers'
+import { fakeEnvironment, scriptedTransport } from './helpers'
+import { testScope, tick, until, waitForSnapshot } from './servers'
+
+type Scripted = ReturnType<typeof scriptedTransport>
 
 // client.inspect(): every step a client takes, as typed events, with a real client against a
 // real server on loopback. The panel over it is @livedata/devtools.
@@ -190,6 +195,9 @@ describe('client.inspect()', () => {
     await waitForSnapshot(prices, (x) => x.lastEventId === id)
     const r = recorder()
     c.inspect(r.listener)
+    // Delivered in a microtask, never inside the caller's own step.
+    expect(r.events).toHaveLength(0)
+    await until(() => r.events.length >= 3)
     expect(r.lines()).toEqual(['tab solo', 'state open websocket', `cursor ${id}`])
     expect(r.events[1]).toMatchObject({ channel: 'prices', attempt: 0, error: null })
     const next = s.live.publish('prices', 2)
@@ -238,6 +246,105 @@ describe('client.inspect()', () => {
       await waitForSnapshot(prices, (x) => x.lastEventId === id)
       expect(r.events).toHaveLength(count)
     })
+  })
+})
+
+describe('client.inspect() over scripted transports (the reporting logic)', () => {
+  const scripted = (options: Partial<LiveClientOptions> = {}) => {
+    const transports = [scriptedTransport('a'), scriptedTransport('b'), scriptedTransport('c')]
+    const env = fakeEnvironment()
+    const c = client({
+      url: 'http://127.0.0.1:9/live',
+      transports: transports.map((t) => t.definition),
+      environment: env.environment,
+      upgrade: false,
+      ...options,
+    })
+    const r = recorder()
+    c.inspect(r.listener)
+    return { c, r, env, transports: transports as [Scripted, Scripted, Scripted] }
+  }
+
+  it('a fallback names the error of the transport that failed, not the worst of the round', async () => {
+    const { c, r, transports } = scripted()
+    const [a, b, c3] = transports
+    c.source('prices').subscribe(() => {})
+    await until(() => a.connections.length === 1)
+    a.last().handlers.onClose(
+      new LiveDataError('ERR_HTTP_STATUS', 'a: 503', { status: 503, retryable: true }),
+    )
+    await until(() => b.connections.length === 1)
+    b.last().handlers.onClose(new LiveDataError('ERR_NETWORK', 'b: network'))
+    await until(() => c3.connections.length === 1)
+    await until(() => r.lines().filter((line) => line.startsWith('fallback')).length === 2)
+    const fallbacks = r.events.filter((e) => e.type === 'fallback')
+    expect(fallbacks.map((e) => `${e.from}->${e.to}: ${e.error?.message}`)).toEqual([
+      'a->b: a: 503',
+      'b->c: b: network',
+    ])
+  })
+
+  it('the page coming back mid-round tries the same transport again: no fallback reported', async () => {
+    let calls = 0
+    const { c, r, env, transports } = scripted({
+      // Round 1 (a, b, c) and round 2's a get their headers at once; then they hang, so round
+      // 2's b is still being opened when the page comes back.
+      headers: () => (calls++ < 4 ? {} : new Promise<Record<string, string>>(() => {})),
+    })
+    const [a, b, c3] = transports
+    c.source('prices').subscribe(() => {})
+    const fail = async (t: Scripted, count: number) => {
+      await until(() => t.connections.length === count)
+      t.last().handlers.onClose(new LiveDataError('ERR_NETWORK', 'down'))
+    }
+    await fail(a, 1)
+    await fail(b, 1)
+    await fail(c3, 1)
+    // After the backoff, round 2.
+    await fail(a, 2)
+    await until(() => r.lines().filter((line) => line === 'try b').length === 2)
+    expect(b.connections).toHaveLength(1)
+    // A page hidden then shown hurries a transport still waiting for its request: b again.
+    env.set({ visible: false })
+    env.set({ visible: true })
+    await until(() => r.lines().filter((line) => line === 'try b').length === 3)
+    expect(r.lines().filter((line) => line.startsWith('fallback'))).toEqual([
+      'fallback a b',
+      'fallback b c',
+      'fallback a b',
+    ])
+  })
+
+  it('a listener that closes the client leaves no transport open', async () => {
+    const { c, transports } = scripted()
+    const [a] = transports
+    c.inspect((event) => {
+      if (event.type === 'try') c.close()
+    })
+    const prices = c.source('prices')
+    prices.subscribe(() => {})
+    await waitForSnapshot(prices, (x) => x.status === 'closed')
+    await tick()
+    expect(a.connections.every((connection) => connection.closed)).toBe(true)
+  })
+
+  it('hears of a cursor move, not of every message', async () => {
+    const { c, r, transports } = scripted()
+    const [a] = transports
+    const prices = c.source('prices')
+    prices.subscribe(() => {})
+    await until(() => a.connections.length === 1)
+    const { handlers } = a.last()
+    handlers.onOpen()
+    for (const id of ['1-0', '1-0', '2-0', '2-0', '2-0']) {
+      handlers.onMessage({ value: 1, event: 'message', id })
+    }
+    await waitForSnapshot(prices, (x) => x.lastEventId === '2-0')
+    await until(() => r.lines().includes('cursor 2-0'))
+    expect(r.lines().filter((line) => line.startsWith('cursor'))).toEqual([
+      'cursor 1-0',
+      'cursor 2-0',
+    ])
   })
 })
 
