@@ -1,11 +1,6 @@
-import type {
-  LiveClient,
-  LiveSchema,
-  LiveSnapshot,
-  LiveSource,
-  SourceOptions,
-} from '@livedata/core'
+import type { LiveClient, LiveSnapshot, LiveSource, SourceOptions } from '@livedata/core'
 import { getLiveClient } from './context'
+import type { LiveDataFunction } from './live-data-function'
 
 /**
  * What {@link liveData} returns: a readable Svelte store of the source's snapshot (`$prices.data`,
@@ -50,35 +45,12 @@ export const clients: WeakMap<object, LiveClient> = new WeakMap()
  * <button onclick={() => prices.send({ type: 'ping' })}>ping</button>
  * ```
  */
-export function liveData<T, _M = T, Send = unknown, Ack = unknown>(
-  channel: string,
-  options: SourceOptions<T, T> & { initialData: T; schema: LiveSchema<T>; reduce?: undefined },
-  client?: LiveClient,
-): LiveDataStore<T, Send, Ack>
-/** A channel with `initialData`: `data` is `T`, and so is `reduce`'s `previous`. */
-export function liveData<T, M = T, Send = unknown, Ack = unknown>(
-  channel: string,
-  options: SourceOptions<T, M> & { initialData: T },
-  client?: LiveClient,
-): LiveDataStore<T, Send, Ack>
-/** A channel whose `schema` gives its data type (no `reduce`): `data` is its output or `undefined`. */
-export function liveData<T, _M = T, Send = unknown, Ack = unknown>(
-  channel: string,
-  options: SourceOptions<T | undefined, T> & { schema: LiveSchema<T>; reduce?: undefined },
-  client?: LiveClient,
-): LiveDataStore<T | undefined, Send, Ack>
-/** A channel without `initialData`: `data` is `undefined` until the first message. */
-export function liveData<T, M = T, Send = unknown, Ack = unknown>(
-  channel: string,
-  options?: SourceOptions<T | undefined, M>,
-  client?: LiveClient,
-): LiveDataStore<T | undefined, Send, Ack>
-export function liveData<T, M, Send, Ack>(
+export const liveData: LiveDataFunction<'store'> = <T, M, Send, Ack>(
   channel: string,
   options?: SourceOptions<T, M>,
   client: LiveClient = getLiveClient(),
-): LiveDataStore<T, Send, Ack> {
-  // The overloads above tie `T` to the options, as `client.source`'s do.
+): LiveDataStore<T, Send, Ack> => {
+  // The signatures of LiveDataFunction tie `T` to the options, as `client.source`'s do.
   const settings = options as SourceOptions<T, M> & { initialData: T }
   const source = client.source<T, M, Send, Ack>(channel, settings)
   const store: LiveDataStore<T, Send, Ack> = {
