@@ -1,45 +1,13 @@
-import { createLiveClient, type LiveClient } from '@livedata/core'
-import { startLiveServer, type TestLiveServer } from '@livedata/test-server'
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect } from 'vitest'
 import type { LiveStatus } from '../src/index'
 import Dashboard from './Dashboard.svelte'
 import Legacy from './Legacy.svelte'
+import { it, price, waitForOpen } from './live-setup'
 import Price from './Price.svelte'
 
-// Node's own fetch streams response bodies; taken before anything can shadow it.
-const nodeFetch = globalThis.fetch
-
-let server: TestLiveServer
-let client: LiveClient
-
-beforeEach(async () => {
-  // A short retry hint, so a dropped connection comes back within milliseconds.
-  server = await startLiveServer({ retry: 10 })
-  client = createLiveClient({
-    url: server.url,
-    // These tests count and cut the SSE requests the server sees.
-    transports: ['sse'],
-    fetch: nodeFetch,
-    disconnectDelay: 10,
-    reconnect: { minDelay: 10 },
-  })
-})
-
-afterEach(async () => {
-  // @testing-library/svelte unmounts what it rendered after each test.
-  client.close()
-  await server.close()
-})
-
-const price = () => screen.getByTestId('price')
-
-async function waitForOpen(): Promise<void> {
-  await waitFor(() => expect(price().dataset.status).toBe('open'))
-}
-
 describe('liveData in a component', () => {
-  it('renders data as it arrives', async () => {
+  it('renders data as it arrives', async ({ server, client }) => {
     render(Dashboard, { client })
     expect(price().textContent?.trim()).toBe('no price yet')
     await waitForOpen()
@@ -51,7 +19,10 @@ describe('liveData in a component', () => {
     await waitFor(() => expect(price().textContent?.trim()).toBe('AAPL 191.5'))
   })
 
-  it('goes connecting, open, reconnecting, open when the server drops the connection', async () => {
+  it('goes connecting, open, reconnecting, open when the server drops the connection', async ({
+    server,
+    client,
+  }) => {
     const statuses: LiveStatus[] = []
     render(Dashboard, { client, onStatus: (status: LiveStatus) => statuses.push(status) })
     await waitForOpen()
@@ -66,7 +37,7 @@ describe('liveData in a component', () => {
     expect(distinct).toEqual(['connecting', 'open', 'reconnecting', 'open'])
   })
 
-  it('resumes from the last message after a dropped connection', async () => {
+  it('resumes from the last message after a dropped connection', async ({ server, client }) => {
     render(Dashboard, { client })
     await waitForOpen()
     server.live.publish('prices', { symbol: 'AAPL', price: 191.2 })
@@ -80,7 +51,7 @@ describe('liveData in a component', () => {
     await waitFor(() => expect(price().textContent?.trim()).toBe('AAPL 192'))
   })
 
-  it('sends to the server through send', async () => {
+  it('sends to the server through send', async ({ server, client }) => {
     const received: Array<{ channel: string; data: unknown }> = []
     const delivered = new Promise<void>((resolve) => {
       server.live.on('message', (channel, data) => {
@@ -94,7 +65,7 @@ describe('liveData in a component', () => {
     expect(received).toEqual([{ channel: 'prices', data: { type: 'ping' } }])
   })
 
-  it('closes the connection when the last component unmounts', async () => {
+  it('closes the connection when the last component unmounts', async ({ server, client }) => {
     const { unmount } = render(Dashboard, { client })
     await waitForOpen()
     const stream = await server.stream(0)
@@ -103,7 +74,7 @@ describe('liveData in a component', () => {
     expect(client.source('prices').getSnapshot().status).toBe('closed')
   })
 
-  it('shares one connection between components on the same channel', async () => {
+  it('shares one connection between components on the same channel', async ({ server, client }) => {
     render(Dashboard, { client, prices: 2 })
     await waitFor(() =>
       expect(screen.getAllByTestId('price').map((p) => p.dataset.status)).toEqual(['open', 'open']),
@@ -118,7 +89,7 @@ describe('liveData in a component', () => {
     expect(server.streams).toHaveLength(1)
   })
 
-  it('works in a component written in Svelte 4 syntax', async () => {
+  it('works in a component written in Svelte 4 syntax', async ({ server, client }) => {
     render(Legacy, { client })
     await waitForOpen()
     server.live.publish('prices', { symbol: 'NVDA', price: 138.9 })

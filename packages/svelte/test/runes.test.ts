@@ -1,45 +1,13 @@
-import { createLiveClient, type LiveClient } from '@livedata/core'
-import { startLiveServer, type TestLiveServer } from '@livedata/test-server'
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect } from 'vitest'
 import { type LiveStatus, liveData } from '../src/runes'
+import { it, price, waitForOpen } from './live-setup'
 import type { Quote } from './quote'
 import RunesPrice from './RunesPrice.svelte'
 import RunesToggle from './RunesToggle.svelte'
 
-// Node's own fetch streams response bodies; taken before anything can shadow it.
-const nodeFetch = globalThis.fetch
-
-let server: TestLiveServer
-let client: LiveClient
-
-beforeEach(async () => {
-  // A short retry hint, so a dropped connection comes back within milliseconds.
-  server = await startLiveServer({ retry: 10 })
-  client = createLiveClient({
-    url: server.url,
-    // These tests count and cut the SSE requests the server sees.
-    transports: ['sse'],
-    fetch: nodeFetch,
-    disconnectDelay: 10,
-    reconnect: { minDelay: 10 },
-  })
-})
-
-afterEach(async () => {
-  // @testing-library/svelte unmounts what it rendered after each test.
-  client.close()
-  await server.close()
-})
-
-const price = () => screen.getByTestId('price')
-
-async function waitForOpen(): Promise<void> {
-  await waitFor(() => expect(price().dataset.status).toBe('open'))
-}
-
 describe('liveData from @livedata/svelte/runes in a runes component', () => {
-  it('shows data as it arrives from the server', async () => {
+  it('shows data as it arrives from the server', async ({ server, client }) => {
     render(RunesPrice, { client })
     expect(price().textContent?.trim()).toBe('no price yet')
     await waitForOpen()
@@ -51,7 +19,10 @@ describe('liveData from @livedata/svelte/runes in a runes component', () => {
     await waitFor(() => expect(price().textContent?.trim()).toBe('AAPL 191.5'))
   })
 
-  it('goes connecting, open, reconnecting, open when the server drops the connection', async () => {
+  it('goes connecting, open, reconnecting, open when the server drops the connection', async ({
+    server,
+    client,
+  }) => {
     const statuses: LiveStatus[] = []
     render(RunesPrice, { client, onStatus: (status: LiveStatus) => statuses.push(status) })
     await waitForOpen()
@@ -62,7 +33,10 @@ describe('liveData from @livedata/svelte/runes in a runes component', () => {
     expect(statuses).toEqual(['connecting', 'open', 'reconnecting', 'open'])
   })
 
-  it('re-runs an effect reading status only when status changes, not when data arrives', async () => {
+  it('re-runs an effect reading status only when status changes, not when data arrives', async ({
+    server,
+    client,
+  }) => {
     const statuses: LiveStatus[] = []
     render(RunesPrice, { client, onStatus: (status: LiveStatus) => statuses.push(status) })
     await waitForOpen()
@@ -76,7 +50,7 @@ describe('liveData from @livedata/svelte/runes in a runes component', () => {
     expect(statuses).toEqual(['connecting', 'open'])
   })
 
-  it('subscribes once and lets go when the component is destroyed', async () => {
+  it('subscribes once and lets go when the component is destroyed', async ({ server, client }) => {
     const { unmount } = render(RunesPrice, { client })
     await waitForOpen()
     server.live.publish('prices', { symbol: 'MSFT', price: 420 })
@@ -90,7 +64,10 @@ describe('liveData from @livedata/svelte/runes in a runes component', () => {
     expect(server.streams).toHaveLength(1)
   })
 
-  it('lets go when nothing reads it any more, while the component stays', async () => {
+  it('lets go when nothing reads it any more, while the component stays', async ({
+    server,
+    client,
+  }) => {
     const prices = liveData<Quote>('prices', undefined, client)
     const { rerender } = render(RunesToggle, { prices, shown: true })
     await waitForOpen()
@@ -101,7 +78,10 @@ describe('liveData from @livedata/svelte/runes in a runes component', () => {
     expect(prices.status).toBe('closed')
   })
 
-  it('connects nothing when read outside an effect, and leaves no subscription behind', async () => {
+  it('connects nothing when read outside an effect, and leaves no subscription behind', async ({
+    server,
+    client,
+  }) => {
     const prices = liveData<Quote>('prices', undefined, client)
     // Read outside any effect, as an event handler or a plain function would.
     expect([prices.status, prices.data, prices.error, prices.transport]).toEqual([
@@ -132,7 +112,7 @@ describe('liveData from @livedata/svelte/runes in a runes component', () => {
     expect(server.streams).toHaveLength(1)
   })
 
-  it('sends to the server through send', async () => {
+  it('sends to the server through send', async ({ server, client }) => {
     const delivered = new Promise<{ channel: string; data: unknown }>((resolve) => {
       server.live.on('message', (channel, data) => resolve({ channel, data }))
     })

@@ -1,52 +1,22 @@
 // @vitest-environment node
-import { createLiveClient, type LiveEnvironment } from '@livedata/core'
-import { trapGlobals } from '@livedata/test-server'
+import { createLiveClient } from '@livedata/core'
 import { render } from 'svelte/server'
 import { describe, expect, it } from 'vitest'
 import { firstData, liveData } from '../src/index'
 import Awaited from './Awaited.svelte'
 import Dashboard from './Dashboard.svelte'
-
-const browserGlobals = ['document', 'navigator', 'location'] as const
+import { recordingClient, withBrowserGlobalsTrapped } from './server-render'
 
 describe('server rendering', () => {
   it('renders initialData with svelte/server and touches no window nor network', () => {
     expect(typeof window).toBe('undefined')
-    const calls: string[] = []
-    // The connection's first steps are to read and subscribe to these; none may happen.
-    const environment: LiveEnvironment = {
-      isOnline() {
-        calls.push('isOnline')
-        return true
-      },
-      isVisible() {
-        calls.push('isVisible')
-        return true
-      },
-      subscribe() {
-        calls.push('subscribe')
-        return () => {}
-      },
-    }
-    const client = createLiveClient({
-      url: 'http://127.0.0.1:9/live',
-      environment,
-      fetch: async () => {
-        calls.push('fetch')
-        throw new Error('no request may leave a server render')
-      },
-    })
+    const { client, calls } = recordingClient()
     // Any read of a browser global during the render is recorded.
-    const restore = trapGlobals(browserGlobals, (name) => calls.push(name))
-
-    let body: string
-    try {
-      ;({ body } = render(Dashboard, {
+    const { body } = withBrowserGlobalsTrapped(calls, () =>
+      render(Dashboard, {
         props: { client, options: { initialData: { symbol: 'AAPL', price: 191.2 } } },
-      }))
-    } finally {
-      restore()
-    }
+      }),
+    )
 
     expect(body).toContain('data-status="connecting"')
     expect(body).toContain('AAPL 191.2')

@@ -1,4 +1,3 @@
-import { createLiveClient, type StandardSchemaLike } from '@livedata/core'
 import { get } from 'svelte/store'
 import { describe, expectTypeOf, it } from 'vitest'
 import {
@@ -11,20 +10,7 @@ import {
   liveData,
   setLiveClient,
 } from '../src/index'
-
-interface Price {
-  symbol: string
-  price: number
-}
-
-interface Draft {
-  text: string
-}
-
-/** A Standard Schema as zod or valibot export one, reduced to its type. */
-declare const PriceSchema: StandardSchemaLike<Price>
-
-const client = createLiveClient({ url: '/live' })
+import { client, type Draft, type Price, PriceSchema } from './type-fixtures'
 
 describe('public types', () => {
   it('without initialData, data is T | undefined', () => {
