@@ -1,7 +1,10 @@
+import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import type { ServerResponse } from 'node:http'
+import { createServer, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { createLiveServer, type LiveServer, type LiveServerOptions } from '@livedata/server'
 import { describeInChromium, launchChromium } from '@livedata/test-chromium'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll } from 'vitest'
@@ -117,4 +120,64 @@ export async function serveCoreFile(pathname: string, response: ServerResponse):
   }
   response.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8' })
   response.end(body)
+}
+
+/** What {@link startPageServer} started. */
+export interface PageServer {
+  /** The node:http server, listening on loopback. */
+  http: Server
+  /** The live server attached to it. */
+  live: LiveServer
+  /** `http://127.0.0.1:<port>`, the page's origin. */
+  origin: string
+  /** Closes the live server, then the HTTP server and every connection it still holds. */
+  close(): Promise<void>
+}
+
+/**
+ * Starts a node:http server on loopback for a bare test page: `/` answers `page`, a path of
+ * `routes` its handler, anything else {@link serveCoreFile}; a live server made with
+ * `liveOptions` is attached to it. Listeners the test adds (`live.on`, `http.on`) right after it
+ * resolves see every request, since no page has loaded yet.
+ *
+ * @example
+ * ```ts
+ * const server = await startPageServer(PAGE, { path: '/live', heartbeat: 1000 })
+ * await page.goto(`${server.origin}/`)
+ * await server.close()
+ * ```
+ */
+export async function startPageServer(
+  page: string,
+  liveOptions: LiveServerOptions,
+  routes: Record<string, (response: ServerResponse) => void> = {},
+): Promise<PageServer> {
+  const http = createServer(async (request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost')
+    if (url.pathname === '/') {
+      response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
+      response.end(page)
+      return
+    }
+    const route = Object.hasOwn(routes, url.pathname) ? routes[url.pathname] : undefined
+    if (route) {
+      route(response)
+      return
+    }
+    await serveCoreFile(url.pathname, response)
+  })
+  const live = createLiveServer(liveOptions)
+  live.attach(http)
+  http.listen(0, '127.0.0.1')
+  await once(http, 'listening')
+  return {
+    http,
+    live,
+    origin: `http://127.0.0.1:${(http.address() as AddressInfo).port}`,
+    async close() {
+      await live.close()
+      http.closeAllConnections()
+      http.close()
+    },
+  }
 }

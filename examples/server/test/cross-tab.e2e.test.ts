@@ -1,10 +1,7 @@
-import { once } from 'node:events'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { createLiveServer, type LiveServer } from '@livedata/server'
+import type { LiveServer } from '@livedata/server'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
-import { describeInChromium, launchChromium, serveCoreFile } from './browser'
+import { describeInChromium, launchChromium, type PageServer, startPageServer } from './browser'
 
 // One connection per browser (`crossTab`, docs/decisions/cross-tab.md): several pages of one
 // browser context share one connection through a leading tab, and another tab leads when it goes.
@@ -20,7 +17,7 @@ window.live = live
 // What client.inspect() says of this tab's part: the role at once, then each change.
 client.inspect((event) => {
   if (event.type === 'tab') live.roles.push(event.role)
-  if (event.type === 'try') live.tries.push(event.transport)
+  if (event.type === 'try') live.tries.push(event.shared ? `shared ${event.transport}` : event.transport)
 })
 for (const channel of query.getAll('c')) {
   const source = client.source(channel, { initialData: [], reduce: (list, n) => [...list, n] })
@@ -52,7 +49,7 @@ interface PageWindow {
   live: PageLive
 }
 
-let http: Server
+let server: PageServer
 let live: LiveServer
 let origin: string
 let browser: Browser
@@ -80,21 +77,9 @@ async function allOpen(page: Page, channels: string[]): Promise<void> {
 
 describeInChromium('one connection per browser (crossTab) in real Chromium', () => {
   beforeAll(async () => {
-    http = createServer((request, response) => {
-      const url = new URL(request.url ?? '/', 'http://localhost')
-      if (url.pathname === '/') {
-        response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
-        response.end(PAGE)
-        return
-      }
-      void serveCoreFile(url.pathname, response)
-    })
-    live = createLiveServer({ path: '/live', heartbeat: 1000 })
-    live.attach(http)
+    server = await startPageServer(PAGE, { path: '/live', heartbeat: 1000 })
+    ;({ live, origin } = server)
     live.on('message', (channel, data) => received.push({ channel, data }))
-    http.listen(0, '127.0.0.1')
-    await once(http, 'listening')
-    origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
     browser = await launchChromium()
   })
 
@@ -106,8 +91,7 @@ describeInChromium('one connection per browser (crossTab) in real Chromium', () 
 
   afterAll(async () => {
     await browser?.close()
-    await live?.close()
-    http?.close()
+    await server?.close()
   })
 
   it('5 tabs following 3 channels share 1 connection: every tab gets every message, one leads, a send from any tab reaches the server once', async () => {
@@ -150,8 +134,9 @@ describeInChromium('one connection per browser (crossTab) in real Chromium', () 
     expect((await state(follower)).roles).toEqual(['follower'])
     // The leader's inspector hears the shared connection's steps too (its relay's WebSocket);
     // a follower's, only its link to the leader.
-    expect((await state(leader)).tries).toContain('websocket')
-    expect((await state(follower)).tries).not.toContain('websocket')
+    expect((await state(leader)).tries).toContain('shared websocket')
+    expect((await state(follower)).tries).not.toContain('shared websocket')
+    expect((await state(follower)).tries).toContain('tab')
     await leader.close()
     await follower.waitForFunction(
       () => (window as unknown as PageWindow).live.roles.at(-1) === 'leader',

@@ -1,10 +1,7 @@
-import { once } from 'node:events'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { createLiveServer, type LiveServer } from '@livedata/server'
+import type { LiveServer } from '@livedata/server'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { describeInChromium, launchChromium, serveCoreFile } from './browser'
+import { describeInChromium, launchChromium, type PageServer, startPageServer } from './browser'
 
 // A latest-value channel (`channels: { ticker: { keep: 'last' } }`) over the iframe transport,
 // which only runs in a browser: the built core in real Chromium against @livedata/server on
@@ -66,38 +63,25 @@ interface PageWindow {
   join(channel: string): void
 }
 
-let http: Server
+let server: PageServer
 let live: LiveServer
 let browser: Browser
 let page: Page
 
 describeInChromium('a latest-value channel over the iframe transport in real Chromium', () => {
   beforeAll(async () => {
-    http = createServer(async (request, response) => {
-      const url = new URL(request.url ?? '/', 'http://localhost')
-      if (url.pathname === '/') {
-        response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
-        response.end(PAGE)
-        return
-      }
-      await serveCoreFile(url.pathname, response)
-    })
-    live = createLiveServer({ path: '/live', channels: { ticker: { keep: 'last' } } })
-    live.attach(http)
-    http.listen(0, '127.0.0.1')
-    await once(http, 'listening')
+    server = await startPageServer(PAGE, { path: '/live', channels: { ticker: { keep: 'last' } } })
+    live = server.live
     browser = await launchChromium()
     page = await browser.newPage()
     page.setDefaultTimeout(10_000)
-    await page.goto(`http://127.0.0.1:${(http.address() as AddressInfo).port}/`)
+    await page.goto(`${server.origin}/`)
     await page.waitForFunction(() => (window as unknown as PageWindow).ready === true)
   })
 
   afterAll(async () => {
     await browser?.close()
-    await live?.close()
-    http?.closeAllConnections()
-    http?.close()
+    await server?.close()
   })
 
   const join = (channel: string) =>

@@ -1,10 +1,8 @@
-import { once } from 'node:events'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { createLiveServer, type LiveServer } from '@livedata/server'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { LiveServer } from '@livedata/server'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest'
-import { describeInChromium, launchChromium, serveCoreFile } from './browser'
+import { describeInChromium, launchChromium, type PageServer, startPageServer } from './browser'
 
 // One connection per client, in real Chromium over HTTP/1.1 (node:http), where a page gets at
 // most six connections to its origin. The page, its script and the app's own API are served by
@@ -70,6 +68,7 @@ interface PageWindow {
   live: PageLive
 }
 
+let server: PageServer
 let http: Server
 let live: LiveServer
 let origin: string
@@ -161,22 +160,20 @@ const figures: Figures[] = []
 
 describeInChromium('one connection per client in real Chromium over HTTP/1.1', () => {
   beforeAll(async () => {
-    http = createServer(async (request, response) => {
-      const url = new URL(request.url ?? '/', 'http://localhost')
-      if (url.pathname === '/') {
-        response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
-        response.end(PAGE)
-        return
-      }
-      if (url.pathname === '/api/ping') {
-        response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
-        response.end('{"pong":true}')
-        return
-      }
-      await serveCoreFile(url.pathname, response)
-    })
-    live = createLiveServer({ path: LIVE_PATH, heartbeat: 1000 })
-    live.attach(http)
+    server = await startPageServer(
+      PAGE,
+      { path: LIVE_PATH, heartbeat: 1000 },
+      {
+        '/api/ping': (response) => {
+          response.writeHead(200, {
+            'Content-Type': 'application/json',
+            'Cache-Control': 'no-store',
+          })
+          response.end('{"pong":true}')
+        },
+      },
+    )
+    ;({ http, live, origin } = server)
     // After attach, so that the requests the live server takes are seen too.
     const emit = http.emit
     http.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
@@ -184,9 +181,6 @@ describeInChromium('one connection per client in real Chromium over HTTP/1.1', (
         observeLiveGets(args[0] as IncomingMessage, args[1] as ServerResponse)
       return Reflect.apply(emit, this, [event, ...args]) as boolean
     } as Server['emit']
-    http.listen(0, '127.0.0.1')
-    await once(http, 'listening')
-    origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
     browser = await launchChromium()
   })
 
@@ -204,9 +198,7 @@ describeInChromium('one connection per client in real Chromium over HTTP/1.1', (
       )
     }
     await browser?.close()
-    await live?.close()
-    http?.closeAllConnections()
-    http?.close()
+    await server?.close()
   })
 
   afterEach(async () => {

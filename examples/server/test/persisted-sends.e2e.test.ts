@@ -1,12 +1,10 @@
-import { once } from 'node:events'
 import { readFile } from 'node:fs/promises'
-import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingMessage, Server } from 'node:http'
 import { fileURLToPath } from 'node:url'
-import { createLiveServer, type LiveServer } from '@livedata/server'
+import type { LiveServer } from '@livedata/server'
 import type { Browser, BrowserContext, Page, Route } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
-import { describeInChromium, launchChromium } from './browser'
+import { describeInChromium, launchChromium, type PageServer, startPageServer } from './browser'
 
 // createLiveClient({ persistSends }) in real Chromium: sends made offline survive a reload and
 // reach a real @livedata/server once each, in order, when the browser is back online.
@@ -80,7 +78,7 @@ async function servePage(route: Route): Promise<void> {
   return route.fallback()
 }
 
-let http: Server
+let server: PageServer
 let live: LiveServer
 let origin: string
 let browser: Browser
@@ -93,32 +91,26 @@ const arrivals: Array<() => void> = []
 
 describeInChromium('persisted sends in real Chromium', () => {
   beforeAll(async () => {
-    http = createServer((_request, response) => {
-      response.writeHead(404).end()
-    })
-    live = createLiveServer({ path: '/live', heartbeat: 1000 })
+    // The pages' routes answer the page and the core's files (offline too); the server takes the rest.
+    server = await startPageServer(PAGE, { path: '/live', heartbeat: 1000 })
+    ;({ live, origin } = server)
     live.on('message', (channel, data) => {
       received.push(channel === 'chat' ? (data as { n: number }).n : [channel, data])
       for (const wake of arrivals.splice(0)) wake()
     })
-    live.attach(http)
     // After attach, so that the requests the live server takes are seen too.
+    const { http } = server
     const emit = http.emit
     http.emit = function (this: Server, event: string | symbol, ...args: unknown[]): boolean {
       if (event === 'request' && (args[0] as IncomingMessage).method === 'POST') posts++
       return Reflect.apply(emit, this, [event, ...args]) as boolean
     } as Server['emit']
-    http.listen(0, '127.0.0.1')
-    await once(http, 'listening')
-    origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
     browser = await launchChromium()
   })
 
   afterAll(async () => {
     await browser?.close()
-    await live?.close()
-    http?.closeAllConnections()
-    http?.close()
+    await server?.close()
   })
 
   afterEach(async () => {

@@ -1,10 +1,8 @@
-import { once } from 'node:events'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
-import { createLiveServer, type LiveServer } from '@livedata/server'
+import type { Socket } from 'node:net'
+import type { LiveServer } from '@livedata/server'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
-import { describeInChromium, launchChromium, serveCoreFile } from './browser'
+import { describeInChromium, launchChromium, type PageServer, startPageServer } from './browser'
 
 // Every transport of @livedata/core in real Chromium, against @livedata/server. The page loads
 // the built core and drives one client per test; the iframe transport can only be tested here.
@@ -33,7 +31,7 @@ window.start = (transport, channel) => {
 window.ready = true
 </script>`
 
-let http: Server
+let server: PageServer
 let live: LiveServer
 const sockets = new Set<Socket>()
 let origin: string
@@ -43,27 +41,15 @@ const sent: Array<{ channel: string; data: unknown; transport: string }> = []
 
 describeInChromium('every transport in real Chromium', () => {
   beforeAll(async () => {
-    http = createServer(async (request, response) => {
-      const url = new URL(request.url ?? '/', 'http://localhost')
-      if (url.pathname === '/') {
-        response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
-        response.end(PAGE)
-        return
-      }
-      await serveCoreFile(url.pathname, response)
-    })
-    live = createLiveServer({ path: '/live', heartbeat: 1000 })
-    live.attach(http)
+    server = await startPageServer(PAGE, { path: '/live', heartbeat: 1000 })
+    ;({ live, origin } = server)
     live.on('message', (channel, data, context) =>
       sent.push({ channel, data, transport: context.transport }),
     )
-    http.on('connection', (socket) => {
+    server.http.on('connection', (socket) => {
       sockets.add(socket)
       socket.on('close', () => sockets.delete(socket))
     })
-    http.listen(0, '127.0.0.1')
-    await once(http, 'listening')
-    origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`
     browser = await launchChromium()
     page = await browser.newPage()
     page.setDefaultTimeout(15_000)
@@ -73,9 +59,7 @@ describeInChromium('every transport in real Chromium', () => {
 
   afterAll(async () => {
     await browser?.close()
-    await live?.close()
-    http?.closeAllConnections()
-    http?.close()
+    await server?.close()
   })
 
   beforeEach(() => {
