@@ -17,7 +17,7 @@ window.live = live
 // What client.inspect() says of this tab's part: the role at once, then each change.
 client.inspect((event) => {
   if (event.type === 'tab') live.roles.push(event.role)
-  if (event.type === 'try') live.tries.push(event.shared ? `shared ${event.transport}` : event.transport)
+  if (event.type === 'try') live.tries.push(event.shared ? 'shared ' + event.transport : event.transport)
 })
 for (const channel of query.getAll('c')) {
   const source = client.source(channel, { initialData: [], reduce: (list, n) => [...list, n] })

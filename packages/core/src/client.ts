@@ -165,7 +165,10 @@ export function createClientFactory(registry: TransportRegistry) {
               const relay = createLiveClient({ ...options, crossTab: false, persistSends: false })
               // The leading tab's inspector hears the shared connection's steps too: the relay's.
               if (__DEV__) {
-                relay.inspect((event) => event.type !== 'tab' && inspector?.hook.emit?.(event))
+                relay.inspect(
+                  (event) =>
+                    event.type !== 'tab' && inspector?.hook.emit?.({ ...event, shared: true }),
+                )
               }
               return relay
             },

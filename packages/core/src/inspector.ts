@@ -21,8 +21,12 @@ import type { LiveStatus, TabRole, TransportName } from './types'
  * - `send`: a send, by its idempotency key: `queued` when called, `sent` when handed to the
  *   socket or the POST (again after a lost answer), then `acked` or `failed`.
  * - `tab`: this tab's part in the connection the tabs share (`crossTab`) changed.
+ *
+ * With `crossTab`, the leading tab also hears the steps of the connection all tabs share (its
+ * relay's, for the same channels): those events carry `shared: true`, beside the tab's own
+ * source's (which rides that connection through the `tab` transport).
  */
-export type InspectEvent =
+export type InspectEvent = (
   | {
       type: 'state'
       channel: string
@@ -60,6 +64,10 @@ export type InspectEvent =
       time: number
     }
   | { type: 'tab'; role: TabRole; time: number }
+) & {
+  /** Reported by the leading tab's relay: a step of the connection the tabs share. */
+  shared?: true
+}
 
 /** The kinds of {@link InspectEvent}. */
 export type InspectEventType = InspectEvent['type']
