@@ -48,6 +48,27 @@ for (const { name, app, path } of APPS) {
       expect(pageErrors).toEqual([])
     })
 
+    it('a page opened with ?inspector=1 shows the panel, and it follows the client the transport picker makes', async () => {
+      const { page, demo, pageErrors } = context()
+      await page.goto(new URL(`${path}?inspector=1`, demo.url).href)
+      await expect.poll(() => page.getByTestId('inspector-toggle').isChecked()).toBe(true)
+      const prices = page.locator('livedata-devtools tbody tr[data-channel="prices"]')
+      await expect
+        .poll(() => prices.locator('td').allTextContents())
+        .toEqual(expect.arrayContaining(['prices', 'open', 'websocket']))
+      // A new transport is a new client: the one panel shows it, and the switch stays on.
+      await page.getByTestId('transport-picker').selectOption('sse')
+      await expect
+        .poll(() => prices.locator('td').allTextContents())
+        .toEqual(expect.arrayContaining(['prices', 'open', 'sse']))
+      expect(await page.locator('livedata-devtools').count()).toBe(1)
+      const query = new URL(page.url()).searchParams
+      expect([query.get('inspector'), query.get('transport')]).toEqual(['1', 'sse'])
+      expect(pageErrors).toEqual([])
+      // The page is the suite's: back to the plain demo for the tests after this one.
+      await page.goto(new URL(path, demo.url).href)
+    })
+
     it('delivers a ping from the page to the server', async () => {
       const { page, serverLog, pageErrors } = context()
       await page.getByTestId('ping').click()
