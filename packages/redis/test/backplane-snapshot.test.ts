@@ -44,6 +44,12 @@ describeWithRedis('live.snapshot with redisBackplane', () => {
     return live
   }
 
+  /** How many XREVRANGE commands the shared redis-server ran so far. */
+  const xrevrangeCalls = async () => {
+    const info = await reader.sendCommand(['INFO', 'commandstats'])
+    return Number(/cmdstat_xrevrange:calls=(\d+)/.exec(String(info))?.[1] ?? 0)
+  }
+
   /** The messages a poll of `channel` from `lastEventId` answers, or its status when not 200. */
   const poll = async (live: ReturnType<typeof node>, channel: string, lastEventId: string) => {
     const response = await live.fetch(
@@ -71,7 +77,12 @@ describeWithRedis('live.snapshot with redisBackplane', () => {
   it('snapshots of 1,000 made-up names on a node with maxChannels 3 load none of them: a real channel is still served', async () => {
     const live = node('s1', { maxChannels: 3 })
     const names = Array.from({ length: 1000 }, (_, at) => `made-up-${at}`)
-    const snapshots = await Promise.all(names.map((name) => live.snapshot(name)))
+    // 50 at a time: past maxSnapshotReads (64) in flight, more are refused (tested below).
+    const snapshots: Array<{ cursor: string }> = []
+    for (let at = 0; at < names.length; at += 50) {
+      const batch = names.slice(at, at + 50)
+      snapshots.push(...(await Promise.all(batch.map((name) => live.snapshot(name)))))
+    }
     expect(snapshots.every((snapshot) => snapshot.cursor === '0-0')).toBe(true)
     // No replica: nothing followed, nothing counted toward maxChannels, no key written.
     expect(live.stats().channels).toBe(0)
@@ -80,6 +91,35 @@ describeWithRedis('live.snapshot with redisBackplane', () => {
     const id = await live.publish('prices', 1)
     expect(await poll(live, 'prices', '0-0')).toEqual([{ id, data: 1 }])
     expect(live.stats().channels).toBe(1)
+  })
+
+  it('1,000 snapshots at once make at most 64 reads of Redis: one per name in flight, the rest refused at once with ERR_BACKPLANE (busy)', async () => {
+    const live = node('s4')
+    const id = await live.publish('prices', 1)
+    const before = await xrevrangeCalls()
+    // 100 snapshots of one name share one read.
+    const same = await Promise.all(Array.from({ length: 100 }, () => live.snapshot('prices')))
+    expect(same).toEqual(Array(100).fill({ cursor: id }))
+    expect((await xrevrangeCalls()) - before).toBe(1)
+    // 1,000 names at once: 64 are read, the others refused without reaching Redis.
+    const names = Array.from({ length: 1000 }, (_, at) => `made-up-${at}`)
+    const settled = await Promise.allSettled(names.map((name) => live.snapshot(name)))
+    const read = settled.filter((result) => result.status === 'fulfilled')
+    const refused = settled.flatMap((result) =>
+      result.status === 'rejected' ? [result.reason] : [],
+    )
+    expect(read).toHaveLength(64)
+    expect(refused).toHaveLength(936)
+    for (const reason of refused) {
+      expect(reason).toMatchObject({
+        code: 'ERR_BACKPLANE',
+        message: expect.stringContaining('busy, with 64 reads in flight'),
+      } satisfies Partial<LiveServerError>)
+    }
+    expect((await xrevrangeCalls()) - before).toBe(1 + 64)
+    // The reads ended: there is room again.
+    expect(await live.snapshot('made-up-999')).toEqual({ cursor: '0-0' })
+    expect(live.stats().channels).toBe(0)
   })
 
   it('a snapshot read from the stream is the one a node following the channel gives, and streaming from its cursor loses nothing and repeats nothing', async () => {

@@ -87,7 +87,9 @@ export interface Backplane {
    * The channel's newest message in the log now (`null` when it has none), read once: nothing is
    * followed nor kept. `live.snapshot(channel)` of a channel the node does not follow uses it, so
    * that snapshots of names nobody uses (a REST route that snapshots any name) load no channel
-   * and never take the room of real ones (`maxChannels`). Rejects with
+   * and never take the room of real ones (`maxChannels`). The server shares one read among
+   * snapshots of a channel at the same time and has at most `maxSnapshotReads` in flight, each
+   * given up after 10 s (the read itself still counts until it settles). Rejects with
    * `LiveServerError('ERR_BACKPLANE')` when the log is unreachable. Optional: without it, a
    * snapshot loads and follows the channel as a subscribe would (it lingers 30 s, and counts
    * toward `maxChannels`).

@@ -10,6 +10,9 @@ export interface ChannelOptions {
    * `replay` backlog) gets the channel's newest message at once, with its id, on every
    * transport, instead of waiting for the next publish; resuming subscribers are unchanged. The
    * newest message is kept even with `history: 0`, and `live.snapshot(channel)` gives its data.
+   * It is the newest message of the channel whatever its event name, not one per event: after
+   * `publish('prices', a, { event: 'tick' })` then `publish('prices', b, { event: 'close' })` a
+   * fresh subscriber gets `b` only. Give each event whose latest value matters its own channel.
    * @example
    * ```ts
    * createLiveServer({ channels: { prices: { keep: 'last' } } })

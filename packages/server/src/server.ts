@@ -6,6 +6,7 @@ import { createFetchRouter } from './fetch-router'
 import { startHeartbeats } from './heartbeats'
 import type { AuthorizeContext, MessageContext, RequestTransport, ServerTransport } from './hub'
 import { createIdGenerator } from './ids'
+import { createNewestReads } from './newest-reads'
 import { closedError, type PublishOptions, publish, publishToBackplane } from './publish'
 import { createRegistry, type MessageListener } from './registry'
 import { createRouter } from './router'
@@ -120,9 +121,12 @@ export interface LiveServer<Id extends string | Promise<string> = string> {
    * takes nothing from `maxChannels`, so a route that snapshots any name a caller makes up
    * cannot lock real channels out (a backplane without `newest` loads the channel as a
    * subscribe would). There an app's own state should carry the id `publish` resolved with
-   * instead (the node may not have read the newest yet). It rejects with `ERR_BACKPLANE` when
-   * the log cannot be read. A bad channel name throws `ERR_INVALID_CHANNEL`, a closed server
-   * `ERR_CLOSED` (with a backplane, as rejections).
+   * instead (the node may not have read the newest yet). Snapshots of one channel at the same
+   * time share one read of the log; past `maxSnapshotReads` (default 64) reads in flight, one
+   * more is rejected at once rather than queued. It rejects with `ERR_BACKPLANE` when the log
+   * cannot be read, does not answer within 10 s, or is that busy. A bad channel name throws
+   * `ERR_INVALID_CHANNEL`, a closed server `ERR_CLOSED` (with a backplane, as rejections; also
+   * a snapshot whose read was still in flight when the server closed).
    * @example
    * ```ts
    * app.get('/api/prices', (req, res) => res.json(live.snapshot('prices'))) // { data, cursor }
@@ -197,7 +201,14 @@ export function createLiveServer(
   const snapshotSource: SnapshotSource | null =
     backplane === null
       ? null
-      : { backplane, held: (name) => channels.has(name), keepLast: settings.keepLast }
+      : {
+          reads:
+            backplane.newest === undefined
+              ? null
+              : createNewestReads(backplane.newest.bind(backplane), settings.maxSnapshotReads),
+          held: (name) => channels.has(name),
+          keepLast: settings.keepLast,
+        }
   backplane?.start({
     history: settings.hub.history,
     report: (error) => hub.report(error, { client: false }),

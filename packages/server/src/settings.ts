@@ -10,6 +10,7 @@ import {
   type ServerTransport,
 } from './hub'
 import { createMemoryIdempotencyStore, type IdempotencyStore } from './idempotency-store'
+import { MAX_NEWEST_READS } from './newest-reads'
 import { createOriginCheck, type OriginCheck, type OriginOption } from './origin'
 import { type ErrorContext, type ErrorHandler, safeReporter } from './report'
 
@@ -145,10 +146,25 @@ export interface LiveServerOptions {
    */
   maxChannels?: number
   /**
+   * With a backplane: most reads of a channel's newest message in flight at once, the ones
+   * `live.snapshot(channel)` makes of channels this node does not follow (`backplane.newest`).
+   * Snapshots of one channel at the same time share one read; a snapshot that would need one
+   * more read is rejected at once with `ERR_BACKPLANE` (the backplane is busy), never queued, so
+   * a route that snapshots whatever name a caller sends cannot pile reads onto the backplane.
+   * Each read also gives up after 10 s (`ERR_BACKPLANE`). Without a backplane it is not used.
+   * Default 64.
+   * @example
+   * ```ts
+   * createLiveServer({ backplane, maxSnapshotReads: 256 }) // a node behind a busy REST API
+   * ```
+   */
+  maxSnapshotReads?: number
+  /**
    * Options per channel, by name or from a function of the name (asked once, when the server
    * first uses a channel). `keep: 'last'` makes a latest-value channel: a client that joins
    * without an id gets its newest message at once, on every transport (a ticker that publishes
-   * every few seconds shows its value to a late joiner now, not at the next publish). A bad
+   * every few seconds shows its value to a late joiner now, not at the next publish). It keeps
+   * the newest message of the channel whatever its event name, not one per event name. A bad
    * record throws `ERR_INVALID_OPTIONS`; a function's bad answer is reported to `onError` and
    * the channel gets the defaults. Default: none.
    * @example
@@ -203,6 +219,8 @@ export interface ServerSettings {
   backplane: Backplane | null
   /** With a backplane, most channels the node follows at once. */
   maxChannels: number
+  /** With a backplane, most reads of a channel's newest message in flight at once. */
+  maxSnapshotReads: number
   /** Whether a channel keeps its latest value for fresh subscribers (`keep: 'last'`). */
   keepLast: (channel: string) => boolean
   /** What the transports read. */
@@ -289,9 +307,14 @@ export function resolveSettings(
   if (maxChannels === 0) {
     throw new LiveServerError(INVALID, 'maxChannels must be at least 1, got 0')
   }
+  const maxSnapshotReads = positive('maxSnapshotReads', options.maxSnapshotReads, MAX_NEWEST_READS)
+  if (maxSnapshotReads === 0) {
+    throw new LiveServerError(INVALID, 'maxSnapshotReads must be at least 1, got 0')
+  }
   const report = safeReporter(options.onError)
   return {
     maxChannels,
+    maxSnapshotReads,
     keepLast: channelPolicy(options.channels, report),
     path,
     transports,

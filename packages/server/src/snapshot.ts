@@ -1,9 +1,9 @@
-import type { Backplane } from './backplane'
 import type { Channel } from './channel'
 import { LiveServerError } from './errors'
 import type { StoredMessage } from './history'
 import { ORIGIN_ID } from './history'
 import { type Hub, isChannelName } from './hub'
+import type { NewestReads } from './newest-reads'
 import { quote } from './quote'
 
 /**
@@ -26,19 +26,25 @@ export interface ChannelSnapshot<T = unknown> {
 
 /** What a server with a backplane gives {@link takeSnapshot}. */
 export interface SnapshotSource {
-  /** The server's backplane. */
-  backplane: Backplane
+  /**
+   * The backplane's one-off reads of a channel's newest message, coalesced and bounded
+   * (`null` when the backplane has no `newest`: the snapshot loads the channel instead).
+   */
+  reads: NewestReads | null
   /** Whether the node holds (follows) the channel now: then it is read as the node has it. */
   held(name: string): boolean
   /** Whether the channel keeps its latest value (`keep: 'last'`). */
   keepLast(name: string): boolean
 }
 
-/**
- * How long a one-off read of a channel's newest message may take, in ms, before the snapshot
- * rejects with `ERR_BACKPLANE` (as a load from the log that never comes does).
- */
-const NEWEST_TIMEOUT = 10_000
+/** `ERR_CLOSED` for a snapshot asked of, or answered after, a closed server. */
+function closed(cause?: unknown): LiveServerError {
+  return new LiveServerError(
+    'ERR_CLOSED',
+    'Cannot take a snapshot: the live server is closed',
+    cause === undefined ? undefined : { cause },
+  )
+}
 
 /** The snapshot of a newest message (or of none), as a channel holding it would give it. */
 function fromNewest<T>(newest: StoredMessage | undefined, keepLast: boolean): ChannelSnapshot<T> {
@@ -54,31 +60,22 @@ function read<T>(channel: Channel): ChannelSnapshot<T> {
 
 /**
  * The newest message of a channel the node does not hold, read once from the log: no replica,
- * nothing followed, nothing counted toward `maxChannels`. Rejects with `ERR_BACKPLANE` when the
- * log cannot be read, or does not answer within {@link NEWEST_TIMEOUT}.
+ * nothing followed, nothing counted toward `maxChannels`. Snapshots of one name at the same time
+ * share a read, and past `maxSnapshotReads` reads in flight one more is refused at once. Rejects
+ * with `ERR_BACKPLANE` when the log cannot be read, does not answer within `NEWEST_TIMEOUT`, or
+ * is busy; with `ERR_CLOSED` when the server closed while the read was in flight.
  */
 async function readNewest<T>(
   source: SnapshotSource,
-  newest: (channel: string) => Promise<StoredMessage | null>,
+  reads: NewestReads,
+  isClosed: () => boolean,
   name: string,
 ): Promise<ChannelSnapshot<T>> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new LiveServerError(
-            'ERR_BACKPLANE',
-            `The backplane did not give the newest message of ${quote(name)} within ${NEWEST_TIMEOUT} ms; try again later`,
-          ),
-        ),
-      NEWEST_TIMEOUT,
-    )
-  })
+  let message: StoredMessage | null
   try {
-    const message = await Promise.race([newest(name), deadline])
-    return fromNewest(message ?? undefined, source.keepLast(name))
+    message = await reads.read(name)
   } catch (cause) {
+    if (isClosed()) throw closed(cause)
     // The backplane's own sentence (ERR_BACKPLANE, or ERR_CLOSED when it closed meanwhile).
     if (cause instanceof LiveServerError) throw cause
     throw new LiveServerError(
@@ -86,9 +83,10 @@ async function readNewest<T>(
       `The newest message of ${quote(name)} could not be read from the backplane; try again later`,
       { cause },
     )
-  } finally {
-    clearTimeout(timer)
   }
+  // An answer that came after close() is not given: the server said it was done.
+  if (isClosed()) throw closed()
+  return fromNewest(message ?? undefined, source.keepLast(name))
 }
 
 /**
@@ -97,7 +95,7 @@ async function readNewest<T>(
  * (`backplane.newest`), creating no replica, so that snapshots of names nobody uses never take
  * the room of real channels (`maxChannels`). A backplane without `newest` loads and follows the
  * channel, as a subscribe would (it lingers, and counts toward `maxChannels`). Rejects with
- * `ERR_BACKPLANE` when the log cannot be read. A bad name is `ERR_INVALID_CHANNEL`, a closed
+ * `ERR_BACKPLANE` when the log cannot be read or `maxSnapshotReads` reads are in flight. A bad name is `ERR_INVALID_CHANNEL`, a closed
  * server `ERR_CLOSED`: thrown on one node, a rejection with a backplane.
  *
  * @example
@@ -112,9 +110,7 @@ export function takeSnapshot<T>(
   source: SnapshotSource | null,
 ): ChannelSnapshot<T> | Promise<ChannelSnapshot<T>> {
   const check = (): void => {
-    if (isClosed()) {
-      throw new LiveServerError('ERR_CLOSED', 'Cannot take a snapshot: the live server is closed')
-    }
+    if (isClosed()) throw closed()
     if (!isChannelName(name)) {
       throw new LiveServerError(
         'ERR_INVALID_CHANNEL',
@@ -128,8 +124,8 @@ export function takeSnapshot<T>(
   }
   try {
     check()
-    const newest = source.backplane.newest?.bind(source.backplane)
-    if (newest !== undefined && !source.held(name)) return readNewest(source, newest, name)
+    const { reads } = source
+    if (reads !== null && !source.held(name)) return readNewest(source, reads, isClosed, name)
     const loading = hub.prepare([{ channel: name, lastEventId: null }])
     if (loading === null) return Promise.resolve(read(hub.peek(name)))
     return loading.then((channels) => read(channels.get(name) ?? hub.peek(name)))

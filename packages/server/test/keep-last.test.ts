@@ -147,6 +147,33 @@ describe('a latest-value channel gives a fresh subscriber its newest message at 
     expect(plain.messages).toEqual([])
   })
 
+  it('keeps the newest message of any event name, not one per event: after a then b, a fresh subscriber and a snapshot get b only', async () => {
+    const s = await server({ channels: { prices: { keep: 'last' } } })
+    s.live.publish('prices', { n: 1 }, { event: 'a' })
+    const b = s.live.publish('prices', { n: 2 }, { event: 'b' })
+    const body = (await (await fetch(`${s.url}/prices?transport=polling`)).json()) as PollAnswer
+    expect(body.messages).toEqual([{ id: b, event: 'b', data: { n: 2 } }])
+    expect(s.live.snapshot('prices')).toEqual({ data: { n: 2 }, cursor: b })
+    // The same with a backplane, on a node that reads the log's newest without following it.
+    const log = createSharedLog()
+    const channels = { prices: { keep: 'last' as const } }
+    const writer = createLiveServer({
+      onError: () => {},
+      channels,
+      backplane: log.node().backplane,
+    })
+    const reader = createLiveServer({
+      onError: () => {},
+      channels,
+      backplane: log.node().backplane,
+    })
+    defer(() => Promise.all([writer.close(), reader.close()]).then(() => {}))
+    await writer.publish('prices', { n: 1 }, { event: 'a' })
+    const shared = await writer.publish('prices', { n: 2 }, { event: 'b' })
+    expect(await reader.snapshot('prices')).toEqual({ data: { n: 2 }, cursor: shared })
+    expect(reader.stats().channels).toBe(0)
+  })
+
   it('with a backplane, a node serves the newest message of the shared log', async () => {
     const log = createSharedLog()
     // The helper's options are one node's; the backplane rides along to createLiveServer.

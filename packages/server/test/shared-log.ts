@@ -28,6 +28,8 @@ export function createSharedLog() {
     let held = false
     /** Channels whose first load is held back, and the loads waiting. */
     const heldLoads = new Map<string, (() => void)[]>()
+    /** Reads of newest messages held back (a slow store), while held; `null` when not. */
+    let heldNewest: (() => void)[] | null = null
     /** Waiting for a channel's next load to be given. */
     const loadWaiters = new Map<string, (() => void)[]>()
     const load = (channel: string, listener: FollowListener): void => {
@@ -63,6 +65,8 @@ export function createSharedLog() {
       },
       async newest(channel) {
         newestReads++
+        const waiting = heldNewest
+        if (waiting !== null) await new Promise<void>((resolve) => waiting.push(resolve))
         if (down) throw new LiveServerError('ERR_BACKPLANE', 'The log is down')
         return streams.get(channel)?.at(-1) ?? null
       },
@@ -108,6 +112,16 @@ export function createSharedLog() {
         for (const [listener, follow] of follows) {
           if (follow.channel === channel) load(channel, listener)
         }
+      },
+      /** Holds this node's reads of newest messages (`newest`) back until {@link releaseNewest}. */
+      holdNewest() {
+        heldNewest ??= []
+      },
+      /** Answers the reads of newest messages held back, from the log as it is now. */
+      releaseNewest() {
+        const waiting = heldNewest ?? []
+        heldNewest = null
+        for (const answer of waiting) answer()
       },
       /** Holds back the loads of new follows of `channel` until {@link releaseLoads}. */
       holdLoads(channel: string) {

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { describe, expect, expectTypeOf, it } from 'vitest'
+import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest'
 import type { Backplane } from '../src/backplane'
 import {
   type ChannelSnapshot,
@@ -29,6 +29,20 @@ async function node(backplane: Backplane, options: LiveServerOptions = {}) {
   })
   return { live, url }
 }
+
+/** A server node (not attached) whose channels are replicas of `backplane`, closed after the test. */
+function unattached(backplane: Backplane, options: LiveServerOptions = {}) {
+  const live = createLiveServer({ onError: () => {}, ...options, backplane })
+  defer(() => live.close())
+  return live
+}
+
+/** Timers that keep the process alive now (unref'd ones are not listed). */
+const refTimers = (): number =>
+  process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length
+
+/** A message as a server hands it to its backplane. */
+const prepared = (channel: string, json: string) => ({ channel, event: undefined, json })
 
 /** The messages a poll from `lastEventId` answers at once. */
 async function pollFrom(url: string, channel: string, lastEventId: string) {
@@ -100,7 +114,12 @@ describe('live.snapshot', () => {
     const backplane = log.node()
     const reader = await node(backplane.backplane, { maxChannels: 3 })
     const names = Array.from({ length: 1000 }, (_, at) => `made-up-${at}`)
-    const snapshots = await Promise.all(names.map((name) => reader.live.snapshot(name)))
+    // 50 at a time: past maxSnapshotReads (64) in flight, more are refused (tested below).
+    const snapshots: ChannelSnapshot[] = []
+    for (let at = 0; at < names.length; at += 50) {
+      const batch = names.slice(at, at + 50)
+      snapshots.push(...(await Promise.all(batch.map((name) => reader.live.snapshot(name)))))
+    }
     expect(snapshots.every((snapshot) => snapshot.cursor === '0-0')).toBe(true)
     // Read once from the log: no replica, nothing followed, nothing counted.
     expect(log.newestReads).toBe(1000)
@@ -201,5 +220,133 @@ describe('live.snapshot', () => {
     expectTypeOf(pending).toEqualTypeOf<Promise<ChannelSnapshot<unknown>>>()
     // Closing the server ends the load this started: its rejection is awaited here, not left.
     await Promise.all([one.close(), many.close(), pending.catch(() => {})])
+  })
+})
+
+describe('live.snapshot with a backplane: the reads of the log are bounded', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('snapshots of one channel at the same time share one read of the log, and the next one reads again', async () => {
+    const log = createSharedLog()
+    const writer = log.node()
+    const first = await writer.backplane.publish(prepared('prices', '1'))
+    const reading = log.node()
+    const live = unattached(reading.backplane, { channels: { prices: { keep: 'last' } } })
+    reading.holdNewest()
+    const snapshots = Array.from({ length: 100 }, () => live.snapshot('prices'))
+    expect(log.newestReads).toBe(1)
+    reading.releaseNewest()
+    expect(await Promise.all(snapshots)).toEqual(Array(100).fill({ data: 1, cursor: first }))
+    // Nothing is cached: once answered, the next snapshot reads the log as it is now.
+    const second = await writer.backplane.publish(prepared('prices', '2'))
+    expect(await live.snapshot('prices')).toEqual({ data: 2, cursor: second })
+    expect(log.newestReads).toBe(2)
+  })
+
+  it('past 64 reads in flight, a snapshot that needs one more rejects at once with ERR_BACKPLANE (busy), without reading the log', async () => {
+    const log = createSharedLog()
+    const reading = log.node()
+    const live = unattached(reading.backplane)
+    reading.holdNewest()
+    const names = Array.from({ length: 64 }, (_, at) => `name-${at}`)
+    const pending = names.map((name) => live.snapshot(name))
+    await expect(live.snapshot('one-more')).rejects.toMatchObject({
+      code: 'ERR_BACKPLANE',
+      message: expect.stringContaining('busy, with 64 reads in flight'),
+    } satisfies Partial<LiveServerError>)
+    expect(log.newestReads).toBe(64)
+    // A snapshot of a name being read joins that read: no more reads, no refusal.
+    const joined = live.snapshot('name-0')
+    expect(log.newestReads).toBe(64)
+    reading.releaseNewest()
+    expect(await Promise.all([...pending, joined])).toEqual(Array(65).fill({ cursor: '0-0' }))
+    // Once the reads ended there is room again; nothing was loaded meanwhile.
+    expect(await live.snapshot('one-more')).toEqual({ cursor: '0-0' })
+    expect(live.stats().channels).toBe(0)
+  })
+
+  it('maxSnapshotReads sets the bound; 0 or a negative number is ERR_INVALID_OPTIONS', async () => {
+    const reading = createSharedLog().node()
+    const live = unattached(reading.backplane, { maxSnapshotReads: 2 })
+    reading.holdNewest()
+    const pending = [live.snapshot('a'), live.snapshot('b')]
+    await expect(live.snapshot('c')).rejects.toMatchObject({
+      code: 'ERR_BACKPLANE',
+      message: expect.stringContaining('maxSnapshotReads is 2'),
+    } satisfies Partial<LiveServerError>)
+    reading.releaseNewest()
+    await Promise.all(pending)
+    for (const maxSnapshotReads of [0, -1]) {
+      expect(() => createLiveServer({ backplane: reading.backplane, maxSnapshotReads })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_OPTIONS' }),
+      )
+    }
+  })
+
+  it('a snapshot whose read answers after the server closed rejects with ERR_CLOSED', async () => {
+    const log = createSharedLog()
+    await log.node().backplane.publish(prepared('prices', '1'))
+    const reading = log.node()
+    const live = unattached(reading.backplane, { channels: { prices: { keep: 'last' } } })
+    reading.holdNewest()
+    const pending = live.snapshot('prices')
+    await live.close()
+    reading.releaseNewest()
+    await expect(pending).rejects.toMatchObject({
+      code: 'ERR_CLOSED',
+    } satisfies Partial<LiveServerError>)
+  })
+
+  it('a read in flight holds no timer that keeps the process alive', async () => {
+    const reading = createSharedLog().node()
+    const live = unattached(reading.backplane)
+    reading.holdNewest()
+    const before = refTimers()
+    const pending = live.snapshot('prices')
+    expect(refTimers()).toBe(before)
+    reading.releaseNewest()
+    expect(await pending).toEqual({ cursor: '0-0' })
+  })
+
+  // Timing logic only (the read's 10 s deadline), so fake timers.
+  it('a read the log never answers rejects with ERR_BACKPLANE after 10 s, and still counts toward the bound until the log answers it', async () => {
+    vi.useFakeTimers()
+    const reading = createSharedLog().node()
+    const live = createLiveServer({
+      onError: () => {},
+      backplane: reading.backplane,
+      maxSnapshotReads: 1,
+    })
+    const timers = vi.getTimerCount()
+    reading.holdNewest()
+    let settled = false
+    const hung = live.snapshot('hung').finally(() => {
+      settled = true
+    })
+    const refused = expect(hung).rejects.toMatchObject({
+      code: 'ERR_BACKPLANE',
+      message: expect.stringContaining('"hung" within 10000 ms'),
+    } satisfies Partial<LiveServerError>)
+    expect(vi.getTimerCount()).toBe(timers + 1)
+    await vi.advanceTimersByTimeAsync(9_999)
+    expect(settled).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    await refused
+    expect(vi.getTimerCount()).toBe(timers)
+    // The log still holds that read: the bound (1) counts it until it is answered.
+    await expect(live.snapshot('other')).rejects.toMatchObject({
+      code: 'ERR_BACKPLANE',
+      message: expect.stringContaining('busy'),
+    } satisfies Partial<LiveServerError>)
+    reading.releaseNewest()
+    await vi.advanceTimersByTimeAsync(0)
+    // A read that is answered clears its timer at once.
+    const answered = live.snapshot('other')
+    expect(vi.getTimerCount()).toBe(timers + 1)
+    expect(await answered).toEqual({ cursor: '0-0' })
+    expect(vi.getTimerCount()).toBe(timers)
+    await live.close()
   })
 })
