@@ -13,6 +13,11 @@ export interface LoadStep {
   due(): boolean
   /** A gap: stops the stream and loads again (after a backoff when the last load's cursor was already out of history). */
   reload(): void
+  /**
+   * The stream, open, dropped: the server took the loaded cursor, so a gap from now on is a loss
+   * on its side (a node restarted, a failover), not a cursor already out of history.
+   */
+  dropped(): void
 }
 
 /**
@@ -40,8 +45,8 @@ export function createLoadStep<T>(
   let controller: AbortController | null = null
   let timer: unknown = null
   let attempt = 0
-  // The cursor of the last load: a gap while the source still stands there means that cursor
-  // was already out of the server's history.
+  // The cursor of the last load, until the stream that opened from it drops: a gap while the
+  // source still stands there means that cursor was already out of the server's history.
   let loadedAt: string | null = null
   const { state, update } = target
 
@@ -113,6 +118,9 @@ export function createLoadStep<T>(
       // A cursor already out of history loads again after a backoff that grows (a load slower
       // than history lasts would loop); a gap after messages went well loads again at once.
       stale ? fail(new Error('its cursor was out of history')) : begin()
+    },
+    dropped() {
+      loadedAt = null
     },
   }
 }

@@ -265,6 +265,9 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
       },
       onState(next) {
         for (const tap of taps) tap.onState(next)
+        if (store.state.status === 'open' && next.status !== undefined && next.status !== 'open') {
+          loader?.dropped()
+        }
         store.update(next)
         // Open, or closed (by a final refusal, say): what waited goes out now (see `waiting`).
         void sends.flush()

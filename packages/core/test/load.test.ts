@@ -351,6 +351,75 @@ describe('load: the current state, then the stream', () => {
     expect(calls).toBe(2)
   })
 
+  it('a load whose cursor is already out of history is ERR_LOAD, tried with backoff up to maxAttempts', async () => {
+    const s = await server({ history: 2 })
+    const first = s.live.publish('old', 1)
+    for (const n of [2, 3, 4, 5]) s.live.publish('old', n)
+    let loads = 0
+    const source = client({
+      url: s.url,
+      reconnect: { minDelay: 10, maxDelay: 50, maxAttempts: 2 },
+    }).source<number>('old', {
+      // A cache that answers a state from long ago: the stream can never go on from it.
+      load: async () => {
+        loads++
+        return { data: 1, cursor: first }
+      },
+    })
+    const seen: Array<LiveSnapshot<number | undefined>> = []
+    source.subscribe(() => seen.push(source.getSnapshot()))
+    const closed = await waitForSnapshot(source, (x) => x.status === 'closed')
+    expect(closed.error).toMatchObject({
+      code: 'ERR_LOAD',
+      message: 'Loading "old" failed: its cursor was out of history',
+    })
+    expect(loads).toBe(3)
+    expect(seen.filter((x) => x.status === 'reconnecting').map((x) => x.attempt)).toEqual([1, 2])
+  })
+
+  it('a quiet channel whose node goes loads again from the next one, never counted as a stale cursor', async () => {
+    // Four nodes that share nothing (no backplane), each with one message on `quiet`, in order:
+    // a cursor of one is older than anything the next holds, so resuming there is a gap. The
+    // cursor the source loaded had been streamed from, so the gap is the node's loss, not a
+    // cursor already out of history: each move loads afresh, however many there are.
+    const nodes: Array<Awaited<ReturnType<typeof server>>> = []
+    for (let i = 0; i < 4; i++) {
+      const node = await server({ channels: { quiet: { keep: 'last' } } })
+      const after = Date.now()
+      await until(() => Date.now() > after)
+      node.live.publish('quiet', i)
+      nodes.push(node)
+    }
+    let on = 0
+    const loads: number[] = []
+    const source = client({
+      url: nodes.map((node) => node.url),
+      transports: ['websocket'],
+      reconnect: { minDelay: 10, maxDelay: 50, maxAttempts: 2 },
+    }).source<number>('quiet', {
+      load: async () => {
+        loads.push(on)
+        return nodes[on]?.live.snapshot('quiet') as LoadedState<number>
+      },
+      reduce: (_previous, next) => next,
+    })
+    const statuses: string[] = []
+    source.subscribe(() => statuses.push(source.getSnapshot().status))
+    await waitForSnapshot(source, (x) => x.status === 'open')
+    for (on = 1; on < nodes.length; on++) {
+      await nodes[on - 1]?.close()
+      const cursor = nodes[on]?.live.snapshot('quiet').cursor
+      const moved = await waitForSnapshot(
+        source,
+        (x) => x.status === 'closed' || (x.status === 'open' && x.lastEventId === cursor),
+      )
+      expect(moved, `the move to node ${on}, loads ${loads}`).toMatchObject({ status: 'open' })
+    }
+    expect(loads).toEqual([0, 1, 2, 3])
+    expect(source.getSnapshot()).toMatchObject({ data: 3, error: null, attempt: 0, gap: false })
+    expect(statuses).not.toContain('closed')
+  })
+
   it('client.reconnect() during a load aborts it and loads again', async () => {
     const s = await server()
     const signals: AbortSignal[] = []
