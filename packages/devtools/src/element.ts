@@ -1,9 +1,11 @@
 import type { InspectEventType, InspectListener } from '@livedata/core'
+import { clip } from './clip'
 import { describeEvent } from './describe-event'
 import { EVENT_TYPES } from './filter'
 import { formatTime } from './format-time'
 import { createDevtoolsModel, type DevtoolsModel } from './model'
 import { createReport } from './report'
+import { serializeError } from './serialize-error'
 import { STYLES } from './styles'
 
 /** What the panel needs of a client: `inspect()` (every `LiveClient` has it). */
@@ -13,15 +15,20 @@ export interface InspectableClient {
 
 /** The `<livedata-devtools>` element: set its `client` and add it to the page. */
 export interface LiveDataDevtoolsElement extends HTMLElement {
-  /** The client inspected; `null` shows nothing. Setting another one starts over. */
+  /**
+   * The client inspected; `null` stops inspecting and clears the panel. Setting another one
+   * starts over. Anything else (no `inspect` function) throws a `TypeError` and the panel keeps
+   * the client it had.
+   */
   client: InspectableClient | null
   /** The model the panel renders (the sources' states, the timeline, its filter). */
   readonly model: DevtoolsModel
-  /** Whether the panel is folded down to a badge (the `collapsed` attribute). */
+  /** Whether the panel is folded down to a badge (the `collapsed` attribute, observed). */
   collapsed: boolean
   /**
    * Copies the bug report (`createReport`: states, events, user agent) to the clipboard as JSON;
-   * if the clipboard is refused, shows it in a selected text area to copy by hand.
+   * if the clipboard is refused, shows it in a selected text area to copy by hand. It never
+   * rejects: what went wrong is said in the panel.
    *
    * @example
    * ```ts
@@ -41,6 +48,27 @@ declare global {
 }
 
 const SOURCE_COLUMNS = ['channel', 'status', 'transport', 'attempt', 'cursor', 'error', 'sends']
+
+/**
+ * The panel's static parts (no text from a client in it: what a client says is set as text, in
+ * `el`). Folded, the badge is named by what it says (`LiveData · 1/2 open`). The message is a
+ * polite status (the production build, a refused clipboard); the timeline, up to 1,000 rows
+ * growing many times a second, is a list read on demand, never announced.
+ */
+const MARKUP =
+  '<div class=panel part=panel role=region aria-label="LiveData inspector"><header>' +
+  '<strong>LiveData inspector</strong><span class=tab></span><button>Copy as JSON' +
+  '</button><button>Clear</button><button ' +
+  'aria-label="Fold the inspector down to a badge">–</button></header>' +
+  '<div class=message role=status></div><table class=sources aria-label=Sources><thead><tr>' +
+  SOURCE_COLUMNS.map((column) => `<th>${column}</th>`).join('') +
+  '</tr></thead><tbody></tbody></table><div class=filters>' +
+  EVENT_TYPES.map(
+    (type) => `<label><input type=checkbox checked data-type=${type}>${type}</label>`,
+  ).join('') +
+  '<label>channel <input type=search></label><span class=count></span></div>' +
+  '<ol class=timeline role=list aria-label=Timeline tabindex=0></ol></div>' +
+  '<button class=badge>LiveData</button>'
 
 /**
  * Registers the `<livedata-devtools>` custom element (once; later calls return the same class)
@@ -64,18 +92,20 @@ export function defineDevtools(tag: string = DEVTOOLS_TAG): new () => LiveDataDe
 
 function createElementClass(): new () => LiveDataDevtoolsElement {
   return class LiveDataDevtools extends HTMLElement implements LiveDataDevtoolsElement {
+    static observedAttributes = ['collapsed']
     #client: InspectableClient | null = null
     #model = createDevtoolsModel()
     #stop: (() => void) | null = null
     #frame = 0
     #rebuild = true
     #renderedSeq = 0
+    // Taken out of the page in this task: still subscribed, in case it is put back (a move).
+    #leaving = false
     readonly #root: ShadowRoot
     readonly #message: HTMLElement
     readonly #tab: HTMLElement
     readonly #sources: HTMLTableSectionElement
     readonly #search: HTMLInputElement
-    readonly #types = new Set<InspectEventType>(EVENT_TYPES)
     readonly #count: HTMLElement
     readonly #list: HTMLOListElement
     readonly #badge: HTMLButtonElement
@@ -83,67 +113,29 @@ function createElementClass(): new () => LiveDataDevtoolsElement {
 
     constructor() {
       super()
-      this.#root = this.attachShadow({ mode: 'open' })
-      const style = document.createElement('style')
-      style.textContent = STYLES
-      const panel = el('div', 'panel')
-      panel.setAttribute('part', 'panel')
-      panel.setAttribute('role', 'region')
-      panel.setAttribute('aria-label', 'LiveData inspector')
-      const header = el('header')
-      this.#tab = el('span', 'tab')
-      this.#copy = button('Copy as JSON', () => void this.copy())
-      header.append(
-        el('strong', '', 'LiveData inspector'),
-        this.#tab,
-        this.#copy,
-        button('Clear', () => this.#clear()),
-        button(
-          '–',
-          () => {
-            this.collapsed = true
-          },
-          'Fold the inspector down to a badge',
-        ),
-      )
-      this.#message = el('div', 'message')
-      const table = el('table', 'sources')
-      const head = el('thead')
-      const headRow = el('tr')
-      for (const column of SOURCE_COLUMNS) headRow.append(el('th', '', column))
-      head.append(headRow)
-      this.#sources = el('tbody')
-      table.append(head, this.#sources)
-      const filters = el('div', 'filters')
-      for (const type of EVENT_TYPES) {
-        const box = el('input')
-        box.type = 'checkbox'
-        box.checked = true
-        box.dataset.type = type
-        box.addEventListener('change', () => {
-          if (box.checked) this.#types.add(type)
-          else this.#types.delete(type)
-          this.#applyFilter()
-        })
-        const label = el('label')
-        label.append(box, type)
-        filters.append(label)
+      const root = this.attachShadow({ mode: 'open' })
+      this.#root = root
+      root.innerHTML = `<style>${STYLES}</style>${MARKUP}`
+      const find = <E extends Element>(selector: string) => root.querySelector(selector) as E
+      this.#message = find('.message')
+      this.#tab = find('.tab')
+      this.#sources = find('tbody')
+      this.#search = find('[type=search]')
+      this.#count = find('.count')
+      this.#list = find('ol')
+      this.#badge = find('.badge')
+      const [copy, clear, fold] = root.querySelectorAll('button')
+      this.#copy = copy!
+      copy!.onclick = () => void this.copy()
+      clear!.onclick = () => this.#clear()
+      fold!.onclick = () => {
+        this.collapsed = true
       }
-      this.#search = el('input')
-      this.#search.type = 'search'
-      this.#search.placeholder = 'channel'
-      this.#search.setAttribute('aria-label', 'Show only the channels containing')
-      this.#search.addEventListener('input', () => this.#applyFilter())
-      this.#count = el('span', 'count')
-      filters.append(this.#search, this.#count)
-      this.#list = el('ol', 'timeline')
-      panel.append(header, this.#message, table, filters, this.#list)
-      this.#badge = button('LiveData', () => {
+      this.#badge.onclick = () => {
         this.collapsed = false
-      })
-      this.#badge.className = 'badge'
-      this.#badge.setAttribute('aria-label', 'Open the LiveData inspector')
-      this.#root.append(style, panel, this.#badge)
+      }
+      // A box ticked or unticked, a letter typed in the channel's field.
+      find<HTMLElement>('.filters').oninput = () => this.#applyFilter()
     }
 
     get client(): InspectableClient | null {
@@ -151,14 +143,14 @@ function createElementClass(): new () => LiveDataDevtoolsElement {
     }
 
     set client(client: InspectableClient | null) {
-      if (client === this.#client) return
+      if (client != null && typeof (client as Partial<InspectableClient>).inspect !== 'function') {
+        throw new TypeError('client: one with inspect(), or null')
+      }
+      if ((client ?? null) === this.#client) return
       this.#unsubscribe()
-      this.#client = client
-      this.#model = createDevtoolsModel()
-      this.#model.setFilter(this.#filter())
-      this.#rebuild = true
+      this.#client = client ?? null
+      this.#reset()
       this.#subscribe()
-      this.#schedule()
     }
 
     get model(): DevtoolsModel {
@@ -171,30 +163,44 @@ function createElementClass(): new () => LiveDataDevtoolsElement {
 
     set collapsed(value: boolean) {
       this.toggleAttribute('collapsed', value)
-      if (!value) this.#schedule()
+    }
+
+    attributeChangedCallback(): void {
+      this.#schedule()
     }
 
     connectedCallback(): void {
+      // Put back in the same task it was taken out in (a framework moving it): nothing missed.
+      this.#leaving = false
       this.#subscribe()
       this.#schedule()
     }
 
     disconnectedCallback(): void {
-      this.#unsubscribe()
-      if (this.#frame) cancelAnimationFrame(this.#frame)
-      this.#frame = 0
+      this.#leaving = true
+      queueMicrotask(() => {
+        if (!this.#leaving) return
+        this.#leaving = false
+        this.#unsubscribe()
+      })
     }
 
     async copy(): Promise<void> {
-      const json = JSON.stringify(createReport(this.#model, navigator.userAgent), null, 2)
+      let json = ''
       try {
+        json = JSON.stringify(createReport(this.#model, navigator.userAgent), null, 2)
         await navigator.clipboard.writeText(json)
         this.#copy.textContent = 'Copied'
-      } catch {
+      } catch (error) {
+        // No clipboard: the report, selected to copy by hand (none: an event that is no JSON).
         const area = el('textarea')
         area.value = json
         area.readOnly = true
-        this.#message.replaceChildren('Copy this report (the clipboard was refused):', area)
+        area.setAttribute('aria-label', 'Report')
+        this.#message.replaceChildren(
+          `${json ? 'Clipboard refused' : 'No report'} (${describeError(error)})`,
+          area,
+        )
         area.select()
         this.#copy.textContent = 'Selected'
       }
@@ -203,9 +209,24 @@ function createElementClass(): new () => LiveDataDevtoolsElement {
       }, 1500)
     }
 
+    /** A fresh model (the same filter), the panel cleared: what a new subscription starts from. */
+    #reset(): void {
+      this.#model = createDevtoolsModel()
+      this.#model.setFilter(this.#filter())
+      this.#rebuild = true
+      this.#renderedSeq = 0
+      this.#say('')
+      this.#schedule()
+    }
+
+    #say(text: string): void {
+      this.#message.textContent = text
+    }
+
     #subscribe(): void {
       if (!this.isConnected || !this.#client || this.#stop) return
-      this.#message.textContent = ''
+      // Heard again from the start (the current states first): from a clean slate, not twice.
+      this.#reset()
       const model = this.#model
       try {
         this.#stop = this.#client.inspect((event) => {
@@ -213,10 +234,8 @@ function createElementClass(): new () => LiveDataDevtoolsElement {
           this.#schedule()
         })
       } catch (error) {
-        const { code, message } = error as { code?: string; message?: string }
-        this.#message.textContent = `Cannot inspect this client: ${code ? `${code}: ` : ''}${
-          message ?? String(error)
-        }\nThe production build of @livedata/core leaves inspect() out: use its default (development) build to see the inspector.`
+        // The production build of @livedata/core: `ERR_UNSUPPORTED: … not in production builds`.
+        this.#say(`Cannot inspect this client: ${describeError(error)}`)
       }
     }
 
@@ -226,7 +245,11 @@ function createElementClass(): new () => LiveDataDevtoolsElement {
     }
 
     #filter() {
-      return { types: new Set(this.#types), channel: this.#search.value }
+      const boxes = this.#root.querySelectorAll<HTMLInputElement>('[data-type]:checked')
+      return {
+        types: new Set([...boxes].map((box) => box.dataset.type as InspectEventType)),
+        channel: this.#search.value,
+      }
     }
 
     #applyFilter(): void {
@@ -260,18 +283,16 @@ function createElementClass(): new () => LiveDataDevtoolsElement {
       this.#sources.replaceChildren(
         ...sources.map((source) => {
           const row = el('tr')
-          row.dataset.channel = source.channel
-          const status = el('td', `status-${source.status}`, source.status)
+          row.dataset.channel = clip(source.channel)
+          const { transport, attempt, lastEventId, errorCode, pendingSends } = source
           row.append(
-            el('td', '', source.channel),
-            status,
-            el('td', '', source.transport ?? '–'),
-            el('td', '', String(source.attempt)),
-            el('td', '', source.lastEventId ?? '–'),
-            el('td', '', source.errorCode ?? ''),
-            el('td', '', String(source.pendingSends)),
+            el('td', '', source.channel, source.shared),
+            el('td', `status-${source.status}`, source.status),
+            ...[transport ?? '–', attempt, lastEventId ?? '–', errorCode ?? '', pendingSends].map(
+              (text) => el('td', '', String(text)),
+            ),
           )
-          if (source.errorMessage) row.title = source.errorMessage
+          if (source.errorMessage) row.title = clip(source.errorMessage)
           return row
         }),
       )
@@ -292,12 +313,12 @@ function createElementClass(): new () => LiveDataDevtoolsElement {
       } else {
         fresh = fresh.filter((entry) => entry.seq > this.#renderedSeq)
         // Rows of events the timeline let go go too: the list stays as bounded as the model.
-        const first = entries[0]?.seq ?? Number.POSITIVE_INFINITY
-        while (
-          list.firstElementChild &&
-          Number((list.firstElementChild as HTMLElement).dataset.seq) < first
-        ) {
-          list.firstElementChild.remove()
+        // (All of them when it kept none: no number is at least `undefined`.)
+        const first = entries[0]?.seq as number
+        let row = list.firstElementChild as HTMLElement | null
+        while (row && !(Number(row.dataset.seq) >= first)) {
+          row.remove()
+          row = list.firstElementChild as HTMLElement | null
         }
       }
       this.#renderedSeq = entries[entries.length - 1]?.seq ?? this.#renderedSeq
@@ -306,11 +327,10 @@ function createElementClass(): new () => LiveDataDevtoolsElement {
         const row = el('li')
         row.dataset.seq = String(seq)
         row.dataset.type = event.type
-        const time = el('time', '', formatTime(event.time))
         row.append(
-          time,
+          el('time', '', formatTime(event.time)),
           ' ',
-          el('span', 'channel', event.type === 'tab' ? '(tab)' : event.channel),
+          el('span', 'channel', event.type === 'tab' ? '(tab)' : event.channel, event.shared),
           ' ',
           el('span', 'type', event.type),
           ' ',
@@ -325,21 +345,25 @@ function createElementClass(): new () => LiveDataDevtoolsElement {
   }
 }
 
+/**
+ * A new element, with its text (as text, never HTML, cut at 200 characters) and, for what the
+ * connection the tabs share reported, a `shared` tag after it.
+ */
 function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   className = '',
   text?: string,
+  shared?: boolean,
 ): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag)
   if (className) node.className = className
-  if (text !== undefined) node.textContent = text
+  if (text !== undefined) node.textContent = clip(text)
+  if (shared) node.append(' ', el('span', 'tag', 'shared'))
   return node
 }
 
-function button(text: string, onClick: () => void, label?: string): HTMLButtonElement {
-  const node = el('button', '', text)
-  node.type = 'button'
-  if (label) node.setAttribute('aria-label', label)
-  node.addEventListener('click', onClick)
-  return node
+/** What was thrown, in a line: `code: message`, whatever it is (it never throws). */
+function describeError(error: unknown): string {
+  const out = serializeError(error)
+  return clip(typeof out === 'string' ? out : `${out.code ? `${out.code}: ` : ''}${out.message}`)
 }

@@ -8,8 +8,6 @@
  */
 export function formatTime(time: number): string {
   const date = new Date(time)
-  const two = (n: number) => String(n).padStart(2, '0')
-  return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}.${String(
-    date.getMilliseconds(),
-  ).padStart(3, '0')}`
+  // `toTimeString()` starts with `HH:MM:SS` in the local zone.
+  return `${date.toTimeString().slice(0, 8)}.${String(date.getMilliseconds()).padStart(3, '0')}`
 }

@@ -33,7 +33,7 @@ export interface Timeline {
  */
 export function createTimeline(limit = 1000): Timeline {
   if (!Number.isInteger(limit) || limit < 1) {
-    throw new RangeError(`createTimeline(limit): a whole number of events from 1, got ${limit}`)
+    throw new RangeError(`limit: a whole number from 1, not ${limit}`)
   }
   let entries: TimelineEntry[] = []
   let dropped = 0

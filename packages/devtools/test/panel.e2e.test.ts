@@ -8,6 +8,7 @@ import { describeInChromium, launchChromium } from '@livedata/test-chromium'
 import { build } from 'esbuild'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import type { InspectableClient, LiveDataDevtoolsElement } from '../src/index'
 
 // The panel in real Chromium, over a real @livedata/server on loopback: everything is read from
 // the panel's DOM (its shadow root), never from the client. The page script is bundled at test
@@ -32,9 +33,44 @@ window.prices.subscribe(() => {})
 window.ready = true
 `
 
-async function bundle(production: boolean): Promise<string> {
+// A page to drive the element from the tests: its clients, what they were asked to inspect (how
+// many times, how many still listened), the rejections nobody handled.
+const LAB = `
+import { createLiveClient } from '@livedata/core'
+import { defineDevtools } from '../dist/index.js'
+defineDevtools()
+const lab = { calls: 0, listening: 0, rejections: [] }
+addEventListener('unhandledrejection', (event) => lab.rejections.push(String(event.reason)))
+lab.client = (options) =>
+  createLiveClient(Object.assign({ url: '/live', transports: ['sse'], reconnect: { minDelay: 10, maxDelay: 100 } }, options))
+// What the panel is given: the client's inspect(), counted.
+lab.counted = (client) => ({
+  inspect(listener) {
+    lab.calls++
+    lab.listening++
+    const stop = client.inspect(listener)
+    return () => {
+      lab.listening--
+      stop()
+    }
+  },
+})
+lab.show = (client) => {
+  const panel = document.createElement('livedata-devtools')
+  panel.client = client
+  document.body.append(panel)
+  window.panel = panel
+  return panel
+}
+// Two animation frames: the panel has drawn what it heard before them.
+lab.drawn = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))
+window.lab = lab
+window.ready = true
+`
+
+async function bundle(app: string, production = false): Promise<string> {
   const result = await build({
-    stdin: { contents: APP, resolveDir: here, loader: 'js' },
+    stdin: { contents: app, resolveDir: here, loader: 'js' },
     bundle: true,
     write: false,
     format: 'esm',
@@ -44,6 +80,13 @@ async function bundle(production: boolean): Promise<string> {
     logLevel: 'silent',
   })
   return result.outputFiles[0]!.text
+}
+
+// Plain endpoints (`source(name, { url })`) that refuse with a message of their own.
+const HOSTILE_MESSAGE = '<img src=y onerror=window.pwned=2><script>window.pwned=3</script>'
+const REFUSALS: Record<string, string> = {
+  '/refuse-hostile': HOSTILE_MESSAGE,
+  '/refuse-long': 'b'.repeat(5_000),
 }
 
 const html = (script: string) =>
@@ -86,6 +129,65 @@ function waitForRow(page: Page, line: string): Promise<unknown> {
   )
 }
 
+/** The /lab page's helpers (see LAB). */
+interface Lab {
+  calls: number
+  listening: number
+  rejections: string[]
+  client(options?: Record<string, unknown>): LabClient
+  counted(client: LabClient): InspectableClient
+  show(client: InspectableClient | null): LiveDataDevtoolsElement
+  drawn(): Promise<void>
+}
+interface LabClient extends InspectableClient {
+  source(
+    channel: string,
+    options?: { url: string },
+  ): {
+    subscribe(listener: () => void): () => void
+    getSnapshot(): { status: string; lastEventId: string | null; error: unknown }
+  }
+}
+interface LabWindow {
+  lab: Lab
+  panel: LiveDataDevtoolsElement
+  client: LabClient
+  kept: InspectableClient
+  pwned?: number
+  control?: number
+  ready?: boolean
+}
+
+/** Opens the /lab page; `errors` collects what the page threw and nobody caught. */
+async function openLab(): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage()
+  page.setDefaultTimeout(15_000)
+  const errors: string[] = []
+  page.on('pageerror', (error) => errors.push(error.message))
+  await page.goto(`${origin}/lab`)
+  await page.waitForFunction(() => (window as unknown as LabWindow).ready === true)
+  return { page, errors }
+}
+
+/** The panel's rows of sources, each as its cells' texts. */
+function sourceRows(page: Page): Promise<string[][]> {
+  return page.evaluate(() =>
+    [
+      ...((window as unknown as LabWindow).panel.shadowRoot?.querySelectorAll('tbody tr') ?? []),
+    ].map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent ?? '')),
+  )
+}
+
+/** The panel's timeline rows as `seq type fields`. */
+function numberedRows(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...((window as unknown as LabWindow).panel.shadowRoot?.querySelectorAll('ol li') ?? [])].map(
+      (row) =>
+        `${(row as HTMLElement).dataset.seq} ${row.querySelector('.type')?.textContent} ${row.querySelector('.fields')?.textContent}`,
+    ),
+  )
+}
+
 /** Whether `expected` occur in `lines` in this order, each as a line's prefix (others may come between). */
 function inOrder(lines: string[], expected: string[]): boolean {
   let at = 0
@@ -95,7 +197,7 @@ function inOrder(lines: string[], expected: string[]): boolean {
 
 describeInChromium('the devtools panel in real Chromium', () => {
   beforeAll(async () => {
-    const [app, production] = await Promise.all([bundle(false), bundle(true)])
+    const [app, production, lab] = await Promise.all([bundle(APP), bundle(APP, true), bundle(LAB)])
     http = createServer((request, response) => {
       const path = new URL(request.url ?? '/', 'http://localhost').pathname
       const pages: Record<string, [string, string]> = {
@@ -103,6 +205,13 @@ describeInChromium('the devtools panel in real Chromium', () => {
         '/production': ['text/html', html('/production.js')],
         '/app.js': ['text/javascript', app],
         '/production.js': ['text/javascript', production],
+        '/lab': ['text/html', html('/lab.js')],
+        '/lab.js': ['text/javascript', lab],
+      }
+      const refusal = REFUSALS[path]
+      if (refusal) {
+        const body = JSON.stringify({ error: { code: 'ERR_FORBIDDEN', message: refusal } })
+        return void response.writeHead(403, { 'Content-Type': 'application/json' }).end(body)
       }
       const page = pages[path]
       if (!page) return void response.writeHead(404).end()
@@ -178,8 +287,9 @@ describeInChromium('the devtools panel in real Chromium', () => {
       Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     )
     // IHDR: the image is the panel's size (at the page's scale of 1), and not blank bytes.
-    expect(png.readUInt32BE(16)).toBe(Math.round(box!.width))
-    expect(png.readUInt32BE(20)).toBe(Math.round(box!.height))
+    // (A box of 410.4 px is 411 rows of pixels: within one.)
+    expect(Math.abs(png.readUInt32BE(16) - box!.width)).toBeLessThan(1)
+    expect(Math.abs(png.readUInt32BE(20) - box!.height)).toBeLessThan(1)
     expect(png.length).toBeGreaterThan(2_000)
     expect(png.length).toBeLessThan(5_000_000)
     writeFileSync(`${OUTPUT}panel.txt`, (await timeline(page)).join('\n'))
@@ -324,6 +434,419 @@ describeInChromium('the devtools panel in real Chromium', () => {
         ).prices?.getSnapshot().status === 'open',
     )
     expect(errors).toEqual([])
+    await page.close()
+  }, 30_000)
+
+  it('moved in the page (taken out and put back in one task, as frameworks do), it stays subscribed: nothing lost, nothing twice', async () => {
+    blockWebSocket = true
+    const { page, errors } = await openLab()
+    await page.evaluate(() => {
+      const w = window as unknown as LabWindow
+      w.client = w.lab.client()
+      w.client.source('prices').subscribe(() => {})
+      w.lab.show(w.lab.counted(w.client))
+    })
+    await waitForRow(page, 'state open on sse')
+    const before = await numberedRows(page)
+    const moved = await page.evaluate(async () => {
+      const w = window as unknown as LabWindow
+      const box = document.createElement('div')
+      document.body.append(box)
+      // Into another parent and back: each a disconnect and a connect, in this same task.
+      box.append(w.panel)
+      document.body.append(w.panel)
+      await w.lab.drawn()
+      return { calls: w.lab.calls, listening: w.lab.listening }
+    })
+    expect(moved).toEqual({ calls: 1, listening: 1 })
+    const after = await numberedRows(page)
+    // The rows drawn before are still there, as they were (later events may follow them).
+    expect(after.slice(0, before.length)).toEqual(before)
+    const id = live.publish('prices', 1)
+    await waitForRow(page, `cursor lastEventId ${id}`)
+    const lines = await timeline(page)
+    expect(lines.filter((line) => line === `cursor lastEventId ${id}`)).toHaveLength(1)
+    expect(lines.filter((line) => line.startsWith('tab '))).toHaveLength(1)
+    expect(lines.filter((line) => line.startsWith('state open on sse'))).toHaveLength(1)
+    expect(await sourceRows(page)).toEqual([['prices', 'open', 'sse', '0', id, '', '0']])
+    expect(errors).toEqual([])
+    await page.close()
+  }, 30_000)
+
+  it('taken out of the page for real, stops listening; put back, starts over from where the client stands, with no row twice', async () => {
+    blockWebSocket = true
+    const { page, errors } = await openLab()
+    await page.evaluate(() => {
+      const w = window as unknown as LabWindow
+      w.client = w.lab.client()
+      w.client.source('prices').subscribe(() => {})
+      w.lab.show(w.lab.counted(w.client))
+    })
+    await waitForRow(page, 'state open on sse')
+    const removed = await page.evaluate(async () => {
+      const w = window as unknown as LabWindow
+      w.panel.remove()
+      await w.lab.drawn()
+      return { calls: w.lab.calls, listening: w.lab.listening }
+    })
+    expect(removed).toEqual({ calls: 1, listening: 0 })
+    // Heard by the client, not by the panel taken out.
+    const id = live.publish('prices', 'while out')
+    await page.waitForFunction(
+      (wanted) =>
+        (window as unknown as LabWindow).client.source('prices').getSnapshot().lastEventId ===
+        wanted,
+      id,
+    )
+    await page.evaluate(() => {
+      const w = window as unknown as LabWindow
+      document.body.append(w.panel)
+    })
+    await waitForRow(page, `cursor lastEventId ${id}`)
+    expect(
+      await page.evaluate(() => {
+        const w = window as unknown as LabWindow
+        return { calls: w.lab.calls, listening: w.lab.listening }
+      }),
+    ).toEqual({ calls: 2, listening: 1 })
+    // Where the client stands, once: its tab role, the source's state and cursor.
+    expect(await timeline(page)).toEqual([
+      'tab solo',
+      'state open on sse',
+      `cursor lastEventId ${id}`,
+    ])
+    expect(await sourceRows(page)).toEqual([['prices', 'open', 'sse', '0', id, '', '0']])
+    expect(errors).toEqual([])
+    await page.close()
+  }, 30_000)
+
+  it('folds and unfolds when the `collapsed` attribute is set or removed, and unfolded shows what came meanwhile', async () => {
+    blockWebSocket = true
+    const { page } = await openLab()
+    await page.evaluate(() => {
+      const w = window as unknown as LabWindow
+      w.client = w.lab.client()
+      w.client.source('prices').subscribe(() => {})
+      w.lab.show(w.client)
+    })
+    await waitForRow(page, 'state open on sse')
+    const panel = page.locator('livedata-devtools .panel')
+    const badge = page.locator('livedata-devtools .badge')
+    await page.evaluate(() => (window as unknown as LabWindow).panel.setAttribute('collapsed', ''))
+    expect(await page.evaluate(() => (window as unknown as LabWindow).panel.collapsed)).toBe(true)
+    expect(await panel.isVisible()).toBe(false)
+    expect(await badge.textContent()).toBe('LiveData · 1/1 open')
+    // An event while folded: in the model, not drawn.
+    const id = live.publish('prices', 'while folded')
+    await page.waitForFunction(
+      (wanted) =>
+        (window as unknown as LabWindow).panel.model.timeline.entries.some(
+          ({ event }) => event.type === 'cursor' && event.lastEventId === wanted,
+        ),
+      id,
+    )
+    await page.evaluate(() => (window as unknown as LabWindow).lab.drawn())
+    expect(await timeline(page)).not.toContain(`cursor lastEventId ${id}`)
+    // Unfolded by the attribute alone (no event comes after): drawn at the next frame.
+    const lines = await page.evaluate(async () => {
+      const w = window as unknown as LabWindow
+      w.panel.removeAttribute('collapsed')
+      await w.lab.drawn()
+      return [...(w.panel.shadowRoot?.querySelectorAll('ol li .fields') ?? [])].map(
+        (cell) => cell.textContent,
+      )
+    })
+    expect(lines).toContain(`lastEventId ${id}`)
+    expect(await panel.isVisible()).toBe(true)
+    expect(await badge.isVisible()).toBe(false)
+    expect(await page.evaluate(() => (window as unknown as LabWindow).panel.collapsed)).toBe(false)
+    await page.close()
+  }, 30_000)
+
+  it('`client = null` stops inspecting and clears the panel; a value with no inspect() throws a TypeError and the old client stays', async () => {
+    blockWebSocket = true
+    const { page, errors } = await openLab()
+    await page.evaluate(() => {
+      const w = window as unknown as LabWindow
+      w.client = w.lab.client()
+      w.client.source('prices').subscribe(() => {})
+      w.lab.show(w.lab.counted(w.client))
+    })
+    await waitForRow(page, 'state open on sse')
+    const cleared = await page.evaluate(async () => {
+      const w = window as unknown as LabWindow
+      w.panel.client = null
+      await w.lab.drawn()
+      const root = w.panel.shadowRoot
+      return {
+        client: w.panel.client,
+        listening: w.lab.listening,
+        sources: root?.querySelectorAll('tbody tr').length,
+        rows: root?.querySelectorAll('ol li').length,
+        events: w.panel.model.timeline.entries.length,
+        badge: root?.querySelector('.badge')?.textContent,
+        tab: root?.querySelector('.tab')?.textContent,
+      }
+    })
+    expect(cleared).toEqual({
+      client: null,
+      listening: 0,
+      sources: 0,
+      rows: 0,
+      events: 0,
+      badge: 'LiveData · 0/0 open',
+      tab: '',
+    })
+
+    await page.evaluate(() => {
+      const w = window as unknown as LabWindow
+      w.kept = w.lab.counted(w.client)
+      w.panel.client = w.kept
+    })
+    await waitForRow(page, 'state open on sse')
+    const refused = await page.evaluate(() => {
+      const w = window as unknown as LabWindow
+      const thrown: string[] = []
+      for (const wrong of [{}, 'client', 42, { inspect: 'no' }]) {
+        try {
+          w.panel.client = wrong as unknown as InspectableClient
+        } catch (error) {
+          thrown.push(`${(error as Error).name}: ${(error as Error).message}`)
+        }
+      }
+      return { thrown, kept: w.panel.client === w.kept, listening: w.lab.listening }
+    })
+    expect(refused.thrown).toHaveLength(4)
+    for (const line of refused.thrown) expect(line).toMatch(/^TypeError: .*inspect\(\)/)
+    expect(refused).toMatchObject({ kept: true, listening: 1 })
+    const id = live.publish('prices', 'still heard')
+    await waitForRow(page, `cursor lastEventId ${id}`)
+    expect(errors).toEqual([])
+    await page.close()
+  }, 30_000)
+
+  it('shows at most 200 characters of a 10,000-character source name, and of its error', async () => {
+    const { page } = await openLab()
+    const name = 'a'.repeat(10_000)
+    await page.evaluate((key) => {
+      const w = window as unknown as LabWindow
+      w.client = w.lab.client()
+      // A plain endpoint (any name goes) that refuses with a message of 5,000 characters.
+      w.client.source(key, { url: '/refuse-long' }).subscribe(() => {})
+      w.lab.show(w.client)
+    }, name)
+    await waitForRow(page, 'state closed')
+    const shown = await page.evaluate(() => {
+      const root = (window as unknown as LabWindow).panel.shadowRoot!
+      const texts: string[] = []
+      const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT)
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (node.parentElement?.localName !== 'style') texts.push(node.textContent ?? '')
+      }
+      for (const element of root.querySelectorAll('*')) {
+        for (const attribute of element.attributes) texts.push(attribute.value)
+      }
+      return {
+        longest: Math.max(...texts.map((text) => text.length)),
+        cell: root.querySelector('tbody td')?.textContent,
+        key: root.querySelector('tbody tr')?.getAttribute('data-channel'),
+        title: root.querySelector('tbody tr')?.getAttribute('title') ?? '',
+        state: root.querySelector('li[data-type=state]:last-child .fields')?.textContent ?? '',
+      }
+    })
+    expect(shown.longest).toBeLessThanOrEqual(200)
+    expect(shown.cell).toBe(`${'a'.repeat(199)}…`)
+    expect(shown.key).toBe(shown.cell)
+    // The error message (the core keeps 300 characters of it): cut too, and still there.
+    expect(shown.title).toMatch(/bbbbbbbbbb.*…$/)
+    expect(shown.title.length).toBeLessThanOrEqual(200)
+    expect(shown.state).toMatch(/^closed .*ERR_.*bbbbbbbbbb.*…$/)
+    await page.close()
+  }, 30_000)
+
+  it('shows a hostile source name and error message as text: no element made of them, nothing run', async () => {
+    const { page, errors } = await openLab()
+    const hostile = '<img src=x onerror=window.pwned=1>'
+    await page.evaluate((name) => {
+      const w = window as unknown as LabWindow
+      w.client = w.lab.client()
+      w.client.source(name, { url: '/refuse-hostile' }).subscribe(() => {})
+      w.lab.show(w.client)
+    }, hostile)
+    await waitForRow(page, 'state closed')
+    // A control: the same markup made into an element does run, once its image fails to load.
+    await page.evaluate(() =>
+      document.body.insertAdjacentHTML('beforeend', '<img src=z onerror=window.control=1>'),
+    )
+    await page.waitForFunction(() => (window as unknown as LabWindow).control === 1)
+    const seen = await page.evaluate(() => {
+      const w = window as unknown as LabWindow
+      const root = w.panel.shadowRoot!
+      return {
+        pwned: w.pwned ?? null,
+        made: root.querySelectorAll('img, script').length,
+        cell: root.querySelector('tbody td')?.textContent,
+        title: root.querySelector('tbody tr')?.getAttribute('title') ?? '',
+        channels: [...root.querySelectorAll('li .channel')].map((cell) => cell.textContent),
+        state: root.querySelector('li[data-type=state]:last-child .fields')?.textContent ?? '',
+      }
+    })
+    expect(seen.pwned).toBe(null)
+    expect(seen.made).toBe(0)
+    expect(seen.cell).toBe(hostile)
+    expect(seen.channels.every((text) => text === hostile || text === '(tab)')).toBe(true)
+    expect(seen.title).toContain(HOSTILE_MESSAGE)
+    expect(seen.state).toContain(HOSTILE_MESSAGE)
+    expect(errors).toEqual([])
+    await page.close()
+  }, 30_000)
+
+  it('names its parts for assistive technology: badge, buttons, filter, a polite status, a timeline not read out row by row; focus is visible', async () => {
+    blockWebSocket = true
+    const { page } = await openLab()
+    await page.evaluate(() => {
+      const w = window as unknown as LabWindow
+      w.client = w.lab.client()
+      w.client.source('prices').subscribe(() => {})
+      w.lab.show(w.client)
+    })
+    await waitForRow(page, 'state open on sse')
+    expect(await page.getByRole('region', { name: 'LiveData inspector' }).count()).toBe(1)
+    for (const name of ['Copy as JSON', 'Clear', 'Fold the inspector down to a badge']) {
+      expect(await page.getByRole('button', { name, exact: true }).isVisible(), name).toBe(true)
+    }
+    // The channel filter has a label of its own (a click on the word focuses it).
+    const search = page.getByRole('searchbox', { name: 'channel', exact: true })
+    expect(await search.count()).toBe(1)
+    expect(await search.evaluate((input) => (input as HTMLInputElement).labels?.length)).toBe(1)
+    for (const type of ['state', 'cursor', 'send']) {
+      expect(await page.getByRole('checkbox', { name: type, exact: true }).count(), type).toBe(1)
+    }
+    expect(await page.getByRole('table', { name: 'Sources' }).count()).toBe(1)
+    // What the panel has to say is a polite status, there while empty (to be heard once filled);
+    // the timeline is a list, in no live region.
+    const status = page.getByRole('status')
+    expect(await status.count()).toBe(1)
+    expect(await status.getAttribute('aria-live')).not.toBe('assertive')
+    const list = page.getByRole('list', { name: 'Timeline' })
+    expect(await list.count()).toBe(1)
+    expect(
+      await list.evaluate(
+        (ol) =>
+          ol.closest(
+            '[aria-live]:not([aria-live=off]), [role=log], [role=status], [role=alert]',
+          ) === null,
+      ),
+    ).toBe(true)
+
+    // Reached with the keyboard, a button shows it has the focus.
+    await page.keyboard.press('Tab')
+    const focused = await page.evaluate(() => {
+      const active = (window as unknown as LabWindow).panel.shadowRoot?.activeElement
+      if (!active) return null
+      const style = getComputedStyle(active)
+      return [active.textContent, style.outlineStyle, style.outlineWidth]
+    })
+    expect(focused).toEqual(['Copy as JSON', 'solid', '2px'])
+
+    // Folded, the badge is a button named by what it says.
+    await page.getByRole('button', { name: 'Fold the inspector down to a badge' }).click()
+    const badge = page.getByRole('button', { name: 'LiveData · 1/1 open', exact: true })
+    expect(await badge.isVisible()).toBe(true)
+    await badge.click()
+    expect(await page.getByRole('button', { name: 'Clear', exact: true }).isVisible()).toBe(true)
+    await page.close()
+  }, 30_000)
+
+  it('when the clipboard refuses, says so in the panel with the report to copy by hand: no rejection unhandled, an odd cause spelled out', async () => {
+    blockWebSocket = true
+    const { page, errors } = await openLab()
+    await page.evaluate(() => {
+      const w = window as unknown as LabWindow
+      // headers() fails with an error whose cause has no prototype, a getter that throws and a
+      // cycle: the source reports ERR_INVALID_OPTIONS, with that error as its cause.
+      const cause = Object.assign(Object.create(null), { status: 401 })
+      Object.defineProperty(cause, 'detail', {
+        enumerable: true,
+        get() {
+          throw new Error('no detail')
+        },
+      })
+      cause.self = cause
+      w.client = w.lab.client({
+        headers: () => {
+          throw new Error('token refresh failed', { cause })
+        },
+      })
+      w.client.source('prices').subscribe(() => {})
+      w.lab.show(w.client)
+      Object.defineProperty(navigator.clipboard, 'writeText', {
+        value: () =>
+          Promise.reject(new DOMException('Write permission denied.', 'NotAllowedError')),
+      })
+    })
+    await waitForRow(page, 'state reconnecting on sse attempt 1 ERR_INVALID_OPTIONS')
+    await page.getByRole('button', { name: 'Copy as JSON' }).click()
+    // The report in a text area, or a rejection nobody handled: whichever comes first.
+    await page.waitForFunction(() => {
+      const w = window as unknown as LabWindow
+      return w.lab.rejections.length > 0 || w.panel.shadowRoot?.querySelector('textarea')
+    })
+    expect(await page.evaluate(() => (window as unknown as LabWindow).lab.rejections)).toEqual([])
+    const area = page.getByRole('textbox', { name: 'Report' })
+    const report = JSON.parse(await area.inputValue())
+    const status = await page.getByRole('status').textContent()
+    expect(status).toContain('Clipboard refused (Write permission denied.)')
+    const failed = report.events.find(
+      (event: { type: string; error?: unknown }) => event.type === 'state' && event.error,
+    )
+    expect(failed.error).toMatchObject({
+      name: 'LiveDataError',
+      code: 'ERR_INVALID_OPTIONS',
+      cause: {
+        name: 'Error',
+        message: 'token refresh failed',
+        cause: { status: 401, detail: '[thrown]', self: '[Circular]' },
+      },
+    })
+    expect(await page.getByRole('button', { name: 'Selected' }).count()).toBe(1)
+    await page.evaluate(() => (window as unknown as LabWindow).lab.drawn())
+    expect(await page.evaluate(() => (window as unknown as LabWindow).lab.rejections)).toEqual([])
+    expect(errors).toEqual([])
+    await page.close()
+  }, 30_000)
+
+  it("shows the leading tab's shared connection (crossTab) as a source of its own, marked shared", async () => {
+    blockWebSocket = true
+    const { page } = await openLab()
+    await page.evaluate(() => {
+      const w = window as unknown as LabWindow
+      w.client = w.lab.client({ crossTab: true })
+      w.client.source('prices').subscribe(() => {})
+      w.lab.show(w.client)
+    })
+    await expect
+      .poll(async () => (await sourceRows(page)).map((cells) => cells.slice(0, 3)).sort())
+      .toEqual([
+        ['prices shared', 'open', 'sse'],
+        // The tab's own source rides the shared connection: it shows that one's transport.
+        ['prices', 'open', 'sse'],
+      ])
+    const tags = await page.evaluate(() =>
+      [...((window as unknown as LabWindow).panel.shadowRoot?.querySelectorAll('li') ?? [])].map(
+        (row) =>
+          `${row.querySelector('.channel')?.textContent} ${row.querySelector('.type')?.textContent}`,
+      ),
+    )
+    expect(tags).toEqual(
+      expect.arrayContaining([
+        '(tab) tab',
+        'prices state',
+        'prices shared try',
+        'prices shared state',
+      ]),
+    )
+    expect(await page.locator('livedata-devtools .tab').textContent()).toBe('tab: leader')
     await page.close()
   }, 30_000)
 })
