@@ -19,8 +19,10 @@ import { createLiveClient } from '/core/index.js'
 const client = createLiveClient({ url: '/live', transports: ['websocket'], persistSends: true,
   sendTimeout: 600000, maxQueuedSends: 5000, reconnect: { minDelay: 10, maxDelay: 200 }, upgrade: false })
 const chat = client.source('chat')
-const live = { settled: [], status: null }
+const live = { settled: [], status: null, reported: [] }
 window.live = live
+// What the inspector hears of sends: a previous page's, flushed from here, among them.
+client.inspect((event) => { if (event.type === 'send') live.reported.push([event.id, event.state]) })
 live.follow = () => chat.subscribe(() => { live.status = chat.getSnapshot().status })
 live.sendAll = (count, pad = '') => {
   for (let n = 0; n < count; n++) {
@@ -52,6 +54,8 @@ interface PageLive {
   ready?: boolean
   status: string | null
   settled: string[]
+  /** The inspector's send events, `[idempotency key, state]`, in order. */
+  reported: Array<[string, string]>
   follow(): void
   sendAll(count: number, pad?: string): void
   stored(): Promise<number[]>
@@ -176,6 +180,20 @@ describeInChromium('persisted sends in real Chromium', () => {
     // Acknowledged sends leave IndexedDB; once it is empty nothing more can go out.
     await page.evaluate(() => (window as unknown as PageWindow).live.storedCount(0))
     expect(received).toEqual(all)
+    // The page that flushed them told its inspector: each previous page's send, in order, sent
+    // (again, for the first, if the flush tried it while still offline) then acknowledged, once.
+    const reported = await page.evaluate(() => (window as unknown as PageWindow).live.reported)
+    const keys = [...new Set(reported.map(([key]) => key))]
+    expect(keys).toHaveLength(20)
+    const changes = reported.filter(
+      ([key, state], i) => key !== reported[i - 1]?.[0] || state !== reported[i - 1]?.[1],
+    )
+    expect(changes).toEqual(
+      keys.flatMap((key) => [
+        [key, 'sent'],
+        [key, 'acked'],
+      ]),
+    )
   })
 
   it('the sends a page left are flushed by one tab only, when two open after it', async () => {

@@ -2,6 +2,7 @@ import { resolveHeaders, resolveQuery, withQuery } from './credentials'
 import { LiveDataError } from './errors'
 import { httpSend } from './http-send'
 import { newIdempotencyKey } from './idempotency-key'
+import type { InspectHook } from './inspector'
 import { openSendStore, type SendRecord, type SendStore } from './send-store'
 import type { HeadersOption, LiveEnvironment, LiveTimers, QueryOption } from './types'
 
@@ -16,6 +17,8 @@ export interface PersistedSendsConfig {
   timers: LiveTimers
   environment: LiveEnvironment
   sendTimeout: number
+  /** Where a previous page's sends, flushed from here, are reported (development build). */
+  inspect?: InspectHook
 }
 
 /** A send about to go out, as the source describes it. */
@@ -33,6 +36,15 @@ export interface PersistedSends {
   /** Stops flushing and lets this page's lock go. */
   close(): void
 }
+
+/** Tells an inspector how a previous page's send stands, under its channel and key (as `queued` was). */
+const reportFlushed = (
+  config: PersistedSendsConfig,
+  record: SendRecord,
+  state: 'sent' | 'acked' | 'failed',
+  error?: LiveDataError,
+): void =>
+  config.inspect?.emit?.({ type: 'send', channel: record.channel, id: record.key, state, error })
 
 /** Delay before flushing again after a flush that could not reach the server, at first, in ms. */
 const RETRY_MIN = 1000
@@ -94,6 +106,7 @@ export function createPersistedSends(config: PersistedSendsConfig): PersistedSen
 
   /** POSTs one record with its key; resolves whether it is settled (sent, or refused for good). */
   const post = async (record: SendRecord): Promise<boolean> => {
+    if (__DEV__) reportFlushed(config, record, 'sent')
     try {
       await httpSend({
         async request() {
@@ -112,10 +125,13 @@ export function createPersistedSends(config: PersistedSendsConfig): PersistedSen
         timers,
         timeout: config.sendTimeout,
       })
+      if (__DEV__) reportFlushed(config, record, 'acked')
       return true
     } catch (error) {
       // A refusal no retry can change (a 4xx) is dropped; the rest waits for the next flush.
-      return error instanceof LiveDataError && !error.retryable
+      const dropped = error instanceof LiveDataError && !error.retryable
+      if (__DEV__ && dropped) reportFlushed(config, record, 'failed', error)
+      return dropped
     }
   }
 
