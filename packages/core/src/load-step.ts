@@ -14,8 +14,10 @@ export interface LoadStep {
   /** A gap: stops the stream and loads again (after a backoff when the last load's cursor was already out of history). */
   reload(): void
   /**
-   * The stream, open, dropped: the server took the loaded cursor, so a gap from now on is a loss
-   * on its side (a node restarted, a failover), not a cursor already out of history.
+   * The stream, open, dropped: a gap from now on is taken for a loss on the server's side (a node
+   * restarted, a failover), not for a cursor already out of history. (A stream that drops after
+   * it opened but before a stale cursor's gap came reloads at once too; the connection's own
+   * backoff still paces those reconnections.)
    */
   dropped(): void
 }

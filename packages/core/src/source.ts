@@ -265,6 +265,7 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
       },
       onState(next) {
         for (const tap of taps) tap.onState(next)
+        // `loader` is declared below: onState is only ever called after construction.
         if (store.state.status === 'open' && next.status !== undefined && next.status !== 'open') {
           loader?.dropped()
         }

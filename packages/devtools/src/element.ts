@@ -99,7 +99,7 @@ function createElementClass(): new () => LiveDataDevtoolsElement {
     #frame = 0
     #rebuild = true
     #renderedSeq = 0
-    // Taken out of the page in this task: still subscribed, in case it is put back (a move).
+    // Taken out of the page: still subscribed until the next microtask, in case it is put back (a move).
     #leaving = false
     readonly #root: ShadowRoot
     readonly #message: HTMLElement
@@ -170,7 +170,7 @@ function createElementClass(): new () => LiveDataDevtoolsElement {
     }
 
     connectedCallback(): void {
-      // Put back in the same task it was taken out in (a framework moving it): nothing missed.
+      // Put back before a microtask ran (a framework moving it): nothing missed.
       this.#leaving = false
       this.#subscribe()
       this.#schedule()

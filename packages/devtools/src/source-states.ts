@@ -77,6 +77,9 @@ export function createSourceStates(): SourceStates {
       // `true…` or `false…`: the shared connection's state apart from the tab's own source's.
       const key = shared + channel
       const known = byKey.get(key)
+      // A send makes no row: a previous page's, flushed from here, may be on a channel this page
+      // never opens (the timeline shows it all the same).
+      if (event.type === 'send' && !known) return false
       const ids = pending.get(key) ?? new Set<string>()
       pending.set(key, ids)
       let next: Partial<SourceState> = {}

@@ -91,6 +91,7 @@ describe('the sends waiting, per source', () => {
 
   it('counts an event heard twice once', () => {
     const states = fed(
+      state('chat', 'open', 'sse'),
       send('chat', 'a', 'queued'),
       send('chat', 'a', 'queued'),
       send('chat', 'a', 'sent'),
@@ -103,18 +104,33 @@ describe('the sends waiting, per source', () => {
   })
 
   it('counts a send queued again after its answer (a stored send sent once more) as waiting', () => {
-    const states = fed(send('chat', 'a', 'queued'), send('chat', 'a', 'acked'))
+    const states = fed(
+      state('chat', 'open', 'sse'),
+      send('chat', 'a', 'queued'),
+      send('chat', 'a', 'acked'),
+    )
     states.apply(send('chat', 'a', 'queued'))
     expect(pending(states)).toEqual([['chat', false, 1]])
   })
 
   it('keeps the same send id of two channels apart', () => {
-    const states = fed(send('chat', 'a', 'queued'), send('news', 'a', 'queued'))
+    const states = fed(
+      state('chat', 'open', 'sse'),
+      state('news', 'open', 'sse'),
+      send('chat', 'a', 'queued'),
+      send('news', 'a', 'queued'),
+    )
     states.apply(send('chat', 'a', 'acked'))
     expect(pending(states)).toEqual([
       ['chat', false, 0],
       ['news', false, 1],
     ])
+  })
+
+  it('makes no source of a send on a channel this page has none of (a previous page send, flushed)', () => {
+    const states = fed(state('news', 'open', 'sse'), send('chat', 'a', 'sent'))
+    states.apply(send('chat', 'a', 'acked'))
+    expect(pending(states)).toEqual([['news', false, 0]])
   })
 })
 

@@ -89,8 +89,9 @@ export interface Backplane {
    * that snapshots of names nobody uses (a REST route that snapshots any name) load no channel
    * and never take the room of real ones (`maxChannels`). The server shares one read among
    * snapshots of a channel at the same time and has at most `maxSnapshotReads` in flight, each
-   * given up after 10 s (the read itself still counts until it settles). Rejects with
-   * `LiveServerError('ERR_BACKPLANE')` when the log is unreachable. Optional: without it, a
+   * given up after 10 s (the read itself still counts until it settles, so it must settle: a
+   * backplane gives a command up after a timeout of its own, as `redisBackplane` does after
+   * `commandTimeout`). Rejects with `LiveServerError('ERR_BACKPLANE')` when the log is unreachable. Optional: without it, a
    * snapshot loads and follows the channel as a subscribe would (it lingers 30 s, and counts
    * toward `maxChannels`).
    *

@@ -34,7 +34,7 @@ export interface NewestReads {
  *
  * @example
  * ```ts
- * const reads = createNewestReads((channel) => backplane.newest(channel), 64)
+ * const reads = createNewestReads((channel) => log.newest(channel), 64) // log: a Backplane with newest
  * await reads.read('prices') // { id: '1700000000000-3', channel: 'prices', event: undefined, json: '191.2' }
  * ```
  */

@@ -121,8 +121,9 @@ export interface LiveServer<Id extends string | Promise<string> = string> {
    * takes nothing from `maxChannels`, so a route that snapshots any name a caller makes up
    * cannot lock real channels out (a backplane without `newest` loads the channel as a
    * subscribe would). There an app's own state should carry the id `publish` resolved with
-   * instead (the node may not have read the newest yet). Snapshots of one channel at the same
-   * time share one read of the log; past `maxSnapshotReads` (default 64) reads in flight, one
+   * instead (the node may not have read the newest yet, and a snapshot may join a read of the
+   * log begun before that publish). Snapshots of one channel at the same time share one read of
+   * the log; past `maxSnapshotReads` (default 64) reads in flight, one
    * more is rejected at once rather than queued. It rejects with `ERR_BACKPLANE` when the log
    * cannot be read, does not answer within 10 s, or is that busy. A bad channel name throws
    * `ERR_INVALID_CHANNEL`, a closed server `ERR_CLOSED` (with a backplane, as rejections; also

@@ -86,7 +86,17 @@ async function readNewest<T>(
   }
   // An answer that came after close() is not given: the server said it was done.
   if (isClosed()) throw closed()
-  return fromNewest(message ?? undefined, source.keepLast(name))
+  try {
+    return fromNewest(message ?? undefined, source.keepLast(name))
+  } catch (cause) {
+    // An entry that is not JSON (written to the log by another tool, say), or a `channels`
+    // function that threw: the log cannot be read as a snapshot, said as the backplane's error.
+    throw new LiveServerError(
+      'ERR_BACKPLANE',
+      `The newest message of ${quote(name)} in the backplane could not be read as a snapshot`,
+      { cause },
+    )
+  }
 }
 
 /**

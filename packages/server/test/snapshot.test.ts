@@ -211,6 +211,22 @@ describe('live.snapshot', () => {
     expect(reader.live.stats().channels).toBe(0)
   })
 
+  it('with a backplane whose newest entry is not JSON: a latest-value snapshot rejects with ERR_BACKPLANE, the SyntaxError kept', async () => {
+    const reader = await node(
+      {
+        ...createSharedLog().node().backplane,
+        // An entry another tool wrote to the log.
+        newest: async (channel) => ({ id: '1-0', channel, event: undefined, json: '{not json' }),
+      },
+      { channels: { prices: { keep: 'last' } } },
+    )
+    await expect(reader.live.snapshot('prices')).rejects.toMatchObject({
+      code: 'ERR_BACKPLANE',
+      message: expect.stringContaining('"prices"'),
+      cause: expect.any(SyntaxError),
+    } satisfies Partial<LiveServerError>)
+  })
+
   // Checked by tsc (pnpm typecheck), as test/types.test.ts.
   it('is typed: a snapshot on one node, a promise of one with a backplane', async () => {
     const one = createLiveServer()
