@@ -169,6 +169,23 @@ async function openLab(): Promise<{ page: Page; errors: string[] }> {
   return { page, errors }
 }
 
+/**
+ * Opens the /lab page with the WebSocket blocked, a client whose `prices` source is followed and
+ * whose `inspect()` calls are counted, and the panel on it, once the source is open on SSE.
+ */
+async function openInspectedLab(): Promise<{ page: Page; errors: string[] }> {
+  blockWebSocket = true
+  const lab = await openLab()
+  await lab.page.evaluate(() => {
+    const w = window as unknown as LabWindow
+    w.client = w.lab.client()
+    w.client.source('prices').subscribe(() => {})
+    w.lab.show(w.lab.counted(w.client))
+  })
+  await waitForRow(lab.page, 'state open on sse')
+  return lab
+}
+
 /** The panel's rows of sources, each as its cells' texts. */
 function sourceRows(page: Page): Promise<string[][]> {
   return page.evaluate(() =>
@@ -438,15 +455,7 @@ describeInChromium('the devtools panel in real Chromium', () => {
   }, 30_000)
 
   it('moved in the page (taken out and put back in one task, as frameworks do), it stays subscribed: nothing lost, nothing twice', async () => {
-    blockWebSocket = true
-    const { page, errors } = await openLab()
-    await page.evaluate(() => {
-      const w = window as unknown as LabWindow
-      w.client = w.lab.client()
-      w.client.source('prices').subscribe(() => {})
-      w.lab.show(w.lab.counted(w.client))
-    })
-    await waitForRow(page, 'state open on sse')
+    const { page, errors } = await openInspectedLab()
     const before = await numberedRows(page)
     const moved = await page.evaluate(async () => {
       const w = window as unknown as LabWindow
@@ -474,15 +483,7 @@ describeInChromium('the devtools panel in real Chromium', () => {
   }, 30_000)
 
   it('taken out of the page for real, stops listening; put back, starts over from where the client stands, with no row twice', async () => {
-    blockWebSocket = true
-    const { page, errors } = await openLab()
-    await page.evaluate(() => {
-      const w = window as unknown as LabWindow
-      w.client = w.lab.client()
-      w.client.source('prices').subscribe(() => {})
-      w.lab.show(w.lab.counted(w.client))
-    })
-    await waitForRow(page, 'state open on sse')
+    const { page, errors } = await openInspectedLab()
     const removed = await page.evaluate(async () => {
       const w = window as unknown as LabWindow
       w.panel.remove()
@@ -564,15 +565,7 @@ describeInChromium('the devtools panel in real Chromium', () => {
   }, 30_000)
 
   it('`client = null` stops inspecting and clears the panel; a value with no inspect() throws a TypeError and the old client stays', async () => {
-    blockWebSocket = true
-    const { page, errors } = await openLab()
-    await page.evaluate(() => {
-      const w = window as unknown as LabWindow
-      w.client = w.lab.client()
-      w.client.source('prices').subscribe(() => {})
-      w.lab.show(w.lab.counted(w.client))
-    })
-    await waitForRow(page, 'state open on sse')
+    const { page, errors } = await openInspectedLab()
     const cleared = await page.evaluate(async () => {
       const w = window as unknown as LabWindow
       w.panel.client = null
