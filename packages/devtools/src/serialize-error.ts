@@ -66,8 +66,13 @@ export function serializeError(error: unknown): SerializedError | string {
     seen = [...seen, value]
     try {
       const isError = value instanceof Error
+      // An array (or a typed one) by index, no further than the room left: never all its keys.
+      const list = Array.isArray(value) || ArrayBuffer.isView(value)
+      const keys = list
+        ? Array.from({ length: Math.min((value as ArrayLike<unknown>).length, room) }, (_, i) => i)
+        : Object.keys(isError ? ERROR_FIELDS : value)
       const entries: unknown[][] = []
-      for (const key of Object.keys(isError ? ERROR_FIELDS : value)) {
+      for (const key of keys) {
         let item: unknown
         try {
           item = (value as Record<string, unknown>)[key]
@@ -75,13 +80,15 @@ export function serializeError(error: unknown): SerializedError | string {
           item = '[thrown]'
         }
         const type = isError && ERROR_FIELDS[key]
-        // Left out like JSON leaves it out: a property that is undefined, a field of another type.
-        if (type ? typeof item !== type : item === undefined) continue
-        room -= key.length
+        // Left out like JSON leaves it out: a property that is undefined, a field of another
+        // type; in an array, `null` in its place, as JSON has it.
+        if (list && item === undefined) item = null
+        else if (type ? typeof item !== type : item === undefined) continue
+        room -= String(key).length
         entries.push([key, walk(item, seen)])
         if (room < 0) break
       }
-      if (Array.isArray(value)) return entries.map((entry) => entry[1])
+      if (list) return entries.map((entry) => entry[1])
       const out = Object.fromEntries(entries)
       if (isError) errors.add(out)
       return out

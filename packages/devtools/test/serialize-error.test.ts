@@ -1,5 +1,5 @@
 import { LiveDataError } from '@livedata/core'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { type SerializedError, serializeError } from '../src/index'
 
 // What "Copy as JSON" makes of an error: whatever an app or a server threw, it never throws,
@@ -157,5 +157,21 @@ describe('serializeError', () => {
     expect(() => JSON.stringify(serializeError(error))).not.toThrow()
     expect(reported(error).cause).toEqual({ f: '[function]', s: '[symbol]', n: '[bigint]' })
     expect(serializeError([1, () => 1])).toBe('[1,"[function]"]')
+  })
+
+  it('keeps an array in place (undefined as null), and reads no further into a huge one than it keeps', () => {
+    expect(serializeError([1, undefined, 3])).toBe('[1,null,3]')
+    // A million items, and a typed array of as many: read up to the room left, not listed whole.
+    const huge = new Array(1_000_000).fill(7)
+    const keys = vi.spyOn(Object, 'keys')
+    const out = serializeError(
+      new Error('x', { cause: { huge, bytes: new Uint8Array(1_000_000) } }),
+    )
+    expect(keys.mock.calls.every(([value]) => value !== huge)).toBe(true)
+    keys.mockRestore()
+    const cause = (out as SerializedError).cause as { huge: number[]; bytes: unknown }
+    expect(cause.huge.length).toBeLessThanOrEqual(10_000)
+    expect(cause.huge.slice(0, 3)).toEqual([7, 7, 7])
+    expect(JSON.stringify(out).length).toBeLessThan(25_000)
   })
 })
