@@ -90,6 +90,24 @@ export interface InspectHook {
   emit?: (report: InspectReport) => void
 }
 
+/**
+ * Tells the inspector behind `hook` (if any) how the send `id` on `channel` stands: the source
+ * that made it reports `queued`, `sent`, then its answer; a later page that flushes a stored one
+ * reports `sent` and its answer. Call it under `__DEV__`, so that the production build drops it.
+ *
+ * @example
+ * ```ts
+ * if (__DEV__) reportSend(config.connection.inspect, 'chat', idempotencyKey, 'acked')
+ * ```
+ */
+export const reportSend = (
+  hook: InspectHook | undefined,
+  channel: string,
+  id: string,
+  state: Extract<InspectEvent, { type: 'send' }>['state'],
+  error?: LiveDataError,
+): void => hook?.emit?.({ type: 'send', channel, id, state, error })
+
 /** The listeners of one client's `inspect()`, and the hook its parts report to. */
 export interface Inspector {
   readonly hook: InspectHook

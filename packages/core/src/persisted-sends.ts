@@ -2,7 +2,7 @@ import { resolveHeaders, resolveQuery, withQuery } from './credentials'
 import { LiveDataError } from './errors'
 import { httpSend } from './http-send'
 import { newIdempotencyKey } from './idempotency-key'
-import type { InspectHook } from './inspector'
+import { type InspectHook, reportSend } from './inspector'
 import { openSendStore, type SendRecord, type SendStore } from './send-store'
 import type { HeadersOption, LiveEnvironment, LiveTimers, QueryOption } from './types'
 
@@ -36,15 +36,6 @@ export interface PersistedSends {
   /** Stops flushing and lets this page's lock go. */
   close(): void
 }
-
-/** Tells an inspector how a previous page's send stands, under its channel and key (as `queued` was). */
-const reportFlushed = (
-  config: PersistedSendsConfig,
-  record: SendRecord,
-  state: 'sent' | 'acked' | 'failed',
-  error?: LiveDataError,
-): void =>
-  config.inspect?.emit?.({ type: 'send', channel: record.channel, id: record.key, state, error })
 
 /** Delay before flushing again after a flush that could not reach the server, at first, in ms. */
 const RETRY_MIN = 1000
@@ -106,7 +97,8 @@ export function createPersistedSends(config: PersistedSendsConfig): PersistedSen
 
   /** POSTs one record with its key; resolves whether it is settled (sent, or refused for good). */
   const post = async (record: SendRecord): Promise<boolean> => {
-    if (__DEV__) reportFlushed(config, record, 'sent')
+    // Under its channel and key, as the page that made it reported it `queued`.
+    if (__DEV__) reportSend(config.inspect, record.channel, record.key, 'sent')
     try {
       await httpSend({
         async request() {
@@ -125,12 +117,13 @@ export function createPersistedSends(config: PersistedSendsConfig): PersistedSen
         timers,
         timeout: config.sendTimeout,
       })
-      if (__DEV__) reportFlushed(config, record, 'acked')
+      if (__DEV__) reportSend(config.inspect, record.channel, record.key, 'acked')
       return true
     } catch (error) {
       // A refusal no retry can change (a 4xx) is dropped; the rest waits for the next flush.
       const dropped = error instanceof LiveDataError && !error.retryable
-      if (__DEV__ && dropped) reportFlushed(config, record, 'failed', error)
+      if (__DEV__ && dropped)
+        reportSend(config.inspect, record.channel, record.key, 'failed', error)
       return dropped
     }
   }

@@ -4,6 +4,7 @@ import { closedError, LiveDataError } from './errors'
 import { httpSend } from './http-send'
 import { newIdempotencyKey } from './idempotency-key'
 import { compareIds } from './ids'
+import { reportSend } from './inspector'
 import type { LinkPool } from './link'
 import { createLoadStep } from './load-step'
 import { createMessagePipeline } from './message-pipeline'
@@ -83,27 +84,19 @@ export interface InternalSource<T> extends LiveSource<T> {
   seek(lastEventId: string): void
 }
 
-/** Tells an inspector how the send `id` of a source stands. */
-const reportSend = (
-  config: SourceConfig<unknown, unknown>,
-  id: string,
-  state: 'queued' | 'sent' | 'acked' | 'failed',
-  error?: LiveDataError,
-): void =>
-  config.connection.inspect?.emit?.({ type: 'send', channel: config.key, id, state, error })
-
 /** Tells an inspector of the send `id` (queued now), then of its outcome; returns its promise. */
 const reportedSend = (
   config: SourceConfig<unknown, unknown>,
   id: string,
   send: () => Promise<unknown>,
 ): Promise<unknown> => {
-  reportSend(config, id, 'queued')
+  const { key, connection } = config
+  reportSend(connection.inspect, key, id, 'queued')
   const sent = send()
   // Reported beside the app's own handlers, which see the same outcome.
   sent.then(
-    () => reportSend(config, id, 'acked'),
-    (error: LiveDataError) => reportSend(config, id, 'failed', error),
+    () => reportSend(connection.inspect, key, id, 'acked'),
+    (error: LiveDataError) => reportSend(connection.inspect, key, id, 'failed', error),
   )
   return sent
 }
@@ -171,7 +164,9 @@ export function createSource<T, M = T>(config: SourceConfig<T, M>): InternalSour
         { retryable: false },
       )
     }
-    if (__DEV__ && idempotencyKey) reportSend(config, idempotencyKey, 'sent')
+    if (__DEV__ && idempotencyKey) {
+      reportSend(config.connection.inspect, key, idempotencyKey, 'sent')
+    }
     if (overSocket) return overSocket(data, event, idempotencyKey)
     return httpSend({
       async request() {
