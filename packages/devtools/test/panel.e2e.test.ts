@@ -522,15 +522,7 @@ describeInChromium('the devtools panel in real Chromium', () => {
   }, 30_000)
 
   it('folds and unfolds when the `collapsed` attribute is set or removed, and unfolded shows what came meanwhile', async () => {
-    blockWebSocket = true
-    const { page } = await openLab()
-    await page.evaluate(() => {
-      const w = window as unknown as LabWindow
-      w.client = w.lab.client()
-      w.client.source('prices').subscribe(() => {})
-      w.lab.show(w.client)
-    })
-    await waitForRow(page, 'state open on sse')
+    const { page } = await openInspectedLab()
     const panel = page.locator('livedata-devtools .panel')
     const badge = page.locator('livedata-devtools .badge')
     await page.evaluate(() => (window as unknown as LabWindow).panel.setAttribute('collapsed', ''))
@@ -695,15 +687,7 @@ describeInChromium('the devtools panel in real Chromium', () => {
   }, 30_000)
 
   it('names its parts for assistive technology: badge, buttons, filter, a polite status, a timeline not read out row by row; focus is visible', async () => {
-    blockWebSocket = true
-    const { page } = await openLab()
-    await page.evaluate(() => {
-      const w = window as unknown as LabWindow
-      w.client = w.lab.client()
-      w.client.source('prices').subscribe(() => {})
-      w.lab.show(w.client)
-    })
-    await waitForRow(page, 'state open on sse')
+    const { page } = await openInspectedLab()
     expect(await page.getByRole('region', { name: 'LiveData inspector' }).count()).toBe(1)
     for (const name of ['Copy as JSON', 'Clear', 'Fold the inspector down to a badge']) {
       expect(await page.getByRole('button', { name, exact: true }).isVisible(), name).toBe(true)
